@@ -1,0 +1,257 @@
+package io.pequod.embedded;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (combined broker and controller), run in this JVM.
+ *
+ * <p>The log directory is formatted when it is new (no {@code meta.properties}) and reused
+ * otherwise, so data survives a restart on the same {@link Builder#dataDir(Path) data
+ * directory}. Listeners bind to 127.0.0.1 only; port 0 picks a free port. Settings are those of
+ * a development broker: replication factor 1 everywhere, no automatic topic creation, no initial
+ * rebalance delay.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).build().start()) {
+ *     String bootstrap = kafka.bootstrapServers();
+ * }
+ * }</pre>
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path dataDir;
+    private final boolean deleteOnClose;
+    private final int requestedBrokerPort;
+    private final int requestedControllerPort;
+    private final Map<String, String> overrides;
+    private KafkaRaftServer server;
+    private int brokerPort;
+
+    private EmbeddedKafka(Builder b) {
+        this.deleteOnClose = b.dataDir == null;
+        this.dataDir = b.dataDir;
+        this.requestedBrokerPort = b.brokerPort;
+        this.requestedControllerPort = b.controllerPort;
+        this.overrides = Map.copyOf(b.overrides);
+    }
+
+    /** @return a builder for an embedded broker (defaults: temporary directory, free ports) */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Formats the log directory if needed, starts the broker and waits until it answers.
+     *
+     * @return this broker, started
+     * @throws EmbeddedRuntimeException if the broker cannot start
+     */
+    public synchronized EmbeddedKafka start() {
+        if (server != null) {
+            throw new IllegalStateException("Embedded Kafka is already started on " + bootstrapServers());
+        }
+        long t0 = System.nanoTime();
+        Path dir = dataDir != null ? dataDir : createTempDir();
+        Path logDir = dir.resolve("kafka-logs");
+        brokerPort = requestedBrokerPort == 0 ? Ports.free() : requestedBrokerPort;
+        int controllerPort = requestedControllerPort == 0 ? Ports.free() : requestedControllerPort;
+        Properties props = brokerProperties(logDir, brokerPort, controllerPort);
+        try {
+            Files.createDirectories(logDir);
+            if (!Files.exists(logDir.resolve("meta.properties"))) {
+                format(logDir);
+            }
+            KafkaConfig config = KafkaConfig.fromProps(props, false);
+            server = new KafkaRaftServer(config, Time.SYSTEM);
+            server.startup();
+            awaitReady();
+        } catch (Exception e) {
+            close();
+            throw new EmbeddedRuntimeException("Could not start the embedded Kafka broker in " + logDir
+                    + " on 127.0.0.1:" + brokerPort + ": " + e.getMessage(), e);
+        }
+        LOG.info("Embedded Kafka broker listening on {} (data in {}), started in {} ms",
+                bootstrapServers(), logDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return this;
+    }
+
+    /** @return the bootstrap servers string of the running broker, {@code 127.0.0.1:PORT} */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    /** @return the directory that holds the broker's data (cannot be {@code null} once started) */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    private Path tempDir;
+
+    private Path createTempDir() {
+        try {
+            tempDir = Files.createTempDirectory("pequod-kafka-");
+            return tempDir;
+        } catch (IOException e) {
+            throw new EmbeddedRuntimeException("Could not create a temporary directory for Kafka: " + e, e);
+        }
+    }
+
+    private Properties brokerProperties(Path logDir, int port, int controllerPort) {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", logDir.toString());
+        p.put("num.partitions", "1");
+        p.put("default.replication.factor", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "4");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "4");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+        p.put("log.cleaner.backoff.ms", "1000");
+        p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        p.putAll(overrides);
+        return p;
+    }
+
+    private static void format(Path logDir) throws Exception {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        new Formatter()
+                .setPrintStream(quiet)
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setNodeId(1)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setDirectories(List.of(logDir.toString()))
+                .setMetadataLogDirectory(logDir.toString())
+                .setControllerListenerName("CONTROLLER")
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                .run();
+    }
+
+    private void awaitReady() throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Stops the broker and, for a temporary data directory, deletes it. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            try {
+                server.shutdown();
+                server.awaitShutdown();
+            } catch (RuntimeException e) {
+                LOG.warn("Error while stopping the embedded Kafka broker on {}", bootstrapServers(), e);
+            }
+            server = null;
+        }
+        if (deleteOnClose && tempDir != null) {
+            Files2.deleteRecursively(tempDir);
+            tempDir = null;
+        }
+    }
+
+    /** Builder for {@link EmbeddedKafka}. */
+    public static final class Builder {
+        private Path dataDir;
+        private int brokerPort;
+        private int controllerPort;
+        private final Map<String, String> overrides = new java.util.HashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * @param dir directory for the broker's data, kept across restarts (cannot be {@code null});
+         *            without it a temporary directory is used and deleted on close
+         * @return this builder
+         */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dir cannot be null");
+            return this;
+        }
+
+        /**
+         * @param port the client listener's port on 127.0.0.1, 0 for a free one
+         * @return this builder
+         */
+        public Builder brokerPort(int port) {
+            this.brokerPort = Ports.check(port, "brokerPort");
+            return this;
+        }
+
+        /**
+         * @param port the controller listener's port on 127.0.0.1, 0 for a free one
+         * @return this builder
+         */
+        public Builder controllerPort(int port) {
+            this.controllerPort = Ports.check(port, "controllerPort");
+            return this;
+        }
+
+        /**
+         * @param name  a broker setting, e.g. {@code log.retention.ms}
+         * @param value its value
+         * @return this builder
+         */
+        public Builder brokerConfig(String name, String value) {
+            overrides.put(Objects.requireNonNull(name, "name cannot be null"),
+                    Objects.requireNonNull(value, "value cannot be null"));
+            return this;
+        }
+
+        /** @return an embedded broker, not yet started */
+        public EmbeddedKafka build() {
+            return new EmbeddedKafka(this);
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package io.pequod.embedded;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Confluent-compatible schema registry, Apicurio Registry, run as a child process bound
+ * to 127.0.0.1 and stopped with this JVM.
+ *
+ * <p>The distribution (a tar.gz on Maven Central) is fetched into the local Maven repository by
+ * the build and unpacked on first use into {@code ~/.cache/pequod/}. Schemas are kept in an H2
+ * database file under the data directory, so schema ids stay valid across restarts, as the ids
+ * in the records of a persistent broker require. The registry's global compatibility level is
+ * set to {@code BACKWARD}, Confluent's default. Confluent's API is served under
+ * {@link #url()} ({@code http://127.0.0.1:PORT/apis/ccompat/v7}).
+ */
+public final class EmbeddedSchemaRegistry implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    /** Path of Confluent's API in Apicurio. */
+    public static final String CCOMPAT_PATH = "/apis/ccompat/v7";
+
+    private final Path dataDir;
+    private final int requestedPort;
+    private Path tempDir;
+    private Process process;
+    private Thread shutdownHook;
+    private int port;
+
+    private EmbeddedSchemaRegistry(Path dataDir, int port) {
+        this.dataDir = dataDir;
+        this.requestedPort = Ports.check(port, "port");
+    }
+
+    /**
+     * @param dataDir where the registry keeps its schemas, or {@code null} for a temporary directory
+     * @param port    the HTTP port on 127.0.0.1, 0 for a free one
+     * @return a registry, not yet started
+     */
+    public static EmbeddedSchemaRegistry create(Path dataDir, int port) {
+        return new EmbeddedSchemaRegistry(dataDir, port);
+    }
+
+    /**
+     * Unpacks the distribution if needed, starts the registry and waits until it answers.
+     *
+     * @return this registry, started
+     * @throws EmbeddedRuntimeException if the distribution is missing or the registry does not start
+     */
+    public synchronized EmbeddedSchemaRegistry start() {
+        if (process != null) {
+            throw new IllegalStateException("Embedded schema registry is already started at " + url());
+        }
+        long t0 = System.nanoTime();
+        try {
+            Path home = Distribution.unpacked();
+            Path dir = dataDir != null ? dataDir : (tempDir = Files.createTempDirectory("pequod-registry-"));
+            Path storeDir = Files.createDirectories(dir.resolve("registry"));
+            port = requestedPort == 0 ? Ports.free() : requestedPort;
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms64m", "-Xmx384m",
+                    "-Dquarkus.http.host=127.0.0.1",
+                    "-Dquarkus.http.port=" + port,
+                    "-Dquarkus.management.enabled=false",
+                    "-Dquarkus.log.level=WARN",
+                    "-Dquarkus.http.access-log.enabled=false",
+                    "-Dapicurio.storage.kind=sql",
+                    "-Dapicurio.storage.sql.kind=h2",
+                    "-Dapicurio.datasource.url=jdbc:h2:file:" + storeDir.resolve("schemas").toAbsolutePath()
+                            + ";DB_CLOSE_ON_EXIT=FALSE",
+                    "-Dapicurio.datasource.jdbc.initial-size=2",
+                    "-Dapicurio.datasource.jdbc.min-size=2",
+                    "-Dapicurio.datasource.jdbc.max-size=20",
+                    "-jar", home.resolve(Distribution.RUNNER_JAR).toString()));
+            Path log = storeDir.resolve("registry.log");
+            process = new ProcessBuilder(cmd)
+                    .directory(storeDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            Process child = process;
+            shutdownHook = new Thread(() -> stop(child), "pequod-registry-stopper");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            awaitReady(log);
+            setGlobalCompatibility("BACKWARD");
+        } catch (IOException | InterruptedException e) {
+            close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new EmbeddedRuntimeException("Could not start the embedded schema registry: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("Embedded schema registry listening on {} (pid {}), started in {} ms", url(), process.pid(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return this;
+    }
+
+    /** @return the base URL of Confluent's Schema Registry API, for {@code schema.registry.url} */
+    public String url() {
+        return "http://127.0.0.1:" + port + CCOMPAT_PATH;
+    }
+
+    /** @return the operating-system process id of the registry, or -1 when it is not running */
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    private void awaitReady(Path log) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new EmbeddedRuntimeException("The schema registry process exited with code "
+                        + process.exitValue() + " during startup; see " + log, null);
+            }
+            try {
+                if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new EmbeddedRuntimeException("The schema registry did not answer on " + url() + " within "
+                + READY_TIMEOUT.toSeconds() + " s; see " + log, null);
+    }
+
+    private void setGlobalCompatibility(String level) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest put = HttpRequest.newBuilder(URI.create(url() + "/config"))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"" + level + "\"}"))
+                .build();
+        HttpResponse<String> r = http.send(put, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new EmbeddedRuntimeException("The schema registry refused compatibility " + level + ": HTTP "
+                    + r.statusCode() + " " + r.body(), null);
+        }
+    }
+
+    private static void stop(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the registry process (and deletes a temporary data directory). Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (process != null) {
+            stop(process);
+            process = null;
+        }
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+            shutdownHook = null;
+        }
+        if (tempDir != null) {
+            Files2.deleteRecursively(tempDir);
+            tempDir = null;
+        }
+    }
+
+    /** Locates and unpacks the Apicurio distribution. */
+    static final class Distribution {
+        static final String VERSION;
+        static final String RUNNER_JAR;
+        private static final Path ARCHIVE;
+
+        static {
+            Properties p = new Properties();
+            try (InputStream in = EmbeddedSchemaRegistry.class.getResourceAsStream("registry.properties")) {
+                p.load(Objects.requireNonNull(in, "registry.properties is missing from the embedded jar"));
+            } catch (IOException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+            VERSION = p.getProperty("apicurio.version");
+            RUNNER_JAR = "apicurio-registry-app-" + VERSION + "-runner.jar";
+            ARCHIVE = Path.of(System.getProperty("pequod.registry.archive", p.getProperty("apicurio.archive")));
+        }
+
+        private Distribution() {
+        }
+
+        static synchronized Path unpacked() throws IOException {
+            Path cache = Path.of(System.getProperty("pequod.cache.dir",
+                    Path.of(System.getProperty("user.home"), ".cache", "pequod").toString()));
+            Path home = cache.resolve("apicurio-registry-" + VERSION);
+            if (Files.exists(home.resolve(RUNNER_JAR))) {
+                return home;
+            }
+            if (!Files.isRegularFile(ARCHIVE)) {
+                throw new EmbeddedRuntimeException("The Apicurio Registry distribution is missing at " + ARCHIVE
+                        + "; build the project with Maven (mvn -B install -DskipTests) to fetch it", null);
+            }
+            LOG.info("Unpacking {} into {}", ARCHIVE, home);
+            Files.createDirectories(cache);
+            Path tmp = Files.createTempDirectory(cache, "unpack-");
+            try (InputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(
+                    new BufferedInputStream(Files.newInputStream(ARCHIVE))))) {
+                TarArchiveInputStream tar = (TarArchiveInputStream) in;
+                TarArchiveEntry e;
+                while ((e = tar.getNextEntry()) != null) {
+                    Path target = tmp.resolve(e.getName()).normalize();
+                    if (!target.startsWith(tmp)) {
+                        throw new IOException("Archive entry escapes the target directory: " + e.getName());
+                    }
+                    if (e.isDirectory()) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.createDirectories(target.getParent());
+                        Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            try {
+                Files.move(tmp, home, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException raced) {
+                Files2.deleteRecursively(tmp); // another process unpacked it first
+            }
+            return home;
+        }
+    }
+}

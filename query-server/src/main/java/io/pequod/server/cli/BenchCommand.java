@@ -1,0 +1,50 @@
+package io.pequod.server.cli;
+
+import io.pequod.server.bench.WriteBenchmark;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
+        subcommands = {BenchCommand.Write.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** {@code pequod bench write}. */
+    @Command(name = "write", mixinStandardHelpOptions = true,
+            description = {"ChangeWriter puts vs a plain KafkaProducer sending the same pre-serialized bytes,",
+                    "side by side in one run against the embedded broker (or --bootstrap-servers)."})
+    static final class Write implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--records", defaultValue = "1000000", description = "Records per measured round. Default: ${DEFAULT-VALUE}.")
+        int records;
+
+        @Option(names = "--value-size", defaultValue = "100", description = "Value bytes. Default: ${DEFAULT-VALUE}.")
+        int valueSize;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds per contender (alternating). Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
+        @Option(names = "--partitions", defaultValue = "8", description = "Topic partitions. Default: ${DEFAULT-VALUE}.")
+        int partitions;
+
+        @Override
+        public Integer call() throws Exception {
+            WriteBenchmark.Result r = new WriteBenchmark(records, valueSize, rounds, partitions)
+                    .run(connection.bootstrapServers, connection.schemaRegistryUrl);
+            System.out.println(r.toJson());
+            return 0;
+        }
+    }
+}
