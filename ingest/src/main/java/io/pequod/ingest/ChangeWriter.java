@@ -26,6 +26,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Writes changes to Pequod tables: put, erase, increment, append and prepend of single keys.
@@ -34,13 +37,16 @@ import java.util.concurrent.CompletableFuture;
  * throws a {@link PequodException} naming the key before anything is sent; it then returns a future
  * of the write's {@link WritePosition}. Records go to the table topic {@code <ns>.<table>}, created
  * on first use (log-compacted, {@link Builder#partitions(int)} partitions), keyed by the full key and
- * partitioned by its partition key ({@link PartitionRule}); values are Avro {@link Change} records
+ * partitioned by its partition key ({@link PartitionRule}); the first write to a new table waits for its
+ * topic. Writes of one thread keep their order. Values are Avro {@link Change} records
  * in the Confluent wire format, erase is a tombstone. The underlying producer batches
  * (lz4, {@code linger.ms=5}, 128 KiB batches) and is idempotent with {@code acks=all}.
  *
  * <p>Thread-safe: share one writer per process.
  */
 public final class ChangeWriter implements AutoCloseable {
+    private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(60);
+
     private final TableTopics topics;
     private final KafkaProducer<byte[], byte[]> producer;
     private final ChangeSerde.ChangeSerializer serializer;
@@ -215,10 +221,23 @@ public final class ChangeWriter implements AutoCloseable {
 
     private CompletableFuture<WritePosition> send(String topic, byte[] key, Change change) {
         CompletableFuture<Void> ready = creator.ensure(topic);
-        if (ready.isDone() && !ready.isCompletedExceptionally()) {
-            return sendNow(topic, key, change);
+        if (!ready.isDone()) {
+            // First write to a new table: wait for its topic, so that one thread's writes keep their order.
+            try {
+                ready.get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WriteFailedException("Interrupted while creating topic " + topic, e);
+            } catch (ExecutionException | TimeoutException e) {
+                // reported through the future below
+            }
         }
-        return ready.thenCompose(v -> sendNow(topic, key, change));
+        if (ready.isCompletedExceptionally() || !ready.isDone()) {
+            return ready.isDone() ? ready.thenApply(v -> (WritePosition) null)
+                    : CompletableFuture.failedFuture(new WriteFailedException("Topic " + topic + " was not created within "
+                    + TOPIC_TIMEOUT.toSeconds() + " s", null));
+        }
+        return sendNow(topic, key, change);
     }
 
     private CompletableFuture<WritePosition> sendNow(String topic, byte[] key, Change change) {
@@ -241,7 +260,7 @@ public final class ChangeWriter implements AutoCloseable {
         return f;
     }
 
-    /** Sends everything batched so far and waits for the acknowledgements. */
+    /** Sends everything written so far and waits for the acknowledgements. */
     public void flush() {
         producer.flush();
     }

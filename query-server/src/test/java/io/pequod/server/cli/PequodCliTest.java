@@ -1,0 +1,52 @@
+package io.pequod.server.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PequodCliTest {
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = PequodCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void shouldListEverySubcommandInHelp() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        for (String cmd : new String[] {"serve", "put", "erase", "load", "bench"}) {
+            assertTrue(r.out().contains("  " + cmd + " "), cmd + " missing from:\n" + r.out());
+        }
+    }
+
+    @Test
+    void shouldSayHowToStartWhenNoServerRuns(@TempDir Path dir) {
+        Run r = run("put", "--data-dir", dir.toString(), "p|1|2", "v");
+        assertEquals(2, r.code());
+        assertEquals("pequod put: no Kafka cluster given and no running `pequod serve` found in " + dir
+                + " (no runtime.properties); start `./pequod serve` or pass --bootstrap-servers and --schema-registry",
+                r.err().trim());
+    }
+
+    @Test
+    void shouldRejectMissingArgumentsWithUsage() {
+        Run r = run("put", "onlykey");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("Missing required parameter: 'VALUE'"), r.err());
+    }
+}
