@@ -1,0 +1,152 @@
+package io.pequod.views.spec;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Semantic checks of joins and whole specs; each failure names the offending token's position. */
+final class SpecChecker {
+    private SpecChecker() {
+    }
+
+    static void checkJoin(Join j) {
+        Set<String> bound = new HashSet<>();
+        for (Source s : j.sources()) {
+            if (s.table().equals(j.sinkTable())) {
+                throw new JoinSpecException(s.pattern().position(), "table " + s.table() + " used as both source and sink;"
+                        + " a join reads other tables");
+            }
+            checkAdjacentSlots(s.pattern());
+            bound.addAll(s.pattern().slotNames());
+        }
+        checkAdjacentSlots(j.sink());
+        for (Pattern.Element e : j.sink().elements()) {
+            if (e instanceof Pattern.Slot slot && !bound.contains(slot.name())) {
+                throw new JoinSpecException(PatternParser.col(j.sink().position(), offsetOf(j.sink(), slot)),
+                        "slot <" + slot.name() + "> in sink is not bound by any source");
+            }
+        }
+        if (j.operator() != Operator.COPY && j.pull()) {
+            throw new JoinSpecException(j.position(), "pull joins support only copy, not " + j.operator().keyword());
+        }
+        checkConnected(j);
+    }
+
+    private static int offsetOf(Pattern p, Pattern.Slot slot) {
+        int i = p.text().indexOf("<" + slot.name());
+        return Math.max(0, i);
+    }
+
+    private static void checkAdjacentSlots(Pattern p) {
+        List<Pattern.Element> es = p.elements();
+        for (int i = 0; i + 1 < es.size(); i++) {
+            if (es.get(i) instanceof Pattern.Slot a && !a.fixed() && es.get(i + 1) instanceof Pattern.Slot b) {
+                throw new JoinSpecException(PatternParser.col(p.position(), offsetOf(p, a)), "slot <" + a.name()
+                        + "> was not given a length but is followed by slot <" + b.name() + "> without a separator;"
+                        + " give it a width (<" + a.name() + ":N> or where " + a.name() + ":N)");
+            }
+        }
+    }
+
+    /** Every source must share a slot with the sources before it (no cross products). */
+    private static void checkConnected(Join j) {
+        List<Source> ss = j.sources();
+        Set<String> seen = new HashSet<>(ss.get(0).pattern().slotNames());
+        List<Source> pending = new ArrayList<>(ss.subList(1, ss.size()));
+        boolean progress = true;
+        while (!pending.isEmpty() && progress) {
+            progress = false;
+            for (int i = 0; i < pending.size(); i++) {
+                Set<String> names = pending.get(i).pattern().slotNames();
+                if (names.stream().anyMatch(seen::contains)) {
+                    seen.addAll(names);
+                    pending.remove(i);
+                    progress = true;
+                    break;
+                }
+            }
+        }
+        if (!pending.isEmpty()) {
+            Source s = pending.get(0);
+            throw new JoinSpecException(s.pattern().position(), "source " + s.pattern().text()
+                    + " shares no slot with the other sources; every source must join on at least one slot");
+        }
+    }
+
+    static void check(JoinSpec spec, SourcePosition fileStart) {
+        Map<String, TableDeclaration> declared = new HashMap<>();
+        for (TableDeclaration t : spec.tables()) {
+            TableDeclaration prior = declared.putIfAbsent(t.name(), t);
+            if (prior != null) {
+                throw new JoinSpecException(t.position(), "table " + t.name() + " is declared twice (first at " + prior.position() + ")");
+            }
+        }
+        Map<String, Integer> widths = new HashMap<>();
+        Map<String, SourcePosition> widthAt = new HashMap<>();
+        for (Join j : spec.joins()) {
+            List<Pattern> ps = new ArrayList<>();
+            ps.add(j.sink());
+            j.sources().forEach(s -> ps.add(s.pattern()));
+            for (Pattern p : ps) {
+                int w = p.fixedFirstFieldWidth();
+                if (w > 0) {
+                    Integer prior = widths.putIfAbsent(p.table(), w);
+                    if (prior != null && prior != w) {
+                        throw new JoinSpecException(p.position(), "table " + p.table() + " starts with a " + w
+                                + "-byte field here but a " + prior + "-byte field at " + widthAt.get(p.table())
+                                + "; one table has one partition key width");
+                    }
+                    widthAt.putIfAbsent(p.table(), p.position());
+                }
+            }
+        }
+        checkCycles(spec);
+    }
+
+    private static void checkCycles(JoinSpec spec) {
+        Map<String, Set<String>> reads = new LinkedHashMap<>();
+        Map<String, Join> firstJoin = new HashMap<>();
+        for (Join j : spec.joins()) {
+            Set<String> r = reads.computeIfAbsent(j.sinkTable(), t -> new LinkedHashSet<>());
+            j.sources().forEach(s -> r.add(s.table()));
+            firstJoin.putIfAbsent(j.sinkTable(), j);
+        }
+        Map<String, Integer> state = new HashMap<>();
+        for (String t : reads.keySet()) {
+            List<String> path = new ArrayList<>();
+            if (cycle(t, reads, state, path)) {
+                int start = path.indexOf(path.get(path.size() - 1));
+                List<String> loop = path.subList(start, path.size());
+                Join j = firstJoin.get(loop.get(0));
+                throw new JoinSpecException(j.position(), "cycle between views: " + String.join(" <- ", loop)
+                        + "; a view cannot depend on itself");
+            }
+        }
+    }
+
+    private static boolean cycle(String t, Map<String, Set<String>> reads, Map<String, Integer> state, List<String> path) {
+        path.add(t);
+        Integer s = state.get(t);
+        if (s != null) {
+            if (s == 1) {
+                return true;
+            }
+            path.remove(path.size() - 1);
+            return false;
+        }
+        state.put(t, 1);
+        for (String src : reads.getOrDefault(t, Set.of())) {
+            if (cycle(src, reads, state, path)) {
+                return true;
+            }
+        }
+        state.put(t, 2);
+        path.remove(path.size() - 1);
+        return false;
+    }
+}
