@@ -43,7 +43,7 @@ class ChangeSerdeIT {
         ChangeSerde serde = new ChangeSerde();
         serde.configure(Map.of(ChangeSerde.SCHEMA_REGISTRY_URL_CONFIG, registry.url()), false);
         byte[] bytes = serde.serializer().serialize("wire.t", Changes.of(Operation.PUT, "hi".getBytes(StandardCharsets.US_ASCII)));
-        int id = new SchemaRegistryClient(registry.url(), Duration.ofSeconds(10)).register("wire.t-value", Change.SCHEMA$);
+        int id = SchemaRegistryClient.create(registry.url(), Duration.ofSeconds(10)).register("wire.t-value", Change.SCHEMA$);
         byte[] expected = {
                 0x00,                                                        // magic byte
                 (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id, // schema id, big-endian
@@ -75,7 +75,7 @@ class ChangeSerdeIT {
                 .name("op").type(Change.SCHEMA$.getField("op").schema()).noDefault()
                 .name("value").type().bytesType().noDefault()
                 .endRecord();
-        SchemaRegistryClient client = new SchemaRegistryClient(registry.url(), Duration.ofSeconds(10));
+        SchemaRegistryClient client = SchemaRegistryClient.create(registry.url(), Duration.ofSeconds(10));
         int id = client.register("old.t-value", old);
         byte[] data = {0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id, 0x02, 0x02, 'x'};
         Change c = new ChangeSerde(client).deserializer().deserialize("old.t", data);
@@ -98,11 +98,11 @@ class ChangeSerdeIT {
 
     @Test
     void shouldRegisterFetchAndRejectIncompatibleSchemaWithRegistryReason() {
-        SchemaRegistryClient client = new SchemaRegistryClient(registry.url(), Duration.ofSeconds(10));
+        SchemaRegistryClient client = SchemaRegistryClient.create(registry.url(), Duration.ofSeconds(10));
         Schema v1 = SchemaBuilder.record("A").fields().requiredInt("x").endRecord();
         int id = client.register("compat-value", v1);
         assertEquals(id, client.register("compat-value", v1), "same schema, same id");
-        assertEquals(v1, new SchemaRegistryClient(registry.url(), Duration.ofSeconds(10)).schemaById(id));
+        assertEquals(v1, SchemaRegistryClient.create(registry.url(), Duration.ofSeconds(10)).schemaById(id));
         Schema v2 = SchemaBuilder.record("A").fields().requiredString("x").endRecord();
         assertEquals(false, client.isCompatible("compat-value", v2));
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register("compat-value", v2));
@@ -114,7 +114,7 @@ class ChangeSerdeIT {
 
     @Test
     void shouldSayWhenRegistryIsUnreachable() {
-        SchemaRegistryClient down = new SchemaRegistryClient("http://127.0.0.1:1", Duration.ofSeconds(2));
+        SchemaRegistryClient down = SchemaRegistryClient.create("http://127.0.0.1:1", Duration.ofSeconds(2));
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> down.register("x-value", Change.SCHEMA$));
         assertEquals(0, e.status());
         assertTrue(e.getMessage().startsWith("Schema registry error: registry at http://127.0.0.1:1 is unreachable"), e.getMessage());

@@ -150,6 +150,71 @@ public record Pattern(String table, List<Element> elements, String text, SourceP
     }
 
     /**
+     * The longest key prefix that bindings determine: literals and bound slots up to the first
+     * unbound slot. All keys matching the pattern with these bindings start with it.
+     *
+     * @param bindings slot values (cannot be {@code null})
+     * @return the prefix
+     */
+    public byte[] prefix(Map<String, byte[]> bindings) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (Element e : elements) {
+            byte[] b = e instanceof Literal lit ? lit.bytes() : bindings.get(((Slot) e).name());
+            if (b == null) {
+                break;
+            }
+            out.write(b, 0, b.length);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Binds the slots that a key prefix fixes completely: fixed-width slots fully inside it and
+     * variable slots followed by their literal.
+     *
+     * @param prefix a key prefix (cannot be {@code null})
+     * @return the slots bound, possibly none; empty also when the prefix contradicts the pattern
+     */
+    public Map<String, byte[]> bindPrefix(byte[] prefix) {
+        Map<String, byte[]> out = new java.util.HashMap<>();
+        int pos = 0;
+        for (int i = 0; i < elements.size(); i++) {
+            Element e = elements.get(i);
+            if (e instanceof Literal lit) {
+                byte[] b = lit.bytes();
+                int n = Math.min(b.length, prefix.length - pos);
+                if (!Arrays.equals(prefix, pos, pos + n, b, 0, n)) {
+                    return Map.of();
+                }
+                if (n < b.length) {
+                    return out;
+                }
+                pos += n;
+            } else {
+                Slot s = (Slot) e;
+                int end;
+                if (s.fixed()) {
+                    end = pos + s.width();
+                    if (end > prefix.length) {
+                        return out;
+                    }
+                } else {
+                    if (i + 1 >= elements.size()) {
+                        return out;
+                    }
+                    end = variableEnd(prefix, pos, i);
+                    if (end >= prefix.length) {
+                        return out;
+                    }
+                }
+                out.putIfAbsent(s.name(), Arrays.copyOfRange(prefix, pos, end));
+                pos = end;
+            }
+        }
+        return out;
+    }
+
+    /**
      * @return the width of the first field after the table when it is a fixed-width slot followed
      * by another slot (no separator), else -1: such tables partition by that width
      */

@@ -1,0 +1,133 @@
+package io.pequod.views;
+
+import io.pequod.schemas.Range;
+import io.pequod.views.spec.Join;
+import io.pequod.views.spec.Pattern;
+import io.pequod.views.spec.Source;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Evaluates a join at read time from its sources, by nested range scans: each source is scanned
+ * over the prefix that the slots bound so far determine. This is how {@code pull} joins are
+ * answered, and the reference against which maintained views are tested.
+ *
+ * <p>Results follow the operators' semantics over the current data (copy: the last match in
+ * source-key order wins; count, sum, min, max over the matches; groups without matches have no
+ * key). Thread-safe; holds no state.
+ */
+public final class JoinEvaluator {
+    /** Reads a key range of a table, in key order. */
+    @FunctionalInterface
+    public interface SourceReader {
+        /**
+         * @param table the table
+         * @param range the keys to read
+         * @return the entries, ascending
+         */
+        Iterable<Map.Entry<byte[], byte[]>> scan(String table, Range range);
+    }
+
+    private JoinEvaluator() {
+    }
+
+    /**
+     * @param join      the join (cannot be {@code null})
+     * @param reader    reads the sources (cannot be {@code null})
+     * @param sinkRange only results in this range, or {@code null} for all
+     * @return sink key to value, in key order
+     */
+    public static TreeMap<byte[], byte[]> evaluate(Join join, SourceReader reader, Range sinkRange) {
+        Map<String, byte[]> initial = new HashMap<>();
+        if (sinkRange != null) {
+            initial.putAll(join.sink().bindPrefix(commonPrefix(sinkRange.first(), sinkRange.last())));
+        }
+        List<Source> order = new ArrayList<>(join.sources());
+        TreeMap<byte[], List<byte[]>> bySink = new TreeMap<>(Arrays::compareUnsigned);
+        walk(join, order, 0, initial, null, reader, sinkRange, bySink);
+        TreeMap<byte[], byte[]> out = new TreeMap<>(Arrays::compareUnsigned);
+        bySink.forEach((k, values) -> {
+            byte[] v = aggregate(join, values);
+            if (v != null) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    private static void walk(Join join, List<Source> order, int depth, Map<String, byte[]> bindings, byte[] value,
+                             SourceReader reader, Range sinkRange, TreeMap<byte[], List<byte[]>> out) {
+        if (depth == order.size()) {
+            byte[] sinkKey = join.sink().build(bindings);
+            if (sinkRange == null || sinkRange.contains(sinkKey)) {
+                out.computeIfAbsent(sinkKey, k -> new ArrayList<>()).add(value);
+            }
+            return;
+        }
+        Source s = order.get(depth);
+        Pattern p = s.pattern();
+        byte[] prefix = p.prefix(bindings);
+        for (Map.Entry<byte[], byte[]> e : reader.scan(p.table(), Range.prefix(prefix))) {
+            Map<String, byte[]> m = p.match(e.getKey());
+            if (m == null || !consistent(bindings, m)) {
+                continue;
+            }
+            Map<String, byte[]> next = new HashMap<>(bindings);
+            next.putAll(m);
+            walk(join, order, depth + 1, next, s.role() == Source.Role.VALUE ? e.getValue() : value, reader, sinkRange, out);
+        }
+    }
+
+    private static boolean consistent(Map<String, byte[]> a, Map<String, byte[]> b) {
+        for (Map.Entry<String, byte[]> e : b.entrySet()) {
+            byte[] x = a.get(e.getKey());
+            if (x != null && !Arrays.equals(x, e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] aggregate(Join join, List<byte[]> values) {
+        switch (join.operator()) {
+            case COPY:
+                return values.get(values.size() - 1);
+            case COUNT:
+                return Long.toString(values.size()).getBytes();
+            case SUM: {
+                long sum = 0;
+                for (byte[] v : values) {
+                    sum += io.pequod.views.internals.processor.Numbers.leadingLong(v);
+                }
+                return Long.toString(sum).getBytes();
+            }
+            case MIN:
+            case MAX: {
+                int sign = join.operator() == io.pequod.views.spec.Operator.MAX ? 1 : -1;
+                byte[] best = null;
+                for (byte[] v : values) {
+                    if (best == null || sign * Arrays.compareUnsigned(v, best) > 0) {
+                        best = v;
+                    }
+                }
+                return best;
+            }
+            default:
+                throw new IllegalStateException("unknown operator " + join.operator());
+        }
+    }
+
+    static byte[] commonPrefix(byte[] a, byte[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return Arrays.copyOf(a, i);
+    }
+}

@@ -1,0 +1,188 @@
+package io.pequod.views.internals.compile;
+
+import io.pequod.schemas.ChangeSerde;
+import io.pequod.schemas.PartitionRule;
+import io.pequod.schemas.SchemaRegistryClient;
+import io.pequod.schemas.TableTopics;
+import io.pequod.schemas.avro.Change;
+import io.pequod.views.internals.processor.AggregateProcessor;
+import io.pequod.views.internals.processor.DeadLetterProcessor;
+import io.pequod.views.internals.processor.DirectSinkProcessor;
+import io.pequod.views.internals.processor.JoinStepProcessor;
+import io.pequod.views.internals.processor.MatchProcessor;
+import io.pequod.views.internals.processor.SourceOutput;
+import io.pequod.views.internals.processor.TableSourceProcessor;
+import io.pequod.views.internals.processor.TupleDelta;
+import io.pequod.views.spec.Join;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Builds Kafka Streams topologies: the tables application (every table topic materialized into
+ * its queryable store {@code table-<table>}) and one application per view table (its joins).
+ *
+ * <p>A view topology reads each source table topic, materializes it into {@code src-<table>}
+ * (applying read-modify-write changes) and turns its key deltas into tuple deltas per join
+ * source; multi-source joins go through repartition topics keyed by each step's join slots into
+ * {@link JoinStepProcessor}s; results are grouped by sink key ({@link AggregateProcessor}) or, for
+ * copy joins whose sink key names every slot, written directly; the sink is the view's table
+ * topic, partitioned by {@link PartitionRule}. Bad records go to {@code <ns>.dead-letters}.
+ */
+public final class TopologyFactory {
+    /** Prefix of queryable table stores. */
+    public static final String TABLE_STORE_PREFIX = "table-";
+
+    private final TableTopics topics;
+    private final PartitionRule rule;
+    private final SchemaRegistryClient registry;
+    private final AtomicLong deadLetters;
+    private final int repartitionPartitions;
+
+    /**
+     * @param topics                topic names of the namespace
+     * @param rule                  the partitioning rule
+     * @param registry              schema registry for Change records
+     * @param deadLetters           counter of dead letters
+     * @param repartitionPartitions partitions of repartition topics (at least the source tables')
+     */
+    public TopologyFactory(TableTopics topics, PartitionRule rule, SchemaRegistryClient registry, AtomicLong deadLetters,
+                           int repartitionPartitions) {
+        this.topics = topics;
+        this.rule = rule;
+        this.registry = registry;
+        this.deadLetters = deadLetters;
+        this.repartitionPartitions = repartitionPartitions;
+    }
+
+    /**
+     * @param table a table
+     * @return its queryable store's name
+     */
+    public static String tableStore(String table) {
+        return TABLE_STORE_PREFIX + table;
+    }
+
+    /**
+     * @param tables      the tables to materialize
+     * @param application the application id, for dead-letter headers
+     * @return the tables topology
+     */
+    public Topology tablesTopology(Collection<String> tables, String application) {
+        StreamsBuilder b = new StreamsBuilder();
+        for (String t : tables) {
+            source(b, t, tableStore(t), false, application);
+        }
+        return b.build();
+    }
+
+    /**
+     * @param viewTable   the view table
+     * @param joins       its maintained joins
+     * @param application the application id, for dead-letter headers
+     * @return the view's topology
+     */
+    public Topology viewTopology(String viewTable, List<Join> joins, String application) {
+        StreamsBuilder b = new StreamsBuilder();
+        Set<String> sourceTables = new LinkedHashSet<>();
+        joins.forEach(j -> j.sources().forEach(s -> sourceTables.add(s.table())));
+        Map<String, KStream<byte[], SourceOutput>> deltas = new LinkedHashMap<>();
+        for (String t : sourceTables) {
+            deltas.put(t, source(b, t, "src-" + t, true, application));
+        }
+        Produced<byte[], Change> produced = Produced.with(Serdes.ByteArray(), (org.apache.kafka.common.serialization.Serde<Change>)
+                new ChangeSerde(registry)).withStreamPartitioner(new RulePartitioner<>(rule)).withName("sink-" + viewTable);
+        List<KStream<byte[], Change>> outputs = new ArrayList<>();
+        for (int j = 0; j < joins.size(); j++) {
+            outputs.add(join(b, new JoinPlan(joins.get(j), j), deltas));
+        }
+        KStream<byte[], Change> all = outputs.get(0);
+        for (int i = 1; i < outputs.size(); i++) {
+            all = all.merge(outputs.get(i));
+        }
+        all.to(topics.tableTopic(viewTable), produced);
+        return b.build();
+    }
+
+    private KStream<byte[], SourceOutput> source(StreamsBuilder b, String table, String store, boolean emitDeltas, String app) {
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()));
+        KStream<byte[], SourceOutput> out = b.stream(topics.tableTopic(table),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
+                .process(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters), Named.as("materialize-" + table), store);
+        if (!emitDeltas) {
+            out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
+                    .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));
+        }
+        return out;
+    }
+
+    private KStream<byte[], Change> join(StreamsBuilder b, JoinPlan plan, Map<String, KStream<byte[], SourceOutput>> deltas) {
+        String p = "j" + plan.index();
+        int n = plan.sourceCount();
+        List<KStream<byte[], TupleDelta>> matched = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int src = i;
+            matched.add(deltas.get(plan.pattern(i).table())
+                    .process(() -> new MatchProcessor(plan, src), Named.as(p + "-match-" + i)));
+        }
+        KStream<byte[], TupleDelta> results;
+        if (n == 1) {
+            results = matched.get(0);
+        } else {
+            KStream<byte[], TupleDelta> left = matched.get(sourceAt(plan, 0));
+            for (int step = 1; step < n; step++) {
+                String s = p + "-step" + step;
+                KStream<byte[], TupleDelta> l = left.repartition(repartitioned(s + "-left"));
+                KStream<byte[], TupleDelta> r = matched.get(sourceAt(plan, step)).repartition(repartitioned(s + "-right"));
+                String ls = s + "-left-store";
+                String rs = s + "-right-store";
+                b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ls), Serdes.Bytes(), Serdes.ByteArray()));
+                b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(rs), Serdes.Bytes(), Serdes.ByteArray()));
+                int st = step;
+                left = l.merge(r, Named.as(s + "-merge"))
+                        .process(() -> new JoinStepProcessor(plan, st, ls, rs), Named.as(s + "-join"), ls, rs);
+            }
+            results = left;
+        }
+        if (plan.direct()) {
+            return results.process(DirectSinkProcessor::new, Named.as(p + "-direct"));
+        }
+        String contrib = p + "-contrib";
+        String agg = p + "-agg";
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(contrib), Serdes.Bytes(), Serdes.ByteArray()));
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(agg), Serdes.Bytes(), Serdes.ByteArray()));
+        return results.repartition(repartitioned(p + "-group"))
+                .process(() -> new AggregateProcessor(plan, contrib, agg), Named.as(p + "-aggregate"), contrib, agg);
+    }
+
+    private static int sourceAt(JoinPlan plan, int position) {
+        for (int i = 0; i < plan.sourceCount(); i++) {
+            if (plan.position(i) == position) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no source at position " + position);
+    }
+
+    private Repartitioned<byte[], TupleDelta> repartitioned(String name) {
+        return Repartitioned.<byte[], TupleDelta>as(name)
+                .withKeySerde(Serdes.ByteArray())
+                .withValueSerde(new TupleDelta.DeltaSerde())
+                .withNumberOfPartitions(repartitionPartitions);
+    }
+}

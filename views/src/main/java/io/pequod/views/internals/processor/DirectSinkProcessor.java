@@ -1,0 +1,28 @@
+package io.pequod.views.internals.processor;
+
+import io.pequod.schemas.Changes;
+import io.pequod.schemas.avro.Change;
+import io.pequod.schemas.avro.Operation;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Copy joins whose sink key includes every source slot: each result has its own sink key, so a
+ * result becomes a put of its value and a removed result an erase, with no grouping state.
+ */
+public final class DirectSinkProcessor implements Processor<byte[], TupleDelta, byte[], Change> {
+    private ProcessorContext<byte[], Change> context;
+
+    @Override
+    public void init(ProcessorContext<byte[], Change> ctx) {
+        this.context = ctx;
+    }
+
+    @Override
+    public void process(Record<byte[], TupleDelta> record) {
+        TupleDelta d = record.value();
+        Change c = d.kind() == TupleDelta.Kind.DELETE ? null : Changes.of(Operation.PUT, d.tuple().value);
+        context.forward(record.withValue(c));
+    }
+}

@@ -1,0 +1,129 @@
+package io.pequod.views.internals.processor;
+
+import io.pequod.schemas.ChangeSerde;
+import io.pequod.schemas.Changes;
+import io.pequod.schemas.Key;
+import io.pequod.schemas.PequodException;
+import io.pequod.schemas.SchemaRegistryClient;
+import io.pequod.schemas.avro.Change;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Materializes one table topic into a store, applying each {@link Change} to the current value
+ * (PUT, INCR, INCRF, APPEND, PREPEND; tombstone = erase), and emits the resulting
+ * {@link KeyDelta} (old and new value) for the joins that read the table. A change that leaves the
+ * value as it was emits nothing, so replays are harmless.
+ *
+ * <p>A record that cannot be used (no key, a key over the limit, a value not in the wire format,
+ * an increment of a non-number) becomes a {@link DeadLetter} with the reason; processing goes on.
+ * Every delta carries the header {@value #ORIGIN} = {@code topic:partition:offset} of the write
+ * that caused it, so that freshness can be traced through the joins.
+ */
+public final class TableSourceProcessor implements Processor<byte[], byte[], byte[], SourceOutput> {
+    /** Header naming the originating write of a derived record. */
+    public static final String ORIGIN = "pequod.origin";
+    private static final Logger LOG = LoggerFactory.getLogger(TableSourceProcessor.class);
+
+    private final String storeName;
+    private final SchemaRegistryClient registry;
+    private final boolean emitDeltas;
+    private final AtomicLong deadLetters;
+    private final boolean reportDeadLetters;
+    private ProcessorContext<byte[], SourceOutput> context;
+    private KeyValueStore<Bytes, byte[]> store;
+    private ChangeSerde.ChangeDeserializer deserializer;
+
+    /**
+     * @param storeName   the store to materialize into
+     * @param registry    the schema registry for decoding
+     * @param emitDeltas  whether to emit key deltas (a view's source) or not (the tables application)
+     * @param deadLetters counter of dead letters
+     */
+    public TableSourceProcessor(String storeName, SchemaRegistryClient registry, boolean emitDeltas, AtomicLong deadLetters) {
+        this.storeName = storeName;
+        this.registry = registry;
+        this.emitDeltas = emitDeltas;
+        this.deadLetters = deadLetters;
+        // Every table topic is read by the tables application, which reports its bad records once;
+        // views skip them quietly rather than report each a second time.
+        this.reportDeadLetters = !emitDeltas;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], SourceOutput> ctx) {
+        this.context = ctx;
+        this.store = ctx.getStateStore(storeName);
+        this.deserializer = new ChangeSerde.ChangeDeserializer(registry);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        String topic = md == null ? "?" : md.topic();
+        byte[] key = record.key();
+        if (key == null) {
+            deadLetter(record, "record has no key; table records are keyed by their Pequod key", md);
+            return;
+        }
+        String problem = Key.validate(key);
+        if (problem != null) {
+            deadLetter(record, problem, md);
+            return;
+        }
+        Bytes k = Bytes.wrap(key);
+        byte[] old = store.get(k);
+        byte[] now;
+        if (record.value() == null) {
+            now = null;
+        } else {
+            try {
+                Change c = deserializer.deserialize(topic, record.value());
+                now = Changes.apply(key, old, c);
+            } catch (SerializationException | PequodException e) {
+                deadLetter(record, e.getMessage(), md);
+                return;
+            }
+        }
+        if (Arrays.equals(old, now)) {
+            return;
+        }
+        if (now == null) {
+            store.delete(k);
+        } else {
+            store.put(k, now);
+        }
+        if (emitDeltas) {
+            Record<byte[], SourceOutput> out = record.withValue((SourceOutput) new KeyDelta(key, old, now));
+            if (md != null) {
+                out.headers().remove(ORIGIN);
+                out.headers().add(ORIGIN, (md.topic() + ":" + md.partition() + ":" + md.offset()).getBytes(StandardCharsets.UTF_8));
+            }
+            context.forward(out);
+        }
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, String reason, RecordMetadata md) {
+        if (!reportDeadLetters) {
+            LOG.debug("Skipping a record the tables application dead-letters: {}", reason);
+            return;
+        }
+        deadLetters.incrementAndGet();
+        String topic = md == null ? "?" : md.topic();
+        int partition = md == null ? -1 : md.partition();
+        long offset = md == null ? -1 : md.offset();
+        LOG.warn("Dead letter: {} topic=[{}] partition=[{}] offset=[{}]", reason, topic, partition, offset);
+        context.forward(record.withValue((SourceOutput) new DeadLetter(record.key(), record.value(), reason, topic, partition, offset)));
+    }
+}

@@ -1,0 +1,84 @@
+package io.pequod.views.internals.processor;
+
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * A change to the set of join results: a tuple inserted, deleted, or its value updated (only the
+ * value source's value changes; bindings are fixed by keys). {@code side} says which input of a
+ * join step it feeds.
+ *
+ * @param kind     what happened
+ * @param side     {@link #LEFT} or {@link #RIGHT} input of the next join step
+ * @param tuple    the tuple, with its new value (or old value for DELETE)
+ * @param oldValue the previous value for UPDATE, else {@code null}
+ */
+public record TupleDelta(Kind kind, int side, Tuple tuple, byte[] oldValue) {
+    /** Left input of a join step: the results accumulated so far. */
+    public static final int LEFT = 0;
+    /** Right input of a join step: the next source. */
+    public static final int RIGHT = 1;
+
+    /** What happened to a tuple. */
+    public enum Kind {
+        /** A new join result. */
+        INSERT,
+        /** A join result is gone; the tuple carries its last value. */
+        DELETE,
+        /** The value of a join result changed from {@code oldValue} to the tuple's value. */
+        UPDATE
+    }
+
+    TupleDelta onSide(int s) {
+        return new TupleDelta(kind, s, tuple, oldValue);
+    }
+
+    /** Serde for internal repartition topics. */
+    public static final class DeltaSerde implements Serde<TupleDelta> {
+        @Override
+        public Serializer<TupleDelta> serializer() {
+            return (topic, d) -> {
+                if (d == null) {
+                    return null;
+                }
+                try {
+                    ByteArrayOutputStream bo = new ByteArrayOutputStream(96);
+                    DataOutputStream out = new DataOutputStream(bo);
+                    out.writeByte(d.kind().ordinal());
+                    out.writeByte(d.side());
+                    d.tuple().write(out);
+                    Tuple.writeNullable(out, d.oldValue());
+                    return bo.toByteArray();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+        }
+
+        @Override
+        public Deserializer<TupleDelta> deserializer() {
+            return (topic, data) -> {
+                if (data == null) {
+                    return null;
+                }
+                try {
+                    DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+                    Kind k = Kind.values()[in.readUnsignedByte()];
+                    int side = in.readUnsignedByte();
+                    Tuple t = Tuple.read(in);
+                    return new TupleDelta(k, side, t, Tuple.readNullable(in));
+                } catch (IOException | RuntimeException e) {
+                    throw new org.apache.kafka.common.errors.SerializationException("corrupt join delta in " + topic, e);
+                }
+            };
+        }
+    }
+}

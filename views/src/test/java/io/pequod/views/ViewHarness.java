@@ -1,0 +1,190 @@
+package io.pequod.views;
+
+import io.pequod.schemas.ChangeSerde;
+import io.pequod.schemas.Changes;
+import io.pequod.schemas.PartitionRule;
+import io.pequod.schemas.Range;
+import io.pequod.schemas.SchemaRegistryClient;
+import io.pequod.schemas.TableTopics;
+import io.pequod.schemas.avro.Change;
+import io.pequod.schemas.avro.Operation;
+import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.spec.JoinSpec;
+import io.pequod.views.spec.JoinSpecParser;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a spec's topologies (the tables application and one per view) in TopologyTestDriver,
+ * forwarding each application's output topics to the applications that read them until nothing
+ * moves, as the broker would. Reads go to the tables application's {@code table-<t>} stores.
+ */
+final class ViewHarness implements AutoCloseable {
+    static final String NS = "test";
+    private final TableTopics topics = TableTopics.of(NS);
+    private final SchemaRegistryClient registry = SchemaRegistryClient.shared("mem://" + UUID.randomUUID());
+    private final ChangeSerde serde = new ChangeSerde(registry);
+    private final Map<String, Driver> drivers = new LinkedHashMap<>();
+    private final JoinSpec spec;
+    final AtomicLong deadLetters = new AtomicLong();
+    final List<TestRecord<byte[], byte[]>> deadLetterRecords = new ArrayList<>();
+
+    private record Driver(TopologyTestDriver driver, Set<String> inputs, Set<String> outputs,
+                          Map<String, TestInputTopic<byte[], byte[]>> in, Map<String, TestOutputTopic<byte[], byte[]>> out) {
+    }
+
+    ViewHarness(String specText, String... extraTables) {
+        this.spec = JoinSpecParser.parse("spec.pq", specText);
+        PartitionRule rule = PartitionRule.standard();
+        for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
+            rule = rule.withFixedWidth(e.getKey(), e.getValue());
+        }
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1);
+        Set<String> tables = new java.util.LinkedHashSet<>(spec.allTables());
+        tables.addAll(List.of(extraTables));
+        add("tables", f.tablesTopology(tables, "tables"));
+        for (String v : spec.materializedViewTables()) {
+            add("view-" + v, f.viewTopology(v, spec.joinsOf(v), "view-" + v));
+        }
+    }
+
+    private void add(String name, Topology t) {
+        Properties p = new Properties();
+        p.put("application.id", name);
+        p.put("bootstrap.servers", "unused:9092");
+        p.put("state.dir", System.getProperty("java.io.tmpdir") + "/pequod-ttd-" + UUID.randomUUID());
+        TopologyTestDriver d = new TopologyTestDriver(t, p);
+        Set<String> inputs = new java.util.HashSet<>();
+        Set<String> outputs = new java.util.HashSet<>();
+        t.describe().subtopologies().forEach(st -> st.nodes().forEach(n -> {
+            if (n instanceof org.apache.kafka.streams.TopologyDescription.Source s && s.topicSet() != null) {
+                s.topicSet().stream().filter(x -> !x.contains("-repartition") && !x.contains("step") && !x.contains("group")).forEach(inputs::add);
+            }
+            if (n instanceof org.apache.kafka.streams.TopologyDescription.Sink s && s.topic() != null) {
+                outputs.add(s.topic());
+            }
+        }));
+        Map<String, TestInputTopic<byte[], byte[]>> in = new HashMap<>();
+        inputs.forEach(i -> in.put(i, d.createInputTopic(i, new ByteArraySerializer(), new ByteArraySerializer())));
+        Map<String, TestOutputTopic<byte[], byte[]>> out = new HashMap<>();
+        outputs.forEach(o -> out.put(o, d.createOutputTopic(o, new ByteArrayDeserializer(), new ByteArrayDeserializer())));
+        drivers.put(name, new Driver(d, inputs, outputs, in, out));
+    }
+
+    JoinSpec spec() {
+        return spec;
+    }
+
+    ViewHarness put(String key, String value) {
+        return write(key, Changes.of(Operation.PUT, value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    ViewHarness write(String key, Change c) {
+        String topic = topics.tableTopic(io.pequod.schemas.Key.tableOf(key.getBytes(StandardCharsets.UTF_8)));
+        return pipeRaw(topic, key.getBytes(StandardCharsets.UTF_8), c == null ? null : serde.serializer().serialize(topic, c));
+    }
+
+    ViewHarness erase(String key) {
+        return write(key, null);
+    }
+
+    ViewHarness pipeRaw(String topic, byte[] key, byte[] value) {
+        deliver(List.of(new TestRecord<>(key, value)), topic);
+        return this;
+    }
+
+    private void deliver(List<TestRecord<byte[], byte[]>> records, String topic) {
+        List<Map.Entry<String, List<TestRecord<byte[], byte[]>>>> produced = new ArrayList<>();
+        for (Driver d : drivers.values()) {
+            TestInputTopic<byte[], byte[]> in = d.in().get(topic);
+            if (in == null) {
+                continue;
+            }
+            for (TestRecord<byte[], byte[]> r : records) {
+                in.pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), 0L));
+            }
+            for (Map.Entry<String, TestOutputTopic<byte[], byte[]>> o : d.out().entrySet()) {
+                List<TestRecord<byte[], byte[]>> recs = o.getValue().readRecordsToList();
+                if (!recs.isEmpty()) {
+                    produced.add(Map.entry(o.getKey(), recs));
+                }
+            }
+        }
+        for (Map.Entry<String, List<TestRecord<byte[], byte[]>>> e : produced) {
+            if (e.getKey().equals(topics.deadLetters())) {
+                deadLetterRecords.addAll(e.getValue());
+            } else {
+                deliver(e.getValue(), e.getKey());
+            }
+        }
+    }
+
+    /** @return the table's store content, key to value, in key order */
+    TreeMap<String, String> table(String table) {
+        KeyValueStore<Bytes, byte[]> store = drivers.get("tables").driver().getKeyValueStore(TopologyFactory.tableStore(table));
+        TreeMap<String, String> out = new TreeMap<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                out.put(new String(kv.key.get(), StandardCharsets.UTF_8), new String(kv.value, StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    /** @return the table's entries in [first, last) */
+    TreeMap<String, String> scan(String table, String first, String last) {
+        TreeMap<String, String> all = table(table);
+        return new TreeMap<>(all.subMap(first, last));
+    }
+
+    /** Evaluates the spec's pull joins of {@code table} over a range, from the tables' stores. */
+    TreeMap<String, String> pull(String table, Range range) {
+        TreeMap<String, String> out = new TreeMap<>();
+        for (io.pequod.views.spec.Join j : spec.pullJoins().getOrDefault(table, List.of())) {
+            JoinEvaluator.evaluate(j, (t, r) -> {
+                List<Map.Entry<byte[], byte[]>> l = new ArrayList<>();
+                table(t).forEach((k, v) -> {
+                    byte[] kb = k.getBytes(StandardCharsets.UTF_8);
+                    if (r.contains(kb)) {
+                        l.add(Map.entry(kb, v.getBytes(StandardCharsets.UTF_8)));
+                    }
+                });
+                return l;
+            }, range).forEach((k, v) -> out.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    static String header(TestRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        drivers.values().forEach(d -> d.driver().close());
+    }
+}
