@@ -1,0 +1,132 @@
+package io.pequod.views;
+
+import io.pequod.schemas.PartitionRule;
+import io.pequod.schemas.TableTopics;
+import io.pequod.views.internals.compile.RulePartitioner;
+import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.spec.Join;
+import io.pequod.views.spec.JoinSpec;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * What the query side needs from a running {@link ViewEngine}: the tables and their queryable
+ * stores ({@code table-<table>}), the partitioning rule, Streams metadata for routing, and the
+ * pull joins to evaluate at read time. Stores are the classic {@link ReadOnlyKeyValueStore}
+ * (not Interactive Queries v2, which can deadlock against a store's writer: KAFKA-19629).
+ */
+public final class ViewCatalog {
+    private final TableTopics topics;
+    private final PartitionRule rule;
+    private final JoinSpec spec;
+    private final Supplier<KafkaStreams> tablesStreams;
+    private final Supplier<Set<String>> tables;
+    private final Map<String, Integer> partitions;
+
+    ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, Supplier<KafkaStreams> tablesStreams,
+                Supplier<Set<String>> tables, Map<String, Integer> partitions) {
+        this.topics = topics;
+        this.rule = rule;
+        this.spec = spec;
+        this.tablesStreams = tablesStreams;
+        this.tables = tables;
+        this.partitions = partitions;
+    }
+
+    /** @return the namespace's topic names */
+    public TableTopics topics() {
+        return topics;
+    }
+
+    /** @return the partitioning rule that writers and stores follow */
+    public PartitionRule partitionRule() {
+        return rule;
+    }
+
+    /** @return the join spec */
+    public JoinSpec spec() {
+        return spec;
+    }
+
+    /** @return every materialized table, base and view */
+    public Set<String> tables() {
+        return tables.get();
+    }
+
+    /**
+     * @param table a table
+     * @return whether joins write it (users may not)
+     */
+    public boolean isView(String table) {
+        return spec.viewTables().contains(table);
+    }
+
+    /**
+     * @param table a table
+     * @return the pull joins to evaluate when reading it (empty if none)
+     */
+    public List<Join> pullJoins(String table) {
+        return spec.pullJoins().getOrDefault(table, List.of());
+    }
+
+    /**
+     * @param table a table
+     * @return the partition count of its topic, or -1 if unknown
+     */
+    public int partitions(String table) {
+        return partitions.getOrDefault(table, -1);
+    }
+
+    /**
+     * @param table a table
+     * @return the name of its queryable store
+     */
+    public String storeName(String table) {
+        return TopologyFactory.tableStore(table);
+    }
+
+    /** @return the Streams client hosting every {@code table-*} store */
+    public KafkaStreams streams() {
+        return tablesStreams.get();
+    }
+
+    /**
+     * @param table a table (cannot be {@code null})
+     * @return the local store over all partitions this instance hosts
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not queryable now
+     */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table) {
+        return streams().store(StoreQueryParameters.fromNameAndType(storeName(table), QueryableStoreTypes.keyValueStore()));
+    }
+
+    /**
+     * @param table     a table
+     * @param partition a partition
+     * @param stale     whether a restoring or standby copy may answer
+     * @return the local store of that partition
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not hosted here or not queryable
+     */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table, int partition, boolean stale) {
+        StoreQueryParameters<ReadOnlyKeyValueStore<Bytes, byte[]>> q = StoreQueryParameters
+                .fromNameAndType(storeName(table), QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition);
+        return streams().store(stale ? q.enableStaleStores() : q);
+    }
+
+    /**
+     * @param table a table
+     * @param key   a key
+     * @return which instance hosts the key's partition
+     */
+    public KeyQueryMetadata metadataFor(String table, byte[] key) {
+        return streams().queryMetadataForKey(storeName(table), key, new RulePartitioner<>(rule));
+    }
+}

@@ -1,0 +1,419 @@
+package io.pequod.views;
+
+import io.pequod.schemas.PartitionRule;
+import io.pequod.schemas.PequodException;
+import io.pequod.schemas.SchemaRegistryClient;
+import io.pequod.schemas.TableTopics;
+import io.pequod.schemas.avro.Change;
+import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.internals.engine.EngineAdmin;
+import io.pequod.views.internals.engine.ViewMetaStore;
+import io.pequod.views.internals.engine.ViewMetaStore.ViewMeta;
+import io.pequod.views.spec.Join;
+import io.pequod.views.spec.JoinSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The embeddable view engine: keeps a {@link JoinSpec}'s views fresh on Kafka Streams.
+ *
+ * <p>Applications: one Streams application materializes every table topic into its queryable
+ * store {@code table-<table>} ({@code <ns>-tables}); each view table has its own application
+ * ({@code <ns>-view-<table>-<definition>-g<generation>}) that reads its source tables from the
+ * beginning and writes the view's table topic. So a view can be added, rebuilt or changed
+ * without touching the others, at the cost of one stream thread and a copy of its sources'
+ * state per view. Views and their generations are recorded in the compacted topic {@code <ns>-meta}.
+ *
+ * <pre>{@code
+ * try (ViewEngine engine = ViewEngine.builder().bootstrapServers(b).schemaRegistryUrl(r)
+ *         .spec(JoinSpecParser.parse(path)).stateDir(dir).build()) {
+ *     engine.start();
+ *     engine.awaitRunning(Duration.ofMinutes(1));
+ *     engine.catalog().store("t").get(key);
+ * }
+ * }</pre>
+ */
+public final class ViewEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ViewEngine.class);
+
+    private final Builder cfg;
+    private final TableTopics topics;
+    private final PartitionRule rule;
+    private final SchemaRegistryClient registry;
+    private final AtomicLong deadLetters = new AtomicLong();
+    private final Map<String, KafkaStreams> views = new LinkedHashMap<>();
+    private final Map<String, ViewMeta> viewMeta = new LinkedHashMap<>();
+    private final Map<String, Integer> partitions = new HashMap<>();
+    private final Set<String> tables = new TreeSet<>();
+    private volatile KafkaStreams tablesApp;
+    private EngineAdmin admin;
+    private ViewMetaStore meta;
+    private TopologyFactory factory;
+    private boolean started;
+
+    private ViewEngine(Builder b) {
+        this.cfg = b;
+        this.topics = TableTopics.of(b.namespace);
+        PartitionRule r = PartitionRule.standard();
+        for (Map.Entry<String, Integer> e : b.spec.fixedFirstFieldWidths().entrySet()) {
+            r = r.withFixedWidth(e.getKey(), e.getValue());
+        }
+        this.rule = r;
+        this.registry = SchemaRegistryClient.shared(b.schemaRegistryUrl);
+    }
+
+    /** @return a builder; bootstrap servers and registry URL are required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Creates missing topics, then starts the tables application and every view's application.
+     *
+     * @return this engine
+     * @throws PequodException if Kafka or the registry cannot be reached
+     */
+    public synchronized ViewEngine start() {
+        if (started) {
+            throw new IllegalStateException("View engine of namespace " + topics.namespace() + " is already started");
+        }
+        started = true;
+        Map<String, Object> client = clientConfig();
+        admin = new EngineAdmin(client, topics);
+        meta = new ViewMetaStore(client, topics);
+        Set<String> wanted = new LinkedHashSet<>(cfg.spec.allTables());
+        wanted.addAll(cfg.extraTables);
+        Set<String> existing = admin.existingTables();
+        Map<String, Integer> create = new LinkedHashMap<>();
+        for (String t : wanted) {
+            if (!existing.contains(t)) {
+                create.put(t, cfg.spec.declaredPartitions(t).orElse(cfg.partitions));
+            }
+        }
+        admin.ensureTopics(create);
+        tables.addAll(wanted);
+        tables.addAll(existing);
+        partitions.putAll(admin.partitions(tables));
+        for (String t : tables) {
+            registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$); // warm caches off the stream threads
+        }
+        int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
+        factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions);
+        String tablesId = topics.namespace() + "-tables";
+        tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
+        Map<String, ViewMeta> recorded = meta.readAll();
+        for (String v : cfg.spec.materializedViewTables()) {
+            viewMeta.put(v, prepare(v, recorded.get(v)));
+        }
+        tablesApp.start();
+        viewMeta.values().forEach(m -> startView(m));
+        LOG.info("View engine started: namespace {} tables {} views {}", topics.namespace(), tables, views.keySet());
+        return this;
+    }
+
+    /** Decides a view's application: the recorded one if its definition is unchanged, else a new one on a cleared table. */
+    private ViewMeta prepare(String view, ViewMeta recorded) {
+        String def = definitionHash(cfg.spec.joinsOf(view));
+        if (recorded != null && recorded.definition().equals(def) && recorded.ready()) {
+            return recorded;
+        }
+        int gen = recorded == null ? 0 : recorded.generation() + 1;
+        if (recorded != null) {
+            LOG.info("View {}: definition changed or rebuild pending; rebuilding as generation {}", view, gen);
+        }
+        ViewMeta next = new ViewMeta(view, def, gen, ViewMetaStore.applicationId(topics, view, def, gen), true);
+        int cleared = meta.clearTable(view);
+        if (cleared > 0) {
+            LOG.info("View {}: erased {} keys of an earlier definition before rebuilding", view, cleared);
+        }
+        if (recorded != null) {
+            admin.deleteInternalTopics(recorded.application());
+        }
+        meta.write(next);
+        return next;
+    }
+
+    private void startView(ViewMeta m) {
+        List<Join> joins = cfg.spec.joinsOf(m.view());
+        int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
+                .max().orElse(cfg.partitions);
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts);
+        KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
+        views.put(m.view(), ks);
+        ks.start();
+    }
+
+    /**
+     * Rebuilds one view from the compacted topics: stops its application, erases the view's keys,
+     * and starts a new generation that re-reads its sources from the beginning.
+     *
+     * @param view a maintained view table
+     * @throws IllegalArgumentException if {@code view} is not a maintained view of the spec
+     */
+    public synchronized void rebuild(String view) {
+        ViewMeta current = viewMeta.get(view);
+        if (current == null) {
+            throw new IllegalArgumentException("Unknown view '" + view + "'; maintained views: " + viewMeta.keySet());
+        }
+        KafkaStreams old = views.remove(view);
+        if (old != null) {
+            closeStreams(old);
+            old.cleanUp();
+        }
+        ViewMeta next = prepare(view, new ViewMeta(view, current.definition(), current.generation(), current.application(), false));
+        viewMeta.put(view, next);
+        startView(next);
+    }
+
+    /**
+     * Waits until every application is RUNNING.
+     *
+     * @param timeout how long to wait
+     * @return whether all were running in time
+     * @throws InterruptedException if interrupted
+     */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (state().values().stream().allMatch(s -> s == KafkaStreams.State.RUNNING)) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** @return each application's Streams state, by application id */
+    public synchronized Map<String, KafkaStreams.State> state() {
+        Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
+        if (tablesApp != null) {
+            out.put(topics.namespace() + "-tables", tablesApp.state());
+        }
+        views.forEach((v, ks) -> out.put(viewMeta.get(v).application(), ks.state()));
+        return out;
+    }
+
+    /** @return the catalog of tables, stores and partitioners for the query side */
+    public ViewCatalog catalog() {
+        return new ViewCatalog(topics, rule, cfg.spec, () -> tablesApp, () -> Set.copyOf(tables), Map.copyOf(partitions));
+    }
+
+    /** @return records sent to the dead-letter topic since start */
+    public long deadLetterCount() {
+        return deadLetters.get();
+    }
+
+    /** @return the partitioning rule: writers must use it too */
+    public PartitionRule partitionRule() {
+        return rule;
+    }
+
+    /** Stops every application (leaving their groups, so that a restart does not wait). */
+    @Override
+    public synchronized void close() {
+        views.values().forEach(ViewEngine::closeStreams);
+        views.clear();
+        if (tablesApp != null) {
+            closeStreams(tablesApp);
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    private static void closeStreams(KafkaStreams ks) {
+        ks.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
+    }
+
+    private Map<String, Object> clientConfig() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("bootstrap.servers", cfg.bootstrapServers);
+        return m;
+    }
+
+    private KafkaStreams streams(String applicationId, Topology topology) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.stateDir.toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.exactlyOnce ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.exactlyOnce ? 100 : 1000);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.threads);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), cfg.lingerMs);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+        if (cfg.applicationServer != null) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, cfg.applicationServer);
+        }
+        p.putAll(cfg.streamsConfig);
+        KafkaStreams ks = new KafkaStreams(topology, p);
+        ks.setUncaughtExceptionHandler(e -> {
+            LOG.error("Application {} stopped on an unexpected error; its views stop updating until restarted", applicationId, e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        return ks;
+    }
+
+    static String definitionHash(List<Join> joins) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (Join j : joins) {
+                md.update(j.text().getBytes(StandardCharsets.UTF_8));
+                md.update((byte) '\n');
+            }
+            return HexFormat.of().formatHex(md.digest()).substring(0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Builder of {@link ViewEngine}. */
+    public static final class Builder {
+        private String bootstrapServers;
+        private String schemaRegistryUrl;
+        private String namespace = TableTopics.DEFAULT_NAMESPACE;
+        private JoinSpec spec = JoinSpec.empty();
+        private Path stateDir;
+        private int partitions = 8;
+        private int threads = 1;
+        private int lingerMs = 5;
+        private boolean exactlyOnce;
+        private String applicationServer;
+        private Set<String> extraTables = Set.of();
+        private final Map<String, Object> streamsConfig = new HashMap<>();
+
+        private Builder() {
+        }
+
+        /** @param servers Kafka bootstrap servers @return this builder */
+        public Builder bootstrapServers(String servers) {
+            this.bootstrapServers = Objects.requireNonNull(servers, "servers cannot be null");
+            return this;
+        }
+
+        /** @param url Confluent-compatible schema registry URL @return this builder */
+        public Builder schemaRegistryUrl(String url) {
+            this.schemaRegistryUrl = Objects.requireNonNull(url, "url cannot be null");
+            return this;
+        }
+
+        /** @param ns topic namespace @return this builder */
+        public Builder namespace(String ns) {
+            TableTopics.of(ns);
+            this.namespace = ns;
+            return this;
+        }
+
+        /** @param s the join spec (cannot be {@code null}) @return this builder */
+        public Builder spec(JoinSpec s) {
+            this.spec = Objects.requireNonNull(s, "spec cannot be null");
+            return this;
+        }
+
+        /** @param dir Kafka Streams state directory (RocksDB stores) @return this builder */
+        public Builder stateDir(Path dir) {
+            this.stateDir = Objects.requireNonNull(dir, "dir cannot be null");
+            return this;
+        }
+
+        /** @param n partitions of table topics the engine creates (default 8) @return this builder */
+        public Builder partitions(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("Invalid value " + n + " for partitions: must be at least 1");
+            }
+            this.partitions = n;
+            return this;
+        }
+
+        /** @param n stream threads per application (default 1) @return this builder */
+        public Builder threads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("Invalid value " + n + " for threads: must be at least 1");
+            }
+            this.threads = n;
+            return this;
+        }
+
+        /** @param ms Streams producer linger.ms (default 5; Streams' own default is 100) @return this builder */
+        public Builder lingerMs(int ms) {
+            this.lingerMs = ms;
+            return this;
+        }
+
+        /** @param eos whether to process exactly once (slower by about commit interval / 2 per hop) @return this builder */
+        public Builder exactlyOnce(boolean eos) {
+            this.exactlyOnce = eos;
+            return this;
+        }
+
+        /** @param hostPort this instance's query endpoint, for Streams metadata @return this builder */
+        public Builder applicationServer(String hostPort) {
+            this.applicationServer = hostPort;
+            return this;
+        }
+
+        /** @param t tables to materialize besides the spec's @return this builder */
+        public Builder extraTables(Set<String> t) {
+            this.extraTables = Set.copyOf(t);
+            return this;
+        }
+
+        /** @param name a Kafka Streams setting (overrides the engine's) @param value its value @return this builder */
+        public Builder streamsConfig(String name, Object value) {
+            streamsConfig.put(name, value);
+            return this;
+        }
+
+        /** @return the engine, not started */
+        public ViewEngine build() {
+            StringBuilder missing = new StringBuilder();
+            if (bootstrapServers == null) {
+                missing.append(" bootstrapServers");
+            }
+            if (schemaRegistryUrl == null) {
+                missing.append(" schemaRegistryUrl");
+            }
+            if (missing.length() > 0) {
+                throw new IllegalStateException("ViewEngine needs" + missing);
+            }
+            if (stateDir == null) {
+                try {
+                    stateDir = Files.createTempDirectory("pequod-streams-");
+                } catch (java.io.IOException e) {
+                    throw new PequodException("Could not create a state directory: " + e.getMessage(), e);
+                }
+            }
+            return new ViewEngine(this);
+        }
+    }
+}

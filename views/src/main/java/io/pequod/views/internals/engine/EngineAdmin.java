@@ -1,0 +1,140 @@
+package io.pequod.views.internals.engine;
+
+import io.pequod.schemas.TableTopics;
+import io.pequod.schemas.PequodException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/** Topic housekeeping for the engine: create table, dead-letter and meta topics; list tables. */
+public final class EngineAdmin implements AutoCloseable {
+    private static final long TIMEOUT_S = 60;
+    private final Admin admin;
+    private final TableTopics topics;
+
+    /**
+     * @param config admin client configuration (bootstrap servers at least)
+     * @param topics the namespace's topics
+     */
+    public EngineAdmin(Map<String, Object> config, TableTopics topics) {
+        this.admin = Admin.create(config);
+        this.topics = topics;
+    }
+
+    /**
+     * Creates the missing topics of these tables (compacted), the dead-letter topic and the meta topic.
+     *
+     * @param partitions table to partition count
+     */
+    public void ensureTopics(Map<String, Integer> partitions) {
+        List<NewTopic> wanted = new ArrayList<>();
+        partitions.forEach((t, n) -> wanted.add(new NewTopic(topics.tableTopic(t), Optional.of(n), Optional.empty())
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
+        wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), Optional.empty())
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(7)))));
+        wanted.add(new NewTopic(metaTopic(topics), Optional.of(1), Optional.empty())
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        Set<String> existing = listTopics();
+        wanted.removeIf(nt -> existing.contains(nt.name()));
+        if (wanted.isEmpty()) {
+            return;
+        }
+        try {
+            admin.createTopics(wanted).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new PequodException("Could not create topics " + wanted.stream().map(NewTopic::name).toList() + ": "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (Exception e) {
+            throw new PequodException("Could not create topics: " + e, e);
+        }
+    }
+
+    /** @return the namespace's meta topic, which records each view's application */
+    public static String metaTopic(TableTopics topics) {
+        return topics.namespace() + "-meta";
+    }
+
+    /** @return every topic name */
+    public Set<String> listTopics() {
+        try {
+            return new TreeSet<>(admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new PequodException("Could not list topics of the Kafka cluster: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return tables that have a topic in this namespace */
+    public Set<String> existingTables() {
+        Set<String> out = new TreeSet<>();
+        for (String t : listTopics()) {
+            topics.tableOf(t).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * @param tables tables with topics
+     * @return table to partition count
+     */
+    public Map<String, Integer> partitions(Collection<String> tables) {
+        Map<String, Integer> out = new HashMap<>();
+        if (tables.isEmpty()) {
+            return out;
+        }
+        try {
+            Map<String, TopicDescription> d = admin.describeTopics(tables.stream().map(topics::tableTopic).toList())
+                    .allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+            for (String t : tables) {
+                out.put(t, d.get(topics.tableTopic(t)).partitions().size());
+            }
+        } catch (Exception e) {
+            throw new PequodException("Could not describe table topics " + tables + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * Deletes an old application's internal topics (best effort).
+     *
+     * @param applicationId the application id
+     */
+    public void deleteInternalTopics(String applicationId) {
+        List<String> doomed = listTopics().stream().filter(t -> t.startsWith(applicationId + "-")).toList();
+        if (!doomed.isEmpty()) {
+            admin.deleteTopics(doomed);
+        }
+    }
+
+    /**
+     * @param groupId a consumer group (a Streams application id)
+     * @return whether the group has active members
+     */
+    public boolean hasMembers(String groupId) {
+        try {
+            return !admin.describeConsumerGroups(List.of(groupId)).all().get(TIMEOUT_S, TimeUnit.SECONDS)
+                    .get(groupId).members().isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+    }
+}

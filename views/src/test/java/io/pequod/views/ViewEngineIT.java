@@ -1,0 +1,279 @@
+package io.pequod.views;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.ingest.ChangeWriter;
+import io.pequod.schemas.Range;
+import io.pequod.views.internals.processor.DeadLetter;
+import io.pequod.views.spec.Join;
+import io.pequod.views.spec.JoinSpec;
+import io.pequod.views.spec.JoinSpecParser;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The view engine end to end through the embedded broker: golden files, a differential test, dead letters, restarts. */
+@Timeout(600)
+class ViewEngineIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static EmbeddedRuntime runtime;
+    private static int namespaces;
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void start() {
+        runtime = EmbeddedRuntime.start(null);
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    private static synchronized String newNamespace(String base) {
+        return base.replaceAll("[^A-Za-z0-9]", "") + (++namespaces);
+    }
+
+    private ViewEngine engine(String ns, JoinSpec spec, Path dir) throws InterruptedException {
+        ViewEngine e = ViewEngine.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+                .namespace(ns).spec(spec).stateDir(dir).partitions(4).build().start();
+        assertTrue(e.awaitRunning(Duration.ofSeconds(120)), "engine running: " + e.state());
+        return e;
+    }
+
+    private static ChangeWriter writer(String ns, ViewEngine e) {
+        return ChangeWriter.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+                .namespace(ns).partitions(4).partitionRule(e.partitionRule()).build();
+    }
+
+    static TreeMap<String, String> read(ViewEngine e, String table) {
+        TreeMap<String, String> out = new TreeMap<>();
+        try (KeyValueIterator<Bytes, byte[]> it = e.catalog().store(table).all()) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                out.put(new String(kv.key.get(), StandardCharsets.UTF_8), new String(kv.value, StandardCharsets.UTF_8));
+            }
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException notYet) {
+            return out;
+        }
+        return out;
+    }
+
+    static <T> T eventually(Supplier<T> actual, T expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        T last = actual.get();
+        while (!expected.equals(last) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            last = actual.get();
+        }
+        return last;
+    }
+
+    @ParameterizedTest(name = "golden {0}")
+    @ValueSource(strings = {"twitter", "newp", "aggregates", "three-source"})
+    void shouldMatchGoldenFiles(String name) throws Exception {
+        Path dir = Path.of("src/test/resources/specs", name);
+        JoinSpec spec = JoinSpecParser.parse(dir.resolve("spec.pq"));
+        String ns = newNamespace(name);
+        try (ViewEngine e = engine(ns, spec, stateDir); ChangeWriter w = writer(ns, e)) {
+            for (String line : Files.readAllLines(dir.resolve("input.jsonl"))) {
+                JsonNode n = JSON.readTree(line);
+                if (n.path("erase").asBoolean(false)) {
+                    w.erase(n.get("key").asText());
+                } else {
+                    w.put(n.get("key").asText(), n.get("value").asText());
+                }
+                w.flush(); // one by one, as the file orders them
+            }
+            TreeMap<String, String> expected = new TreeMap<>();
+            for (String line : Files.readAllLines(dir.resolve("expected.jsonl"))) {
+                JsonNode n = JSON.readTree(line);
+                expected.put(n.get("key").asText(), n.get("value").asText());
+            }
+            Supplier<TreeMap<String, String>> views = () -> {
+                TreeMap<String, String> all = new TreeMap<>();
+                spec.materializedViewTables().forEach(t -> all.putAll(read(e, t)));
+                return all;
+            };
+            assertEquals(expected, eventually(views, expected, Duration.ofSeconds(90)));
+        }
+    }
+
+    @Test
+    void shouldEqualNaiveEvaluationAfterRandomPutsAndErases() throws Exception {
+        JoinSpec spec = JoinSpecParser.parse("random.pq", """
+                t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8
+                k|<author> = count v|<author><seqid>|<voter> where author:7, seqid:7, voter:7
+                """);
+        String ns = newNamespace("random");
+        Random rnd = new Random(20261121);
+        Map<String, TreeMap<byte[], byte[]>> base = new HashMap<>();
+        for (String t : List.of("s", "p", "v")) {
+            base.put(t, new TreeMap<>(Arrays::compareUnsigned));
+        }
+        try (ViewEngine e = engine(ns, spec, stateDir); ChangeWriter w = writer(ns, e)) {
+            for (int i = 0; i < 3000; i++) {
+                String key;
+                int kind = rnd.nextInt(3);
+                if (kind == 0) {
+                    key = String.format("s|%08d|%08d", rnd.nextInt(20), rnd.nextInt(20));
+                } else if (kind == 1) {
+                    key = String.format("p|%08d|%010d", rnd.nextInt(20), rnd.nextInt(60));
+                } else {
+                    key = String.format("v|%07d%07d|%07d", rnd.nextInt(10), rnd.nextInt(5), rnd.nextInt(15));
+                }
+                TreeMap<byte[], byte[]> table = base.get(key.substring(0, 1));
+                if (rnd.nextInt(4) == 0) {
+                    w.erase(key);
+                    table.remove(key.getBytes(StandardCharsets.UTF_8));
+                } else {
+                    String v = "v" + rnd.nextInt(1000);
+                    w.put(key, v);
+                    table.put(key.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            w.flush();
+            JoinEvaluator.SourceReader reader = (t, r) -> new ArrayList<>(base.get(t).subMap(r.first(), r.last()).entrySet());
+            TreeMap<String, String> expected = new TreeMap<>();
+            for (Join j : spec.joins()) {
+                JoinEvaluator.evaluate(j, reader, null).forEach((k, v) ->
+                        expected.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
+            }
+            Supplier<TreeMap<String, String>> actual = () -> {
+                TreeMap<String, String> all = new TreeMap<>(read(e, "t"));
+                read(e, "k").forEach((k, v) -> {
+                    if (!v.equals("0")) { // counts stay at "0"; the naive evaluation has no key for them
+                        all.put(k, v);
+                    }
+                });
+                return all;
+            };
+            TreeMap<String, String> got = eventually(actual, expected, Duration.ofSeconds(120));
+            assertTrue(expected.size() > 200, "the random data should make a sizable view: " + expected.size());
+            assertEquals(expected, got);
+        }
+    }
+
+    @Test
+    void shouldSendBadRecordsToDeadLettersAndKeepProcessing() throws Exception {
+        JoinSpec spec = JoinSpecParser.parse("dlq.pq", "cnt|<g> = count v|<g>|<k>");
+        String ns = newNamespace("dlq");
+        try (ViewEngine e = engine(ns, spec, stateDir); ChangeWriter w = writer(ns, e)) {
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", runtime.bootstrapServers()),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>(ns + ".v", 0, "v|a|bad".getBytes(), "{\"not\": \"avro\"}".getBytes())).get();
+            }
+            w.put("v|a|1", "x").get();
+            w.put("v|a|2", "y").get();
+            assertEquals(Map.of("cnt|a", "2"), eventually(() -> read(e, "cnt"), Map.of("cnt|a", "2"), Duration.ofSeconds(60)));
+            ConsumerRecord<byte[], byte[]> dl = readOne(ns + ".dead-letters");
+            assertEquals("Record value in topic " + ns + ".v is not in the Confluent wire format: first byte is 0x7b, expected 0x00",
+                    header(dl, DeadLetter.REASON));
+            assertEquals(ns + ".v", header(dl, DeadLetter.TOPIC));
+            assertEquals("0", header(dl, DeadLetter.PARTITION));
+            assertEquals("v|a|bad", new String(dl.key(), StandardCharsets.UTF_8));
+            assertEquals(1, e.deadLetterCount());
+        }
+    }
+
+    @Test
+    void shouldBuildAViewAddedLaterFromExistingDataAndKeepTheOthers(@TempDir Path dir) throws Exception {
+        String ns = newNamespace("added");
+        String twitter = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";
+        Map<String, String> timeline = Map.of("t|00000001|0000000005|00000002", "post");
+        try (ViewEngine e = engine(ns, JoinSpecParser.parse("v1.pq", twitter), dir); ChangeWriter w = writer(ns, e)) {
+            w.put("s|00000001|00000002", "1").get();
+            w.put("p|00000002|0000000005", "post").get();
+            assertEquals(timeline, eventually(() -> read(e, "t"), timeline, Duration.ofSeconds(60)));
+        }
+        JoinSpec v2 = JoinSpecParser.parse("v2.pq", twitter + "\nfollowers|<poster> = count s|<user>|<poster> where user:8, poster:8");
+        try (ViewEngine e = engine(ns, v2, dir)) {
+            Map<String, String> followers = Map.of("followers|00000002", "1");
+            assertEquals(followers, eventually(() -> read(e, "followers"), followers, Duration.ofSeconds(60)));
+            assertEquals(timeline, eventually(() -> read(e, "t"), timeline, Duration.ofSeconds(60)), "the other view is kept");
+            e.rebuild("followers");
+            assertTrue(e.awaitRunning(Duration.ofSeconds(120)));
+            assertEquals(followers, eventually(() -> read(e, "followers"), followers, Duration.ofSeconds(60)), "rebuilt from the topics");
+        }
+    }
+
+    @Test
+    void shouldAnswerPullJoinsFromSourceStores() throws Exception {
+        String ns = newNamespace("pull");
+        JoinSpec spec = JoinSpecParser.parse("celebrity.pq", Files.readString(Path.of("..", "examples", "celebrity.pq")));
+        try (ViewEngine e = engine(ns, spec, stateDir); ChangeWriter w = writer(ns, e)) {
+            w.put("cs|00000001|00000009", "1").get();
+            w.put("ct|0000000150|00000009", "celebrity").get();
+            w.put("s|00000001|00000002", "1").get();
+            w.put("p|00000002|0000000100", "ordinary").get();
+            Map<String, String> pushed = Map.of("t|00000001|0000000100|00000002", "ordinary");
+            assertEquals(pushed, eventually(() -> read(e, "t"), pushed, Duration.ofSeconds(60)));
+            Join pull = e.catalog().pullJoins("t").get(0);
+            Map<String, String> pulled = eventually(() -> {
+                TreeMap<String, String> out = new TreeMap<>();
+                JoinEvaluator.evaluate(pull, (t, r) -> {
+                    List<Map.Entry<byte[], byte[]>> l = new ArrayList<>();
+                    try (KeyValueIterator<Bytes, byte[]> it = e.catalog().store(t).range(Bytes.wrap(r.first()), Bytes.wrap(r.last()))) {
+                        it.forEachRemaining(kv -> l.add(Map.entry(kv.key.get(), kv.value)));
+                    }
+                    return l;
+                }, Range.prefix("t|00000001|")).forEach((k, v) -> out.put(new String(k), new String(v)));
+                return out;
+            }, Map.of("t|00000001|0000000150|00000009", "celebrity"), Duration.ofSeconds(60));
+            assertEquals(Map.of("t|00000001|0000000150|00000009", "celebrity"), pulled);
+        }
+    }
+
+    private static ConsumerRecord<byte[], byte[]> readOne(String topic) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", runtime.bootstrapServers()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    return r;
+                }
+            }
+        }
+        throw new AssertionError("no record in " + topic);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
