@@ -181,6 +181,20 @@ public final class ChangeWriter implements AutoCloseable {
      * @throws PequodException if the key or value is invalid
      */
     public CompletableFuture<WritePosition> write(byte[] key, Operation op, byte[] value) {
+        return write(key, op, value, null);
+    }
+
+    /**
+     * Writes one change with a request id, which the table's owner reports with the result.
+     *
+     * @param key       the key (cannot be {@code null})
+     * @param op        the operation (cannot be {@code null})
+     * @param value     the value or amount (cannot be {@code null})
+     * @param requestId the request id, or {@code null}
+     * @return the write's position once acknowledged
+     * @throws PequodException if the key or value is invalid
+     */
+    public CompletableFuture<WritePosition> write(byte[] key, Operation op, byte[] value, String requestId) {
         Objects.requireNonNull(op, "op cannot be null");
         Objects.requireNonNull(value, "value cannot be null");
         String topic = checkKey(key);
@@ -191,7 +205,11 @@ public final class ChangeWriter implements AutoCloseable {
         if (op == Operation.INCR) {
             Changes.parseLong(key, value, "increment");
         }
-        return send(topic, key, Changes.of(op, value));
+        Change change = Changes.of(op, value);
+        if (requestId != null) {
+            change.setRequestId(requestId);
+        }
+        return send(topic, key, change);
     }
 
     /** Validates the key and returns its table topic. */

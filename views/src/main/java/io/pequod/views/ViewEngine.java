@@ -67,6 +67,7 @@ public final class ViewEngine implements AutoCloseable {
     private final PartitionRule rule;
     private final SchemaRegistryClient registry;
     private final AtomicLong deadLetters = new AtomicLong();
+    private final StoreProgress progress = new StoreProgress();
     private final Map<String, KafkaStreams> views = new LinkedHashMap<>();
     private final Map<String, ViewMeta> viewMeta = new LinkedHashMap<>();
     private final Map<String, Integer> partitions = new HashMap<>();
@@ -124,14 +125,18 @@ public final class ViewEngine implements AutoCloseable {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$); // warm caches off the stream threads
         }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
-        factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions);
+        factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress);
         String tablesId = topics.namespace() + "-tables";
-        tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
+        if (cfg.tablesApplication) {
+            tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
+        }
         Map<String, ViewMeta> recorded = meta.readAll();
         for (String v : cfg.spec.materializedViewTables()) {
             viewMeta.put(v, prepare(v, recorded.get(v)));
         }
-        tablesApp.start();
+        if (tablesApp != null) {
+            tablesApp.start();
+        }
         viewMeta.values().forEach(m -> startView(m));
         LOG.info("View engine started: namespace {} tables {} views {}", topics.namespace(), tables, views.keySet());
         return this;
@@ -163,7 +168,7 @@ public final class ViewEngine implements AutoCloseable {
         List<Join> joins = cfg.spec.joinsOf(m.view());
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
                 .max().orElse(cfg.partitions);
-        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts);
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null);
         KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
         views.put(m.view(), ks);
         ks.start();
@@ -224,6 +229,11 @@ public final class ViewEngine implements AutoCloseable {
         return new ViewCatalog(topics, rule, cfg.spec, () -> tablesApp, () -> Set.copyOf(tables), Map.copyOf(partitions));
     }
 
+    /** @return how far this instance's table stores have applied their topics */
+    public StoreProgress progress() {
+        return progress;
+    }
+
     /** @return records sent to the dead-letter topic since start */
     public long deadLetterCount() {
         return deadLetters.get();
@@ -269,9 +279,13 @@ public final class ViewEngine implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.threads);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), cfg.lingerMs);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 128 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), cfg.compression);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+        // Join results do not depend on the order in which the two sides of a step arrive, so a
+        // task need not wait for an empty input partition: lower latency, same final state.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         if (cfg.applicationServer != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, cfg.applicationServer);
         }
@@ -308,6 +322,8 @@ public final class ViewEngine implements AutoCloseable {
         private int threads = 1;
         private int lingerMs = 5;
         private boolean exactlyOnce;
+        private boolean tablesApplication = true;
+        private String compression = "none";
         private String applicationServer;
         private Set<String> extraTables = Set.of();
         private final Map<String, Object> streamsConfig = new HashMap<>();
@@ -373,6 +389,26 @@ public final class ViewEngine implements AutoCloseable {
         /** @param eos whether to process exactly once (slower by about commit interval / 2 per hop) @return this builder */
         public Builder exactlyOnce(boolean eos) {
             this.exactlyOnce = eos;
+            return this;
+        }
+
+        /**
+         * @param run whether to run the tables application (queryable {@code table-*} stores;
+         *            default true); false makes a view-only worker
+         * @return this builder
+         */
+        public Builder tablesApplication(boolean run) {
+            this.tablesApplication = run;
+            return this;
+        }
+
+        /**
+         * @param type compression of the records the applications write (default none: on a local
+         *             broker compressing costs more CPU than it saves; lz4 or zstd across a network)
+         * @return this builder
+         */
+        public Builder compression(String type) {
+            this.compression = Objects.requireNonNull(type, "type cannot be null");
             return this;
         }
 

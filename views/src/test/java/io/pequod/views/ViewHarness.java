@@ -61,7 +61,7 @@ final class ViewHarness implements AutoCloseable {
         for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
             rule = rule.withFixedWidth(e.getKey(), e.getValue());
         }
-        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1);
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1, new StoreProgress());
         Set<String> tables = new java.util.LinkedHashSet<>(spec.allTables());
         tables.addAll(List.of(extraTables));
         add("tables", f.tablesTopology(tables, "tables"));

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
-        subcommands = {BenchCommand.Write.class})
+        subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -44,6 +44,30 @@ final class BenchCommand implements Runnable {
             WriteBenchmark.Result r = new WriteBenchmark(records, valueSize, rounds, partitions)
                     .run(connection.bootstrapServers, connection.schemaRegistryUrl);
             System.out.println(r.toJson());
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench joins}. */
+    @Command(name = "joins", mixinStandardHelpOptions = true,
+            description = {"Twitter timeline join throughput vs a plain Kafka Streams pass-through of the same records."})
+    static final class Joins implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--users", defaultValue = "5000", description = "Users. Default: ${DEFAULT-VALUE}.")
+        int users;
+
+        @Option(names = "--follows", defaultValue = "100", description = "Subscriptions per user. Default: ${DEFAULT-VALUE}.")
+        int follows;
+
+        @Option(names = "--posts", defaultValue = "50000", description = "Posts. Default: ${DEFAULT-VALUE}.")
+        int posts;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(new io.pequod.server.bench.JoinBenchmark(users, follows, posts)
+                    .run(connection.bootstrapServers, connection.schemaRegistryUrl));
             return 0;
         }
     }

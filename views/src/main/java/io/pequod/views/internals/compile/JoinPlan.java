@@ -34,6 +34,9 @@ public final class JoinPlan {
     private final int[] positionOf;
     private final int[][] stepSlots;
     private final boolean direct;
+    /** The sink pattern compiled: per element, literal bytes, or null and the slot index in sinkSlots. */
+    private final byte[][] sinkLiterals;
+    private final int[] sinkSlots;
 
     /**
      * @param join  the join (maintained, not pull)
@@ -64,6 +67,16 @@ public final class JoinPlan {
             acc.addAll(next);
         }
         this.direct = join.operator() == Operator.COPY && join.sink().slotNames().containsAll(slots);
+        List<Pattern.Element> es = join.sink().elements();
+        this.sinkLiterals = new byte[es.size()][];
+        this.sinkSlots = new int[es.size()];
+        for (int i = 0; i < es.size(); i++) {
+            if (es.get(i) instanceof Pattern.Literal lit) {
+                sinkLiterals[i] = lit.bytes();
+            } else {
+                sinkSlots[i] = slotIndex.get(((Pattern.Slot) es.get(i)).name());
+            }
+        }
     }
 
     private static int[] chainOrder(List<Source> sources) {
@@ -150,13 +163,18 @@ public final class JoinPlan {
      * @return the sink key
      */
     public byte[] sinkKey(byte[][] bindings) {
-        Map<String, byte[]> m = new HashMap<>();
-        for (int i = 0; i < bindings.length; i++) {
-            if (bindings[i] != null) {
-                m.put(slots.get(i), bindings[i]);
-            }
+        int n = 0;
+        for (int i = 0; i < sinkLiterals.length; i++) {
+            n += sinkLiterals[i] != null ? sinkLiterals[i].length : bindings[sinkSlots[i]].length;
         }
-        return join.sink().build(m);
+        byte[] out = new byte[n];
+        int pos = 0;
+        for (int i = 0; i < sinkLiterals.length; i++) {
+            byte[] b = sinkLiterals[i] != null ? sinkLiterals[i] : bindings[sinkSlots[i]];
+            System.arraycopy(b, 0, out, pos, b.length);
+            pos += b.length;
+        }
+        return out;
     }
 
     /**

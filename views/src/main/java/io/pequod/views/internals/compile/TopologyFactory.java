@@ -53,6 +53,7 @@ public final class TopologyFactory {
     private final SchemaRegistryClient registry;
     private final AtomicLong deadLetters;
     private final int repartitionPartitions;
+    private final io.pequod.views.StoreProgress progress;
 
     /**
      * @param topics                topic names of the namespace
@@ -60,9 +61,11 @@ public final class TopologyFactory {
      * @param registry              schema registry for Change records
      * @param deadLetters           counter of dead letters
      * @param repartitionPartitions partitions of repartition topics (at least the source tables')
+     * @param progress              told of every record the tables application applies (may be {@code null})
      */
     public TopologyFactory(TableTopics topics, PartitionRule rule, SchemaRegistryClient registry, AtomicLong deadLetters,
-                           int repartitionPartitions) {
+                           int repartitionPartitions, io.pequod.views.StoreProgress progress) {
+        this.progress = progress;
         this.topics = topics;
         this.rule = rule;
         this.registry = registry;
@@ -123,7 +126,8 @@ public final class TopologyFactory {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()));
         KStream<byte[], SourceOutput> out = b.stream(topics.tableTopic(table),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
-                .process(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters), Named.as("materialize-" + table), store);
+                .process(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
+                        emitDeltas ? null : progress), Named.as("materialize-" + table), store);
         if (!emitDeltas) {
             out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
                     .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));

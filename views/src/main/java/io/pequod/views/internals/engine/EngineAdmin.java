@@ -96,16 +96,31 @@ public final class EngineAdmin implements AutoCloseable {
         if (tables.isEmpty()) {
             return out;
         }
-        try {
-            Map<String, TopicDescription> d = admin.describeTopics(tables.stream().map(topics::tableTopic).toList())
-                    .allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
-            for (String t : tables) {
-                out.put(t, d.get(topics.tableTopic(t)).partitions().size());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (true) {
+            try {
+                Map<String, TopicDescription> d = admin.describeTopics(tables.stream().map(topics::tableTopic).toList())
+                        .allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+                for (String t : tables) {
+                    out.put(t, d.get(topics.tableTopic(t)).partitions().size());
+                }
+                return out;
+            } catch (ExecutionException e) {
+                // Topics just created may take a moment to appear in the metadata.
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw new PequodException("Could not describe table topics " + tables + ": " + e.getCause().getMessage(), e);
+                }
+            } catch (Exception e) {
+                throw new PequodException("Could not describe table topics " + tables + ": " + e.getMessage(), e);
             }
-        } catch (Exception e) {
-            throw new PequodException("Could not describe table topics " + tables + ": " + e.getMessage(), e);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new PequodException("Interrupted while waiting for table topics " + tables, ie);
+            }
         }
-        return out;
     }
 
     /**

@@ -41,6 +41,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private final boolean emitDeltas;
     private final AtomicLong deadLetters;
     private final boolean reportDeadLetters;
+    private final io.pequod.views.StoreProgress progress;
     private ProcessorContext<byte[], SourceOutput> context;
     private KeyValueStore<Bytes, byte[]> store;
     private ChangeSerde.ChangeDeserializer deserializer;
@@ -50,8 +51,11 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
      * @param registry    the schema registry for decoding
      * @param emitDeltas  whether to emit key deltas (a view's source) or not (the tables application)
      * @param deadLetters counter of dead letters
+     * @param progress    told of every applied record (tables application), or {@code null}
      */
-    public TableSourceProcessor(String storeName, SchemaRegistryClient registry, boolean emitDeltas, AtomicLong deadLetters) {
+    public TableSourceProcessor(String storeName, SchemaRegistryClient registry, boolean emitDeltas, AtomicLong deadLetters,
+                                io.pequod.views.StoreProgress progress) {
+        this.progress = progress;
         this.storeName = storeName;
         this.registry = registry;
         this.emitDeltas = emitDeltas;
@@ -71,16 +75,28 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata md = context.recordMetadata().orElse(null);
+        String[] outcome = {null, null};
+        byte[] value = apply(record, md, outcome);
+        if (progress != null && md != null) {
+            progress.applied(md.topic(), md.partition(), md.offset(), record.key(), value, outcome[0], outcome[1]);
+        }
+    }
+
+    /**
+     * Applies one record; returns the key's value afterwards (null if absent). Sets outcome[0] to
+     * the change's request id and outcome[1] to the reason if the record was rejected.
+     */
+    private byte[] apply(Record<byte[], byte[]> record, RecordMetadata md, String[] outcome) {
         String topic = md == null ? "?" : md.topic();
         byte[] key = record.key();
         if (key == null) {
-            deadLetter(record, "record has no key; table records are keyed by their Pequod key", md);
-            return;
+            outcome[1] = deadLetter(record, "record has no key; table records are keyed by their Pequod key", md);
+            return null;
         }
         String problem = Key.validate(key);
         if (problem != null) {
-            deadLetter(record, problem, md);
-            return;
+            outcome[1] = deadLetter(record, problem, md);
+            return null;
         }
         Bytes k = Bytes.wrap(key);
         byte[] old = store.get(k);
@@ -90,14 +106,15 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         } else {
             try {
                 Change c = deserializer.deserialize(topic, record.value());
+                outcome[0] = c.getRequestId();
                 now = Changes.apply(key, old, c);
             } catch (SerializationException | PequodException e) {
-                deadLetter(record, e.getMessage(), md);
-                return;
+                outcome[1] = deadLetter(record, e.getMessage(), md);
+                return old;
             }
         }
         if (Arrays.equals(old, now)) {
-            return;
+            return now;
         }
         if (now == null) {
             store.delete(k);
@@ -112,12 +129,13 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             }
             context.forward(out);
         }
+        return now;
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, String reason, RecordMetadata md) {
+    private String deadLetter(Record<byte[], byte[]> record, String reason, RecordMetadata md) {
         if (!reportDeadLetters) {
             LOG.debug("Skipping a record the tables application dead-letters: {}", reason);
-            return;
+            return reason;
         }
         deadLetters.incrementAndGet();
         String topic = md == null ? "?" : md.topic();
@@ -125,5 +143,6 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         long offset = md == null ? -1 : md.offset();
         LOG.warn("Dead letter: {} topic=[{}] partition=[{}] offset=[{}]", reason, topic, partition, offset);
         context.forward(record.withValue((SourceOutput) new DeadLetter(record.key(), record.value(), reason, topic, partition, offset)));
+        return reason;
     }
 }

@@ -1,10 +1,6 @@
 package io.pequod.views.internals.processor;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
@@ -27,13 +23,17 @@ public final class Tuple {
 
     /** @return the identity: the length-prefixed keys of the sources present, in source order */
     byte[] identity() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != null) {
-                writeField(out, keys[i]);
+        int n = 0;
+        for (byte[] k : keys) {
+            n += k == null ? 0 : 4 + k.length;
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(n);
+        for (byte[] k : keys) {
+            if (k != null) {
+                out.putInt(k.length).put(k);
             }
         }
-        return out.toByteArray();
+        return out.array();
     }
 
     Tuple withValue(byte[] v) {
@@ -65,11 +65,15 @@ public final class Tuple {
      * @return the length-prefixed values of those slots: a key whose prefix scans find matches
      */
     byte[] keyOf(int[] slots) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int n = 0;
         for (int s : slots) {
-            writeField(out, bindings[s]);
+            n += 4 + bindings[s].length;
         }
-        return out.toByteArray();
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(n);
+        for (int s : slots) {
+            out.putInt(bindings[s].length).put(bindings[s]);
+        }
+        return out.array();
     }
 
     static void writeField(ByteArrayOutputStream out, byte[] b) {
@@ -88,64 +92,71 @@ public final class Tuple {
     }
 
     byte[] encode() {
-        try {
-            ByteArrayOutputStream bo = new ByteArrayOutputStream(64);
-            DataOutputStream out = new DataOutputStream(bo);
-            write(out);
-            return bo.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(encodedSize());
+        write(buf);
+        return buf.array();
     }
 
-    void write(DataOutputStream out) throws IOException {
-        out.writeByte(bindings.length);
-        out.writeByte(keys.length);
+    int encodedSize() {
+        int n = 2 + 4 * (bindings.length + keys.length + 1);
         for (byte[] b : bindings) {
-            writeNullable(out, b);
+            n += b == null ? 0 : b.length;
         }
         for (byte[] k : keys) {
-            writeNullable(out, k);
+            n += k == null ? 0 : k.length;
         }
-        writeNullable(out, value);
+        return n + (value == null ? 0 : value.length);
     }
 
-    static Tuple read(DataInputStream in) throws IOException {
-        byte[][] b = new byte[in.readUnsignedByte()][];
-        byte[][] k = new byte[in.readUnsignedByte()][];
+    void write(java.nio.ByteBuffer out) {
+        out.put((byte) bindings.length);
+        out.put((byte) keys.length);
+        for (byte[] b : bindings) {
+            putNullable(out, b);
+        }
+        for (byte[] k : keys) {
+            putNullable(out, k);
+        }
+        putNullable(out, value);
+    }
+
+    static Tuple read(java.nio.ByteBuffer in) {
+        byte[][] b = new byte[in.get() & 0xFF][];
+        byte[][] k = new byte[in.get() & 0xFF][];
         for (int i = 0; i < b.length; i++) {
-            b[i] = readNullable(in);
+            b[i] = getNullable(in);
         }
         for (int i = 0; i < k.length; i++) {
-            k[i] = readNullable(in);
+            k[i] = getNullable(in);
         }
-        return new Tuple(b, k, readNullable(in));
+        return new Tuple(b, k, getNullable(in));
     }
 
     static Tuple decode(byte[] data) {
         try {
-            return read(new DataInputStream(new java.io.ByteArrayInputStream(data)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt tuple in a view store", e);
+            return read(java.nio.ByteBuffer.wrap(data));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("corrupt tuple in a view store", e);
         }
     }
 
-    static void writeNullable(DataOutputStream out, byte[] b) throws IOException {
+    static void putNullable(java.nio.ByteBuffer out, byte[] b) {
         if (b == null) {
-            out.writeInt(-1);
+            out.putInt(-1);
         } else {
-            out.writeInt(b.length);
-            out.write(b);
+            out.putInt(b.length);
+            out.put(b);
         }
     }
 
-    static byte[] readNullable(DataInputStream in) throws IOException {
-        int n = in.readInt();
+    static byte[] getNullable(java.nio.ByteBuffer in) {
+        int n = in.getInt();
         if (n < 0) {
             return null;
         }
         byte[] b = new byte[n];
-        in.readFully(b);
+        in.get(b);
         return b;
     }
+
 }

@@ -4,12 +4,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 
 /**
  * A change to the set of join results: a tuple inserted, deleted, or its value updated (only the
@@ -49,17 +44,13 @@ public record TupleDelta(Kind kind, int side, Tuple tuple, byte[] oldValue) {
                 if (d == null) {
                     return null;
                 }
-                try {
-                    ByteArrayOutputStream bo = new ByteArrayOutputStream(96);
-                    DataOutputStream out = new DataOutputStream(bo);
-                    out.writeByte(d.kind().ordinal());
-                    out.writeByte(d.side());
-                    d.tuple().write(out);
-                    Tuple.writeNullable(out, d.oldValue());
-                    return bo.toByteArray();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                byte[] old = d.oldValue();
+                ByteBuffer buf = ByteBuffer.allocate(2 + d.tuple().encodedSize() + 4 + (old == null ? 0 : old.length));
+                buf.put((byte) d.kind().ordinal());
+                buf.put((byte) d.side());
+                d.tuple().write(buf);
+                Tuple.putNullable(buf, old);
+                return buf.array();
             };
         }
 
@@ -70,12 +61,12 @@ public record TupleDelta(Kind kind, int side, Tuple tuple, byte[] oldValue) {
                     return null;
                 }
                 try {
-                    DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-                    Kind k = Kind.values()[in.readUnsignedByte()];
-                    int side = in.readUnsignedByte();
+                    ByteBuffer in = ByteBuffer.wrap(data);
+                    Kind k = Kind.values()[in.get()];
+                    int side = in.get();
                     Tuple t = Tuple.read(in);
-                    return new TupleDelta(k, side, t, Tuple.readNullable(in));
-                } catch (IOException | RuntimeException e) {
+                    return new TupleDelta(k, side, t, Tuple.getNullable(in));
+                } catch (RuntimeException e) {
                     throw new org.apache.kafka.common.errors.SerializationException("corrupt join delta in " + topic, e);
                 }
             };
