@@ -204,7 +204,9 @@ public final class ChangeSerde implements Serde<Change> {
 
         private SpecificDatumReader<Change> readerFor(int id) {
             Schema writer = registry.schemaById(id);
-            return new SpecificDatumReader<>(writer, Change.SCHEMA$);
+            // Same schema: read directly; otherwise resolve the writer's schema against Change.
+            return writer.equals(Change.SCHEMA$) ? new SpecificDatumReader<>(Change.SCHEMA$)
+                    : new SpecificDatumReader<>(writer, Change.SCHEMA$);
         }
     }
 }

@@ -125,7 +125,7 @@ public final class ViewEngine implements AutoCloseable {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$); // warm caches off the stream threads
         }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
-        factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress);
+        factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions);
         String tablesId = topics.namespace() + "-tables";
         if (cfg.tablesApplication) {
             tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
@@ -168,7 +168,7 @@ public final class ViewEngine implements AutoCloseable {
         List<Join> joins = cfg.spec.joinsOf(m.view());
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
                 .max().orElse(cfg.partitions);
-        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null);
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null, partitions);
         KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
         views.put(m.view(), ks);
         ks.start();
@@ -274,7 +274,7 @@ public final class ViewEngine implements AutoCloseable {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers);
         p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.exactlyOnce ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.exactlyOnce ? 100 : 1000);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.exactlyOnce ? 100 : Integer.getInteger("pequod.commit.ms", 1000));
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.threads);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);

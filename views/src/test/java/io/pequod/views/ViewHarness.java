@@ -61,9 +61,11 @@ final class ViewHarness implements AutoCloseable {
         for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
             rule = rule.withFixedWidth(e.getKey(), e.getValue());
         }
-        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1, new StoreProgress());
         Set<String> tables = new java.util.LinkedHashSet<>(spec.allTables());
         tables.addAll(List.of(extraTables));
+        Map<String, Integer> partitions = new HashMap<>();
+        tables.forEach(t -> partitions.put(t, 1)); // as the engine knows them, so co-partitioned joins are used too
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1, new StoreProgress(), partitions);
         add("tables", f.tablesTopology(tables, "tables"));
         for (String v : spec.materializedViewTables()) {
             add("view-" + v, f.viewTopology(v, spec.joinsOf(v), "view-" + v));

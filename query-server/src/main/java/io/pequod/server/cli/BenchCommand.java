@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
-        subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class})
+        subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class, BenchCommand.Freshness.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -68,6 +68,32 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             System.out.println(new io.pequod.server.bench.JoinBenchmark(users, follows, posts)
                     .run(connection.bootstrapServers, connection.schemaRegistryUrl));
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench freshness}. */
+    @Command(name = "freshness", mixinStandardHelpOptions = true,
+            description = {"Time from a post's write acknowledgement to its entry in a follower's timeline store."})
+    static final class Freshness implements Callable<Integer> {
+        @Option(names = "--users", defaultValue = "1000", description = "Users. Default: ${DEFAULT-VALUE}.")
+        int users;
+
+        @Option(names = "--follows", defaultValue = "5", description = "Subscriptions per user (fan-out of each post). Default: ${DEFAULT-VALUE}.")
+        int follows;
+
+        @Option(names = "--rate", defaultValue = "1000", description = "Posts per second. Default: ${DEFAULT-VALUE}.")
+        int rate;
+
+        @Option(names = "--seconds", defaultValue = "20", description = "Seconds of posting. Default: ${DEFAULT-VALUE}.")
+        int seconds;
+
+        @Option(names = "--warmup", defaultValue = "5", description = "Seconds of posting before measuring. Default: ${DEFAULT-VALUE}.")
+        int warmup;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(new io.pequod.server.bench.FreshnessBenchmark(users, follows, rate, seconds, warmup).run());
             return 0;
         }
     }

@@ -54,6 +54,7 @@ public final class TopologyFactory {
     private final AtomicLong deadLetters;
     private final int repartitionPartitions;
     private final io.pequod.views.StoreProgress progress;
+    private final Map<String, Integer> partitions;
 
     /**
      * @param topics                topic names of the namespace
@@ -62,10 +63,12 @@ public final class TopologyFactory {
      * @param deadLetters           counter of dead letters
      * @param repartitionPartitions partitions of repartition topics (at least the source tables')
      * @param progress              told of every record the tables application applies (may be {@code null})
+     * @param partitions            partition counts of table topics, for co-partitioned joins (empty: always repartition)
      */
     public TopologyFactory(TableTopics topics, PartitionRule rule, SchemaRegistryClient registry, AtomicLong deadLetters,
-                           int repartitionPartitions, io.pequod.views.StoreProgress progress) {
+                           int repartitionPartitions, io.pequod.views.StoreProgress progress, Map<String, Integer> partitions) {
         this.progress = progress;
+        this.partitions = Map.copyOf(partitions);
         this.topics = topics;
         this.rule = rule;
         this.registry = registry;
@@ -151,8 +154,25 @@ public final class TopologyFactory {
             KStream<byte[], TupleDelta> left = matched.get(sourceAt(plan, 0));
             for (int step = 1; step < n; step++) {
                 String s = p + "-step" + step;
-                KStream<byte[], TupleDelta> l = left.repartition(repartitioned(s + "-left"));
-                KStream<byte[], TupleDelta> r = matched.get(sourceAt(plan, step)).repartition(repartitioned(s + "-right"));
+                KStream<byte[], TupleDelta> l;
+                KStream<byte[], TupleDelta> r;
+                KStream<byte[], TupleDelta> right = matched.get(sourceAt(plan, step));
+                CoPartition leftCo = step == 1 ? CoPartition.of(plan, sourceAt(plan, 0), 1) : null;
+                CoPartition rightCo = CoPartition.of(plan, sourceAt(plan, step), step);
+                if (leftCo != null && partitions.containsKey(leftCo.table())) {
+                    // The first source is already partitioned by the join slot: join in its own tasks and
+                    // bring the other side to it, saving a repartition hop on that side's path.
+                    l = left;
+                    r = right.repartition(repartitioned(s + "-right").withStreamPartitioner(leftCo.partitioner(rule))
+                            .withNumberOfPartitions(partitions.get(leftCo.table())));
+                } else if (rightCo != null && partitions.containsKey(rightCo.table())) {
+                    l = left.repartition(repartitioned(s + "-left").withStreamPartitioner(rightCo.partitioner(rule))
+                            .withNumberOfPartitions(partitions.get(rightCo.table())));
+                    r = right;
+                } else {
+                    l = left.repartition(repartitioned(s + "-left"));
+                    r = right.repartition(repartitioned(s + "-right"));
+                }
                 String ls = s + "-left-store";
                 String rs = s + "-right-store";
                 b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ls), Serdes.Bytes(), Serdes.ByteArray()));
