@@ -70,8 +70,9 @@ public final class ViewEngine implements AutoCloseable {
     private final StoreProgress progress = new StoreProgress();
     private final Map<String, KafkaStreams> views = new LinkedHashMap<>();
     private final Map<String, ViewMeta> viewMeta = new LinkedHashMap<>();
-    private final Map<String, Integer> partitions = new HashMap<>();
-    private final Set<String> tables = new TreeSet<>();
+    private final Map<String, Integer> partitions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Set<String> tables = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile KafkaStreams tablesApp;
     private EngineAdmin admin;
     private ViewMetaStore meta;
@@ -175,13 +176,60 @@ public final class ViewEngine implements AutoCloseable {
     }
 
     /**
+     * Materializes table topics created since start (by writers of new tables, or other
+     * instances): restarts the tables application with the larger set, in the background. A
+     * no-op when nothing is new. Queries of the new table answer 503 until it is running.
+     */
+    public void refreshTables() {
+        if (!started || refreshing.getAndSet(true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                refreshNow();
+            } catch (RuntimeException e) {
+                LOG.warn("Could not refresh the set of tables: {}", e.toString());
+            } finally {
+                refreshing.set(false);
+            }
+        }, "pequod-refresh-tables");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private synchronized void refreshNow() {
+        Set<String> found = new TreeSet<>(admin.existingTables());
+        found.removeAll(tables);
+        if (found.isEmpty() || !cfg.tablesApplication) {
+            return;
+        }
+        partitions.putAll(admin.partitions(found));
+        for (String t : found) {
+            registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$);
+        }
+        Set<String> all = new TreeSet<>(tables);
+        all.addAll(found);
+        String tablesId = topics.namespace() + "-tables";
+        KafkaStreams next = streams(tablesId, factory.tablesTopology(all, tablesId));
+        KafkaStreams old = tablesApp;
+        if (old != null) {
+            closeStreams(old);
+        }
+        tables.addAll(found);
+        tablesApp = next;
+        next.start();
+        LOG.info("Now materializing new tables {}", found);
+    }
+
+    /**
      * Rebuilds one view from the compacted topics: stops its application, erases the view's keys,
      * and starts a new generation that re-reads its sources from the beginning.
      *
      * @param view a maintained view table
+     * @return the new generation's application id
      * @throws IllegalArgumentException if {@code view} is not a maintained view of the spec
      */
-    public synchronized void rebuild(String view) {
+    public synchronized String rebuild(String view) {
         ViewMeta current = viewMeta.get(view);
         if (current == null) {
             throw new IllegalArgumentException("Unknown view '" + view + "'; maintained views: " + viewMeta.keySet());
@@ -194,6 +242,7 @@ public final class ViewEngine implements AutoCloseable {
         ViewMeta next = prepare(view, new ViewMeta(view, current.definition(), current.generation(), current.application(), false));
         viewMeta.put(view, next);
         startView(next);
+        return next.application();
     }
 
     /**
@@ -227,6 +276,11 @@ public final class ViewEngine implements AutoCloseable {
     /** @return the catalog of tables, stores and partitioners for the query side */
     public ViewCatalog catalog() {
         return new ViewCatalog(topics, rule, cfg.spec, () -> tablesApp, () -> Set.copyOf(tables), Map.copyOf(partitions));
+    }
+
+    /** @return the join spec */
+    public JoinSpec spec() {
+        return cfg.spec;
     }
 
     /** @return how far this instance's table stores have applied their topics */

@@ -36,7 +36,7 @@ public final class Connection {
     /** Resolves missing endpoints from the running server's runtime file. */
     Resolved resolve() {
         if (bootstrapServers != null && schemaRegistryUrl != null) {
-            return new Resolved(bootstrapServers, schemaRegistryUrl, namespace);
+            return new Resolved(bootstrapServers, schemaRegistryUrl, namespace, "");
         }
         Path f = dataDir.resolve(RUNTIME_FILE);
         if (!Files.exists(f)) {
@@ -51,14 +51,37 @@ public final class Connection {
         }
         return new Resolved(bootstrapServers != null ? bootstrapServers : p.getProperty("bootstrap.servers"),
                 schemaRegistryUrl != null ? schemaRegistryUrl : p.getProperty("schema.registry.url"),
-                namespace);
+                namespace, p.getProperty("partition.fixed.widths", ""));
     }
 
-    static void publish(Path dataDir, String bootstrap, String registry, String namespace) throws IOException {
+    /** @return the URL of the running server: --server, else the local `pequod serve`, else http://127.0.0.1:7070 */
+    String serverUrl(String explicit) {
+        if (explicit != null) {
+            return explicit.endsWith("/") ? explicit.substring(0, explicit.length() - 1) : explicit;
+        }
+        Path f = dataDir.resolve(RUNTIME_FILE);
+        if (Files.exists(f)) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(f)) {
+                p.load(in);
+                if (p.getProperty("server") != null) {
+                    return p.getProperty("server");
+                }
+            } catch (IOException e) {
+                throw new PequodCli.UserException("cannot read " + f + ": " + e.getMessage(), 2);
+            }
+        }
+        return "http://127.0.0.1:7070";
+    }
+
+    static void publish(Path dataDir, String bootstrap, String registry, String namespace, String server, String fixedWidths)
+            throws IOException {
         Properties p = new Properties();
         p.setProperty("bootstrap.servers", bootstrap);
         p.setProperty("schema.registry.url", registry);
         p.setProperty("namespace", namespace);
+        p.setProperty("server", server);
+        p.setProperty("partition.fixed.widths", fixedWidths);
         p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
         Path tmp = dataDir.resolve(RUNTIME_FILE + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -77,6 +100,6 @@ public final class Connection {
     }
 
     /** Endpoints to use. */
-    record Resolved(String bootstrapServers, String schemaRegistryUrl, String namespace) {
+    record Resolved(String bootstrapServers, String schemaRegistryUrl, String namespace, String fixedWidths) {
     }
 }

@@ -1,29 +1,25 @@
 package io.pequod.server.cli;
 
-import io.pequod.ingest.ChangeWriter;
-import io.pequod.schemas.WritePosition;
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /** {@code pequod erase KEY}. */
-@Command(name = "erase", mixinStandardHelpOptions = true, description = "Erase KEY (writes a tombstone); prints the write's position.")
+@Command(name = "erase", mixinStandardHelpOptions = true, description = "Erase KEY through the server; prints the write's token.")
 final class EraseCommand implements Callable<Integer> {
     @Mixin
-    WriterOptions options;
+    ClientOptions client;
 
     @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
     String key;
 
     @Override
-    public Integer call() throws Exception {
-        try (ChangeWriter w = options.open()) {
-            WritePosition pos = w.erase(key).get(60, TimeUnit.SECONDS);
-            System.out.println(pos.token());
-        }
+    public Integer call() {
+        JsonNode n = client.call("DELETE", "/v1/keys/" + ClientOptions.enc(key), null, false);
+        System.out.println(client.json ? n.toString() : n.path("token").asText());
         return 0;
     }
 }

@@ -1,19 +1,18 @@
 package io.pequod.server.cli;
 
-import io.pequod.ingest.ChangeWriter;
-import io.pequod.schemas.WritePosition;
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /** {@code pequod put KEY VALUE}. */
-@Command(name = "put", mixinStandardHelpOptions = true, description = "Set KEY to VALUE; prints the write's position (its freshness token).")
+@Command(name = "put", mixinStandardHelpOptions = true,
+        description = "Set KEY to VALUE through the server; prints the write's token (use it with get --after).")
 final class PutCommand implements Callable<Integer> {
     @Mixin
-    WriterOptions options;
+    ClientOptions client;
 
     @Parameters(index = "0", paramLabel = "KEY", description = "The key, e.g. p|00000001|1000000000.")
     String key;
@@ -22,11 +21,9 @@ final class PutCommand implements Callable<Integer> {
     String value;
 
     @Override
-    public Integer call() throws Exception {
-        try (ChangeWriter w = options.open()) {
-            WritePosition pos = w.put(key, value).get(60, TimeUnit.SECONDS);
-            System.out.println(pos.token());
-        }
+    public Integer call() {
+        JsonNode n = client.call("PUT", "/v1/keys/" + ClientOptions.enc(key), value, false);
+        System.out.println(client.json ? n.toString() : n.path("token").asText());
         return 0;
     }
 }

@@ -20,6 +20,7 @@ public final class WriterOptions {
                 .schemaRegistryUrl(r.schemaRegistryUrl())
                 .namespace(r.namespace())
                 .partitions(partitions)
+                .partitionRule(io.pequod.schemas.PartitionRule.parse(r.fixedWidths()))
                 .build();
     }
 }

@@ -29,17 +29,26 @@ class PequodCliTest {
     void shouldListEverySubcommandInHelp() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String cmd : new String[] {"serve", "put", "erase", "load", "bench"}) {
+        for (String cmd : new String[] {"serve", "put", "get", "erase", "scan", "count", "load", "rebuild", "bench"}) {
             assertTrue(r.out().contains("  " + cmd + " "), cmd + " missing from:\n" + r.out());
         }
     }
 
     @Test
-    void shouldSayHowToStartWhenNoServerRuns(@TempDir Path dir) {
-        Run r = run("put", "--data-dir", dir.toString(), "p|1|2", "v");
+    void shouldSayHowToStartWhenNoServerRuns(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("in.jsonl"), "{\"key\": \"p|1\", \"value\": \"v\"}\n");
+        Run r = run("load", "--data-dir", dir.toString(), dir.resolve("in.jsonl").toString());
         assertEquals(2, r.code());
-        assertEquals("pequod put: no Kafka cluster given and no running `pequod serve` found in " + dir
+        assertEquals("pequod load: no Kafka cluster given and no running `pequod serve` found in " + dir
                 + " (no runtime.properties); start `./pequod serve` or pass --bootstrap-servers and --schema-registry",
+                r.err().trim());
+    }
+
+    @Test
+    void shouldSayWhenTheServerIsDown(@TempDir Path dir) {
+        Run r = run("get", "--data-dir", dir.toString(), "--server", "http://127.0.0.1:1", "p|1");
+        assertEquals(2, r.code());
+        assertEquals("pequod get: no Pequod server answers at http://127.0.0.1:1; start one with `./pequod serve` or pass --server",
                 r.err().trim());
     }
 

@@ -1,0 +1,128 @@
+package io.pequod.server;
+
+import io.pequod.schemas.Key;
+import io.pequod.schemas.WritePosition;
+import io.pequod.schemas.avro.Operation;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The key-value commands shared by the Redis and memento front ends, per connection: each
+ * connection reads its own writes (a read waits until the connection's last write to that
+ * partition is applied), and read-modify-write commands answer the value their own change made.
+ * Not thread-safe: one per connection.
+ */
+public final class Commands {
+    private final QueryService service;
+    private final Map<String, Map<Integer, Long>> lastWrites = new HashMap<>();
+
+    /** @param service the query service */
+    public Commands(QueryService service) {
+        this.service = service;
+    }
+
+    /** @return the value, or empty */
+    public Optional<byte[]> get(byte[] key) {
+        return service.get(key, tokensFor(key), false);
+    }
+
+    /** Sets a key. */
+    public void set(byte[] key, byte[] value) {
+        remember(service.put(key, value));
+    }
+
+    /** @return whether the key existed (it is erased either way) */
+    public boolean delete(byte[] key) {
+        boolean existed = get(key).isPresent();
+        if (existed) {
+            remember(service.erase(key));
+        }
+        return existed;
+    }
+
+    /** @return the value after adding {@code amount} (integer) */
+    public long incrementBy(byte[] key, long amount) {
+        byte[] v = rmw(key, Operation.INCR, Long.toString(amount));
+        return Long.parseLong(new String(v, StandardCharsets.US_ASCII));
+    }
+
+    /** @return the value after adding {@code amount} (decimal) */
+    public String incrementByFloat(byte[] key, String amount) {
+        return new String(rmw(key, Operation.INCRF, amount), StandardCharsets.US_ASCII);
+    }
+
+    /** @return the value after appending */
+    public byte[] append(byte[] key, byte[] value) {
+        return service.readModifyWrite(key, Operation.APPEND, value).orElse(new byte[0]);
+    }
+
+    /** @return the value after prepending */
+    public byte[] prepend(byte[] key, byte[] value) {
+        return service.readModifyWrite(key, Operation.PREPEND, value).orElse(new byte[0]);
+    }
+
+    /** @return the range's entries */
+    public ScanResult scan(byte[] first, byte[] last, Integer limit) {
+        return service.scan(first, last, limit, allTokens(), false);
+    }
+
+    /** @return the number of keys in the range */
+    public long count(byte[] first, byte[] last) {
+        return service.count(first, last, allTokens(), false);
+    }
+
+    /**
+     * Erases every key of the default table ({@value Key#DEFAULT_TABLE}: keys without '|'), as
+     * memento's FLUSH does. Other tables are left alone.
+     *
+     * @return the number of keys erased
+     */
+    public long flush() {
+        long n = 0;
+        byte[] from = {0x00};
+        byte[] end = {(byte) 0xFF};
+        ScanResult r;
+        do {
+            r = service.scan(from, end, service.limits().maxScanLimit(), allTokens(), false);
+            for (Entry e : r.entries()) {
+                remember(service.erase(e.key()));
+                n++;
+            }
+            if (!r.entries().isEmpty()) {
+                byte[] last = r.entries().get(r.entries().size() - 1).key();
+                from = java.util.Arrays.copyOf(last, last.length + 1);
+            }
+        } while (r.more());
+        return n;
+    }
+
+    private byte[] rmw(byte[] key, Operation op, String amount) {
+        return service.readModifyWrite(key, op, amount.getBytes(StandardCharsets.US_ASCII)).orElse("0".getBytes());
+    }
+
+    private void remember(WritePosition p) {
+        lastWrites.computeIfAbsent(p.topic(), t -> new HashMap<>()).merge(p.partition(), p.offset(), Math::max);
+    }
+
+    private String tokensFor(byte[] key) {
+        String topic = service.catalog().topics().tableTopic(Key.tableOf(key));
+        Map<Integer, Long> m = lastWrites.get(topic);
+        if (m == null) {
+            return null;
+        }
+        List<String> t = new ArrayList<>();
+        m.forEach((p, o) -> t.add(new WritePosition(topic, p, o).token()));
+        return String.join(",", t);
+    }
+
+    private String allTokens() {
+        List<String> t = new ArrayList<>();
+        lastWrites.forEach((topic, m) -> m.forEach((p, o) -> t.add(new WritePosition(topic, p, o).token())));
+        return t.isEmpty() ? null : String.join(",", t);
+    }
+}

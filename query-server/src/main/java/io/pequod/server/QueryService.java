@@ -1,0 +1,506 @@
+package io.pequod.server;
+
+import io.pequod.ingest.ChangeWriter;
+import io.pequod.schemas.InvalidKeyException;
+import io.pequod.schemas.Key;
+import io.pequod.schemas.PequodException;
+import io.pequod.schemas.Range;
+import io.pequod.schemas.WritePosition;
+import io.pequod.schemas.avro.Operation;
+import io.pequod.server.internals.PeerClient;
+import io.pequod.views.JoinEvaluator;
+import io.pequod.views.StoreProgress;
+import io.pequod.views.ViewCatalog;
+import io.pequod.views.ViewEngine;
+import io.pequod.views.spec.Join;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Reads and writes over every instance's stores: {@code get} goes to the instance that owns the
+ * key's partition (Streams metadata and the partitioning rule); a scan inside one partition key
+ * reads one partition; a wider scan fans out to every partition's owner and merges in key order,
+ * stopping at the limit; pull joins are evaluated at read time and merged in. Reads may wait for
+ * write tokens ({@code topic:partition:offset}) to be applied first. Stores are read through the
+ * classic {@link ReadOnlyKeyValueStore} API, which does not take the lock that deadlocks IQv2
+ * against writers (KAFKA-19629). Blocking; call from worker threads. Thread-safe.
+ */
+public final class QueryService {
+    private final ViewEngine engine;
+    private final ChangeWriter writer;
+    private final HostInfo self;
+    private final PeerClient peers;
+    private final QueryLimits limits;
+
+    /**
+     * @param engine the running view engine
+     * @param writer the writer, configured with the engine's partitioning rule and view tables
+     * @param self   this instance's HTTP endpoint as Streams advertises it
+     * @param peers  client of the other instances
+     * @param limits request limits
+     */
+    public QueryService(ViewEngine engine, ChangeWriter writer, HostInfo self, PeerClient peers, QueryLimits limits) {
+        this.engine = engine;
+        this.writer = writer;
+        this.self = self;
+        this.peers = peers;
+        this.limits = limits;
+    }
+
+    /** @return the limits */
+    public QueryLimits limits() {
+        return limits;
+    }
+
+    /** @return the engine's catalog */
+    public ViewCatalog catalog() {
+        return engine.catalog();
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /**
+     * @param key   the key
+     * @param after write tokens to wait for (comma-separated), or {@code null}
+     * @param stale whether a restoring or standby copy may answer
+     * @return the value, or empty if absent
+     * @throws QueryException 400 for a bad key, 503 when the owner is unavailable or the write not applied
+     */
+    public Optional<byte[]> get(byte[] key, String after, boolean stale) {
+        checkKey(key);
+        String table = Key.tableOf(key);
+        ViewCatalog c = catalog();
+        Optional<byte[]> materialized = Optional.empty();
+        if (c.tables().contains(table)) {
+            KeyQueryMetadata md = metadata(c, table, key);
+            materialized = self.equals(md.activeHost()) || md.activeHost().port() == -1
+                    ? getLocal(key, after, stale)
+                    : peers.get(md.activeHost(), key, after, stale);
+        }
+        if (materialized.isPresent() || c.pullJoins(table).isEmpty()) {
+            return materialized;
+        }
+        byte[] next = Arrays.copyOf(key, key.length + 1);
+        TreeMap<byte[], byte[]> pulled = pull(c, table, new Range(key, next));
+        return Optional.ofNullable(pulled.get(key));
+    }
+
+    /**
+     * Reads a key from this instance's store (the caller routed it here).
+     *
+     * @return the value, or empty
+     */
+    public Optional<byte[]> getLocal(byte[] key, String after, boolean stale) {
+        String table = Key.tableOf(key);
+        ViewCatalog c = catalog();
+        if (!c.tables().contains(table)) {
+            return Optional.empty();
+        }
+        int partition = c.partitionRule().partition(key, partitions(c, table));
+        awaitTokens(c, table, List.of(partition), after);
+        return Optional.ofNullable(localStore(c, table, partition, stale).get(Bytes.wrap(key)));
+    }
+
+    /**
+     * @param first inclusive start; its table is the table scanned
+     * @param last  exclusive end
+     * @param limit most entries, or {@code null} for the default
+     * @param after write tokens to wait for, or {@code null}
+     * @param stale whether restoring or standby copies may answer
+     * @return entries in key order, and whether the limit cut the range
+     */
+    public ScanResult scan(byte[] first, byte[] last, Integer limit, String after, boolean stale) {
+        Range range = range(first, last);
+        int lim = limit(limit);
+        String table = Key.tableOf(first);
+        ViewCatalog c = catalog();
+        ScanResult materialized = c.tables().contains(table)
+                ? fanOut(c, table, range, lim, after, stale)
+                : new ScanResult(List.of(), false);
+        if (c.pullJoins(table).isEmpty()) {
+            return materialized;
+        }
+        TreeMap<byte[], byte[]> all = pull(c, table, range);
+        materialized.entries().forEach(e -> all.put(e.key(), e.value()));
+        List<Entry> out = new ArrayList<>();
+        for (Map.Entry<byte[], byte[]> e : all.entrySet()) {
+            if (out.size() == lim) {
+                return new ScanResult(out, true);
+            }
+            out.add(new Entry(e.getKey(), e.getValue()));
+        }
+        return new ScanResult(out, materialized.more());
+    }
+
+    /**
+     * @return the number of keys in {@code [first, last)}
+     */
+    public long count(byte[] first, byte[] last, String after, boolean stale) {
+        Range range = range(first, last);
+        String table = Key.tableOf(first);
+        ViewCatalog c = catalog();
+        if (!c.pullJoins(table).isEmpty()) {
+            return scanAll(c, table, range, after, stale).size();
+        }
+        if (!c.tables().contains(table)) {
+            return 0;
+        }
+        long n = 0;
+        for (Map.Entry<HostInfo, List<Integer>> e : owners(c, table, partitionsOf(c, table, range)).entrySet()) {
+            n += isSelf(e.getKey()) ? countLocal(table, first, last, e.getValue(), after, stale)
+                    : peers.count(e.getKey(), table, first, last, e.getValue(), after, stale);
+        }
+        return n;
+    }
+
+    /** Scans this instance's partitions of a table (the caller routed them here). */
+    public ScanResult scanLocal(String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions,
+                                String after, boolean stale) {
+        ViewCatalog c = catalog();
+        awaitTokens(c, table, partitions, after);
+        List<List<Entry>> lists = new ArrayList<>();
+        boolean more = false;
+        for (int p : partitions) {
+            List<Entry> l = new ArrayList<>();
+            try (KeyValueIterator<Bytes, byte[]> it = localStore(c, table, p, stale).range(Bytes.wrap(first), Bytes.wrap(last))) {
+                while (it.hasNext() && l.size() <= limit) {
+                    KeyValue<Bytes, byte[]> kv = it.next();
+                    if (Arrays.compareUnsigned(kv.key.get(), last) >= 0) {
+                        break; // range() on some stores includes the upper bound
+                    }
+                    l.add(new Entry(kv.key.get(), kv.value));
+                }
+            }
+            lists.add(l);
+        }
+        return merge(lists, limit, more);
+    }
+
+    /** Counts this instance's partitions of a table. */
+    public long countLocal(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale) {
+        ViewCatalog c = catalog();
+        awaitTokens(c, table, partitions, after);
+        long n = 0;
+        for (int p : partitions) {
+            try (KeyValueIterator<Bytes, byte[]> it = localStore(c, table, p, stale).range(Bytes.wrap(first), Bytes.wrap(last))) {
+                while (it.hasNext()) {
+                    if (Arrays.compareUnsigned(it.next().key.get(), last) < 0) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private ScanResult fanOut(ViewCatalog c, String table, Range range, int limit, String after, boolean stale) {
+        List<List<Entry>> lists = new ArrayList<>();
+        boolean more = false;
+        for (Map.Entry<HostInfo, List<Integer>> e : owners(c, table, partitionsOf(c, table, range)).entrySet()) {
+            ScanResult r = isSelf(e.getKey())
+                    ? scanLocal(table, range.first(), range.last(), limit, e.getValue(), after, stale)
+                    : peers.scan(e.getKey(), table, range.first(), range.last(), limit, e.getValue(), after, stale);
+            lists.add(r.entries());
+            more |= r.more();
+        }
+        return merge(lists, limit, more);
+    }
+
+    private static ScanResult merge(List<List<Entry>> lists, int limit, boolean more) {
+        List<Entry> all = new ArrayList<>();
+        lists.forEach(all::addAll);
+        all.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
+        if (all.size() > limit) {
+            return new ScanResult(List.copyOf(all.subList(0, limit)), true);
+        }
+        return new ScanResult(all, more);
+    }
+
+    private List<Entry> scanAll(ViewCatalog c, String table, Range range, String after, boolean stale) {
+        List<Entry> out = new ArrayList<>();
+        byte[] from = range.first();
+        while (true) {
+            ScanResult r = scan(from, range.last(), limits.maxScanLimit(), after, stale);
+            out.addAll(r.entries());
+            if (!r.more() || r.entries().isEmpty()) {
+                return out;
+            }
+            byte[] lastKey = r.entries().get(r.entries().size() - 1).key();
+            from = Arrays.copyOf(lastKey, lastKey.length + 1);
+        }
+    }
+
+    private TreeMap<byte[], byte[]> pull(ViewCatalog c, String table, Range range) {
+        TreeMap<byte[], byte[]> out = new TreeMap<>(Arrays::compareUnsigned);
+        for (Join j : c.pullJoins(table)) {
+            out.putAll(JoinEvaluator.evaluate(j, (t, r) -> {
+                List<Map.Entry<byte[], byte[]>> l = new ArrayList<>();
+                if (c.tables().contains(t)) {
+                    scanAllMaterialized(c, t, r).forEach(e -> l.add(Map.entry(e.key(), e.value())));
+                }
+                return l;
+            }, range));
+        }
+        return out;
+    }
+
+    private List<Entry> scanAllMaterialized(ViewCatalog c, String table, Range range) {
+        List<Entry> out = new ArrayList<>();
+        byte[] from = range.first();
+        while (true) {
+            ScanResult r = fanOut(c, table, new Range(from, range.last()), limits.maxScanLimit(), null, false);
+            out.addAll(r.entries());
+            if (!r.more() || r.entries().isEmpty()) {
+                return out;
+            }
+            byte[] lastKey = r.entries().get(r.entries().size() - 1).key();
+            from = Arrays.copyOf(lastKey, lastKey.length + 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /**
+     * @return the write's position once acknowledged
+     * @throws PequodException if the key or value is invalid or the table is a view
+     */
+    public WritePosition put(byte[] key, byte[] value) {
+        return await(writer.write(key, Operation.PUT, value), key);
+    }
+
+    /** @return the position of the tombstone */
+    public WritePosition erase(byte[] key) {
+        return await(writer.erase(key), key);
+    }
+
+    /**
+     * Applies a read-modify-write ({@code INCR}, {@code INCRF}, {@code APPEND}, {@code PREPEND}) on
+     * the key's owner and answers the value it produced.
+     *
+     * @return the value after this change
+     * @throws PequodException if the amount or the current value is not a number (for increments)
+     */
+    public Optional<byte[]> readModifyWrite(byte[] key, Operation op, byte[] amount) {
+        checkKey(key);
+        String table = Key.tableOf(key);
+        ViewCatalog c = catalog();
+        if (!c.tables().contains(table)) {
+            await(writer.write(key, op, amount), key); // creates the table; the next refresh materializes it
+            engine.refreshTables();
+            return readModifyWriteLocal(key, Operation.PUT, null);
+        }
+        KeyQueryMetadata md = metadata(c, table, key);
+        if (isSelf(md.activeHost()) || md.activeHost().port() == -1) {
+            return readModifyWriteLocal(key, op, amount);
+        }
+        return peers.readModifyWrite(md.activeHost(), key, op.name(), amount);
+    }
+
+    /** Applies a read-modify-write here, as the owner of the key's partition. */
+    public Optional<byte[]> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
+        if (amount == null) {
+            return getLocal(key, null, false);
+        }
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<byte[]> result = engine.progress().awaitResult(id);
+        try {
+            await(writer.write(key, op, amount, id), key);
+            return Optional.ofNullable(result.get(limits.maxWait().toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PequodException pe ? pe : new PequodException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw QueryException.unavailable("the change to key '" + Key.of(key) + "' was written but not applied within "
+                    + limits.maxWait().toMillis() + " ms; its partition may be moving");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw QueryException.unavailable("interrupted");
+        } finally {
+            result.cancel(false);
+        }
+    }
+
+    private WritePosition await(CompletableFuture<WritePosition> f, byte[] key) {
+        try {
+            WritePosition p = f.get(30, TimeUnit.SECONDS);
+            if (!catalog().tables().contains(Key.tableOf(key))) {
+                engine.refreshTables();
+            }
+            return p;
+        } catch (ExecutionException e) {
+            throw new QueryException(503, "write failed", e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw QueryException.unavailable("Kafka did not acknowledge the write of key '" + Key.of(key) + "' within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw QueryException.unavailable("interrupted");
+        }
+    }
+
+    // ---------------------------------------------------------------- routing helpers
+
+    private boolean isSelf(HostInfo h) {
+        return self.equals(h);
+    }
+
+    private static int partitions(ViewCatalog c, String table) {
+        int n = c.partitions(table);
+        if (n < 1) {
+            throw QueryException.unavailable("table " + table + " is not materialized yet; retry in a few seconds");
+        }
+        return n;
+    }
+
+    private static KeyQueryMetadata metadata(ViewCatalog c, String table, byte[] key) {
+        KeyQueryMetadata md;
+        try {
+            md = c.metadataFor(table, key);
+        } catch (RuntimeException e) {
+            throw QueryException.unavailable("no routing metadata for table " + table + ": " + e.getMessage());
+        }
+        if (md == null || KeyQueryMetadata.NOT_AVAILABLE.equals(md)) {
+            throw QueryException.unavailable("partitions of table " + table + " are being assigned (rebalancing); retry shortly");
+        }
+        return md;
+    }
+
+    private static List<Integer> partitionsOf(ViewCatalog c, String table, Range range) {
+        int n = partitions(c, table);
+        byte[] first = range.first();
+        int pkLen = c.partitionRule().partitionKeyLength(first);
+        byte[] pk = Arrays.copyOf(first, pkLen);
+        byte[] bound = Arrays.copyOf(pk, pk.length + 1);
+        bound[pk.length] = '}';
+        if (pkLen < first.length && Arrays.compareUnsigned(range.last(), bound) <= 0) {
+            return List.of(c.partitionRule().partition(first, n)); // one partition key: one partition
+        }
+        List<Integer> all = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            all.add(i);
+        }
+        return all;
+    }
+
+    private Map<HostInfo, List<Integer>> owners(ViewCatalog c, String table, List<Integer> partitions) {
+        KafkaStreams ks = c.streams();
+        if (ks == null) {
+            throw QueryException.unavailable("this instance does not host table stores");
+        }
+        String topic = c.topics().tableTopic(table);
+        Map<Integer, HostInfo> owner = new HashMap<>();
+        for (StreamsMetadata m : ks.streamsMetadataForStore(c.storeName(table))) {
+            for (TopicPartition tp : m.topicPartitions()) {
+                if (tp.topic().equals(topic)) {
+                    owner.put(tp.partition(), m.hostInfo());
+                }
+            }
+        }
+        Map<HostInfo, List<Integer>> out = new HashMap<>();
+        for (int p : partitions) {
+            HostInfo h = owner.get(p);
+            if (h == null) {
+                throw QueryException.unavailable("partition " + p + " of table " + table
+                        + " has no owner right now (rebalancing); retry shortly");
+            }
+            out.computeIfAbsent(h, x -> new ArrayList<>()).add(p);
+        }
+        return out;
+    }
+
+    private static ReadOnlyKeyValueStore<Bytes, byte[]> localStore(ViewCatalog c, String table, int partition, boolean stale) {
+        try {
+            return c.store(table, partition, stale);
+        } catch (InvalidStateStoreException e) {
+            throw QueryException.unavailable("partition " + partition + " of table " + table
+                    + " is not queryable on this instance now (moving or restoring): " + e.getMessage()
+                    + (stale ? "" : "; retry, or pass stale=true to read a restoring copy"));
+        }
+    }
+
+    private void awaitTokens(ViewCatalog c, String table, Collection<Integer> partitions, String after) {
+        if (after == null || after.isBlank()) {
+            return;
+        }
+        String topic = c.topics().tableTopic(table);
+        StoreProgress progress = engine.progress();
+        for (String t : after.split(",")) {
+            WritePosition pos;
+            try {
+                pos = WritePosition.parse(t.trim());
+            } catch (IllegalArgumentException e) {
+                throw QueryException.badRequest(e.getMessage());
+            }
+            if (!pos.topic().equals(topic) || !partitions.contains(pos.partition())) {
+                continue;
+            }
+            CompletableFuture<Long> f = progress.awaitApplied(pos.topic(), pos.partition(), pos.offset());
+            try {
+                f.get(limits.maxWait().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                f.cancel(false);
+                long applied = progress.appliedOffset(pos.topic(), pos.partition());
+                throw new QueryException(503, "not yet applied", "store " + c.storeName(table) + " partition " + pos.partition()
+                        + " has applied offset " + applied + "; the write is at offset " + pos.offset() + " ("
+                        + (pos.offset() - applied) + " behind) after waiting " + limits.maxWait().toMillis() + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw QueryException.unavailable("interrupted");
+            } catch (ExecutionException e) {
+                throw QueryException.unavailable(e.getCause().toString());
+            }
+        }
+    }
+
+    private Range range(byte[] first, byte[] last) {
+        if (first == null || last == null) {
+            throw QueryException.badRequest("a range needs first and last (half-open [first, last))");
+        }
+        checkKey(first);
+        if (last.length > Key.MAX_LENGTH + 1) {
+            throw QueryException.badRequest("last is " + last.length + " bytes; keys are at most " + Key.MAX_LENGTH);
+        }
+        try {
+            return new Range(first, last);
+        } catch (InvalidKeyException e) {
+            throw QueryException.badRequest(e.getMessage());
+        }
+    }
+
+    private int limit(Integer limit) {
+        if (limit == null) {
+            return limits.defaultLimit();
+        }
+        if (limit < 1 || limit > limits.maxScanLimit()) {
+            throw QueryException.badRequest("limit " + limit + " is out of range; use 1 to " + limits.maxScanLimit());
+        }
+        return limit;
+    }
+
+    private static void checkKey(byte[] key) {
+        String problem = Key.validate(key);
+        if (problem != null) {
+            throw QueryException.badRequest(problem);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.pequod.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pequod.views.ViewEngine;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.LagInfo;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Prometheus metrics: requests and latency by front end and command, store lag, records applied,
+ * dead letters. Scraped at {@code GET /metrics}.
+ */
+public final class ServerMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+
+    /** @param engine the engine whose dead letters and lag are exported */
+    public ServerMetrics(ViewEngine engine) {
+        Gauge.builder("pequod_dead_letters", engine, ViewEngine::deadLetterCount)
+                .description("Records sent to the dead-letter topic since start").register(registry);
+        Gauge.builder("pequod_store_lag_records", engine, ServerMetrics::totalLag)
+                .description("Records in table topics not yet applied to this instance's stores").register(registry);
+    }
+
+    static double totalLag(ViewEngine e) {
+        KafkaStreams ks = e.catalog().streams();
+        if (ks == null || ks.state() != KafkaStreams.State.RUNNING) {
+            return Double.NaN;
+        }
+        try {
+            long n = 0;
+            for (Map<Integer, LagInfo> m : ks.allLocalStorePartitionLags().values()) {
+                for (LagInfo l : m.values()) {
+                    n += Math.max(0, l.offsetLag());
+                }
+            }
+            return n;
+        } catch (RuntimeException notNow) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * @param frontEnd {@code http}, {@code resp} or {@code memento}
+     * @param command  the endpoint or command
+     * @param nanos    how long it took
+     * @param failed   whether it answered an error
+     */
+    public void record(String frontEnd, String command, long nanos, boolean failed) {
+        String k = frontEnd + "/" + command;
+        timers.computeIfAbsent(k, x -> Timer.builder("pequod_requests").tag("front_end", frontEnd).tag("command", command)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry)).record(Duration.ofNanos(nanos));
+        if (failed) {
+            errors.computeIfAbsent(k, x -> Counter.builder("pequod_request_errors").tag("front_end", frontEnd)
+                    .tag("command", command).register(registry)).increment();
+        }
+    }
+
+    /** @return the Prometheus text exposition */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,417 @@
+package io.pequod.server.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.pequod.schemas.PequodException;
+import io.pequod.schemas.WritePosition;
+import io.pequod.schemas.avro.Operation;
+import io.pequod.server.Entry;
+import io.pequod.server.QueryException;
+import io.pequod.server.QueryService;
+import io.pequod.server.ScanResult;
+import io.pequod.server.ServerMetrics;
+import io.pequod.server.internals.PeerClient;
+import io.pequod.views.ViewEngine;
+import io.pequod.views.spec.Join;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.LagInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The HTTP API (DESIGN.md section 5) on Netty: JSON bodies, keys URL-encoded in paths, errors as
+ * {@code {"error": ..., "detail": ...}} with 4xx/5xx and never a stack trace. Request handling runs
+ * on a worker group, off the event loops, since reads may wait for writes to be applied.
+ */
+public final class HttpFrontEnd implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpFrontEnd.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Largest request body: a 1 MiB value and some room. */
+    public static final int MAX_BODY = 1024 * 1024 + 64 * 1024;
+
+    private final QueryService service;
+    private final ViewEngine engine;
+    private final ServerMetrics metrics;
+    private final String authToken;
+    private final EventLoopGroup boss = new NioEventLoopGroup(1);
+    private final EventLoopGroup workers = new NioEventLoopGroup(2);
+    private final EventExecutorGroup handlers = new DefaultEventExecutorGroup(16);
+    private Channel channel;
+
+    /**
+     * @param service   the query service
+     * @param engine    the engine, for health and joins
+     * @param metrics   metrics to record into and expose
+     * @param authToken shared secret required as a Bearer token, or {@code null}
+     */
+    public HttpFrontEnd(QueryService service, ViewEngine engine, ServerMetrics metrics, String authToken) {
+        this.service = service;
+        this.engine = engine;
+        this.metrics = metrics;
+        this.authToken = authToken;
+    }
+
+    /**
+     * @param host address to bind
+     * @param port port, 0 for a free one
+     * @return the bound port
+     * @throws InterruptedException if interrupted while binding
+     */
+    public int start(String host, int port) throws InterruptedException {
+        channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(8192, 16 * 1024, 64 * 1024))
+                                .addLast(new HttpObjectAggregator(MAX_BODY))
+                                .addLast(handlers, new Handler());
+                    }
+                }).bind(host, port).sync().channel();
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        boss.shutdownGracefully();
+        workers.shutdownGracefully();
+        handlers.shutdownGracefully();
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            long t0 = System.nanoTime();
+            QueryStringDecoder qs = new QueryStringDecoder(req.uri());
+            String path = qs.rawPath();
+            String endpoint = endpointName(path);
+            FullHttpResponse res;
+            boolean failed = false;
+            try {
+                if (!req.decoderResult().isSuccess()) {
+                    throw new QueryException(400, "bad request", "malformed HTTP request: " + req.decoderResult().cause());
+                }
+                checkAuth(req, path);
+                res = route(req, qs, path);
+            } catch (QueryException e) {
+                failed = true;
+                res = error(e.status(), e.error(), e.getMessage());
+            } catch (PequodException | IllegalArgumentException e) {
+                failed = true;
+                res = error(400, "bad request", e.getMessage());
+            } catch (RuntimeException e) {
+                failed = true;
+                LOG.warn("Internal error on {} {}", req.method(), req.uri(), e);
+                res = error(500, "internal error", e.toString());
+            }
+            metrics.record("http", endpoint, System.nanoTime() - t0, failed || res.status().code() >= 500);
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setContentLength(res, res.content().readableBytes());
+            if (keepAlive) {
+                res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                ctx.writeAndFlush(res);
+            } else {
+                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("Closing HTTP connection after {}", cause.toString());
+            ctx.close();
+        }
+    }
+
+    private static String endpointName(String path) {
+        if (path.startsWith("/v1/keys/")) {
+            return "keys";
+        }
+        return path.length() > 1 ? path.substring(1).replace('/', '_') : "root";
+    }
+
+    private void checkAuth(FullHttpRequest req, String path) {
+        if (authToken == null || path.equals("/health")) {
+            return;
+        }
+        String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (h == null || !h.equals("Bearer " + authToken)) {
+            throw new QueryException(401, "unauthorized", "this server needs the header Authorization: Bearer <token> (--auth-token)");
+        }
+    }
+
+    private FullHttpResponse route(FullHttpRequest req, QueryStringDecoder qs, String path) {
+        HttpMethod m = req.method();
+        Map<String, List<String>> p = qs.parameters();
+        boolean b64 = "base64".equals(param(p, "encoding"));
+        if (path.startsWith("/v1/keys/")) {
+            byte[] key = decodePath(path.substring("/v1/keys/".length()));
+            if (key.length == 0) {
+                throw QueryException.badRequest("missing key in /v1/keys/{key}");
+            }
+            byte[] body = ByteBufUtil.getBytes(req.content());
+            if (m.equals(HttpMethod.GET)) {
+                Optional<byte[]> v = service.get(key, param(p, "after"), bool(p, "stale"));
+                if (v.isEmpty()) {
+                    throw new QueryException(404, "not found", "key '" + text(key) + "' is absent");
+                }
+                return json(200, entry(key, v.get(), b64));
+            } else if (m.equals(HttpMethod.PUT)) {
+                return json(200, position(service.put(key, body)));
+            } else if (m.equals(HttpMethod.DELETE)) {
+                return json(200, position(service.erase(key)));
+            } else if (m.equals(HttpMethod.POST)) {
+                Operation op = operation(param(p, "op"));
+                Optional<byte[]> v = service.readModifyWrite(key, op, body);
+                ObjectNode o = JSON.createObjectNode().put("key", enc(key, b64));
+                o.put("value", v.map(x -> enc(x, b64)).orElse(null));
+                return json(200, o);
+            }
+            throw new QueryException(405, "method not allowed", m + " is not allowed on /v1/keys/{key}; use GET, PUT, DELETE or POST");
+        }
+        if (path.startsWith("/v1/views/") && path.endsWith("/rebuild")) {
+            if (!m.equals(HttpMethod.POST)) {
+                throw new QueryException(405, "method not allowed", "use POST /v1/views/{view}/rebuild");
+            }
+            String view = new String(decodePath(path.substring("/v1/views/".length(), path.length() - "/rebuild".length())),
+                    StandardCharsets.UTF_8);
+            String app = engine.rebuild(view);
+            return json(200, JSON.createObjectNode().put("view", view).put("application", app));
+        }
+        if (!m.equals(HttpMethod.GET) && !path.equals("/v1/internal/rmw")) {
+            throw new QueryException(405, "method not allowed", m + " is not allowed on " + path + "; use GET");
+        }
+        switch (path) {
+            case "/v1/scan": {
+                ScanResult r = service.scan(required(p, "first", b64), required(p, "last", b64), intParam(p, "limit"),
+                        param(p, "after"), bool(p, "stale"));
+                return json(200, scanJson(r, b64));
+            }
+            case "/v1/count":
+                return json(200, JSON.createObjectNode().put("count",
+                        service.count(required(p, "first", b64), required(p, "last", b64), param(p, "after"), bool(p, "stale"))));
+            case "/v1/joins":
+                return json(200, joins());
+            case "/health":
+                return health();
+            case "/metrics":
+                return text(200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+            case "/v1/internal/get": {
+                byte[] key = required(p, "key", true);
+                Optional<byte[]> v = service.getLocal(key, param(p, "after"), bool(p, "stale"));
+                if (v.isEmpty()) {
+                    throw new QueryException(404, "not found", "key '" + text(key) + "' is absent");
+                }
+                return json(200, entry(key, v.get(), true));
+            }
+            case "/v1/internal/scan":
+                return json(200, scanJson(service.scanLocal(param(p, "table"), required(p, "first", true), required(p, "last", true),
+                        intParam(p, "limit"), partitions(p), param(p, "after"), bool(p, "stale")), true));
+            case "/v1/internal/count":
+                return json(200, JSON.createObjectNode().put("count", service.countLocal(param(p, "table"), required(p, "first", true),
+                        required(p, "last", true), partitions(p), param(p, "after"), bool(p, "stale"))));
+            case "/v1/internal/rmw": {
+                byte[] key = required(p, "key", true);
+                Optional<byte[]> v = service.readModifyWriteLocal(key, operation(param(p, "op")), ByteBufUtil.getBytes(req.content()));
+                ObjectNode o = JSON.createObjectNode().put("key", PeerClient.b64(key));
+                o.put("value", v.map(PeerClient::b64).orElse(null));
+                return json(200, o);
+            }
+            default:
+                throw new QueryException(404, "not found", "no endpoint " + path + "; see GET /v1/keys/{key}, /v1/scan, /v1/count, "
+                        + "/v1/joins, /health, /metrics");
+        }
+    }
+
+    private static Operation operation(String op) {
+        if (op == null) {
+            throw QueryException.badRequest("POST /v1/keys/{key} needs op=incr, incrf, append or prepend");
+        }
+        switch (op.toLowerCase(Locale.ROOT)) {
+            case "incr":
+                return Operation.INCR;
+            case "incrf":
+                return Operation.INCRF;
+            case "append":
+                return Operation.APPEND;
+            case "prepend":
+                return Operation.PREPEND;
+            default:
+                throw QueryException.badRequest("unknown op '" + op + "'; use incr, incrf, append or prepend");
+        }
+    }
+
+    private ObjectNode joins() {
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode a = o.putArray("joins");
+        for (Join j : engine.spec().joins()) {
+            ObjectNode n = a.addObject();
+            n.put("sink", j.sinkTable());
+            n.put("operator", j.operator().keyword());
+            n.put("mode", j.pull() ? "pull" : "push");
+            n.put("text", j.text());
+            n.put("position", j.position().toString());
+        }
+        o.putPOJO("tables", service.catalog().tables());
+        return o;
+    }
+
+    private FullHttpResponse health() {
+        ObjectNode o = JSON.createObjectNode();
+        Map<String, KafkaStreams.State> states = engine.state();
+        boolean up = !states.isEmpty() && states.values().stream().allMatch(s -> s == KafkaStreams.State.RUNNING);
+        o.put("status", up ? "UP" : "DOWN");
+        ObjectNode apps = o.putObject("applications");
+        states.forEach((k, v) -> apps.put(k, v.name()));
+        ObjectNode lag = o.putObject("store_lag");
+        KafkaStreams ks = service.catalog().streams();
+        if (ks != null && ks.state() == KafkaStreams.State.RUNNING) {
+            try {
+                for (Map.Entry<String, Map<Integer, LagInfo>> e : ks.allLocalStorePartitionLags().entrySet()) {
+                    long n = e.getValue().values().stream().mapToLong(l -> Math.max(0, l.offsetLag())).sum();
+                    lag.put(e.getKey(), n);
+                }
+            } catch (RuntimeException e) {
+                o.put("store_lag_error", e.getMessage());
+            }
+        }
+        o.put("dead_letters", engine.deadLetterCount());
+        return json(up ? 200 : 503, o);
+    }
+
+    private static ObjectNode scanJson(ScanResult r, boolean b64) {
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode a = o.putArray("entries");
+        for (Entry e : r.entries()) {
+            a.add(entry(e.key(), e.value(), b64));
+        }
+        o.put("more", r.more());
+        return o;
+    }
+
+    private static ObjectNode entry(byte[] key, byte[] value, boolean b64) {
+        return JSON.createObjectNode().put("key", enc(key, b64)).put("value", enc(value, b64));
+    }
+
+    private static ObjectNode position(WritePosition pos) {
+        return JSON.createObjectNode().put("token", pos.token()).put("topic", pos.topic()).put("partition", pos.partition())
+                .put("offset", pos.offset());
+    }
+
+    private static String enc(byte[] b, boolean b64) {
+        return b64 ? PeerClient.b64(b) : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Decodes a URL path segment; unlike query strings, '+' stays '+'. */
+    static byte[] decodePath(String raw) {
+        return QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String param(Map<String, List<String>> p, String name) {
+        List<String> v = p.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static boolean bool(Map<String, List<String>> p, String name) {
+        return "true".equalsIgnoreCase(param(p, name));
+    }
+
+    private static Integer intParam(Map<String, List<String>> p, String name) {
+        String v = param(p, name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw QueryException.badRequest("parameter " + name + "='" + v + "' is not an integer");
+        }
+    }
+
+    private static byte[] required(Map<String, List<String>> p, String name, boolean b64) {
+        String v = param(p, name);
+        if (v == null) {
+            throw QueryException.badRequest("missing parameter " + name);
+        }
+        if (b64) {
+            try {
+                return PeerClient.unb64(v);
+            } catch (IllegalArgumentException e) {
+                throw QueryException.badRequest("parameter " + name + " is not base64url");
+            }
+        }
+        return v.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<Integer> partitions(Map<String, List<String>> p) {
+        String v = param(p, "partitions");
+        if (v == null || v.isEmpty()) {
+            throw QueryException.badRequest("missing parameter partitions");
+        }
+        try {
+            return Arrays.stream(v.split(",")).map(Integer::parseInt).toList();
+        } catch (NumberFormatException e) {
+            throw QueryException.badRequest("parameter partitions='" + v + "' is not a list of integers");
+        }
+    }
+
+    private static FullHttpResponse json(int status, Object body) {
+        try {
+            return text(status, JSON.writeValueAsString(body), "application/json");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static FullHttpResponse error(int status, String error, String detail) {
+        return json(status, JSON.createObjectNode().put("error", error).put("detail", detail));
+    }
+
+    private static FullHttpResponse text(int status, String body, String type) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+                Unpooled.wrappedBuffer(body.getBytes(StandardCharsets.UTF_8)));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        return r;
+    }
+
+}

@@ -1,0 +1,133 @@
+package io.pequod.server.internals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pequod.server.Entry;
+import io.pequod.server.QueryException;
+import io.pequod.server.ScanResult;
+import org.apache.kafka.streams.state.HostInfo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Calls another Pequod instance's HTTP API for keys and partitions it owns ({@code local=true}
+ * so that it answers from its own stores and never forwards again). Keys and values travel in
+ * base64. Errors come back as {@link QueryException}s naming the instance.
+ */
+public final class PeerClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String authToken;
+    private final Duration timeout;
+
+    /**
+     * @param authToken the shared secret, or {@code null}
+     * @param timeout   time limit of each call
+     */
+    public PeerClient(String authToken, Duration timeout) {
+        this.authToken = authToken;
+        this.timeout = timeout;
+    }
+
+    /** @return base64url of the bytes, as the internal API carries keys */
+    public static String b64(byte[] b) {
+        return B64.encodeToString(b);
+    }
+
+    /** @return bytes of a base64url string */
+    public static byte[] unb64(String s) {
+        return B64D.decode(s);
+    }
+
+    private static String q(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @return the value on the owner, or empty if absent
+     */
+    public Optional<byte[]> get(HostInfo host, byte[] key, String after, boolean stale) {
+        JsonNode r = call(host, "GET", "/v1/internal/get?key=" + b64(key) + params(after, stale), null, true);
+        return r == null ? Optional.empty() : Optional.of(unb64(r.path("value").asText()));
+    }
+
+    /** @return the owner's entries of the range in these partitions */
+    public ScanResult scan(HostInfo host, String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions,
+                           String after, boolean stale) {
+        JsonNode r = call(host, "GET", "/v1/internal/scan?table=" + q(table) + "&first=" + b64(first) + "&last=" + b64(last)
+                + "&limit=" + limit + "&partitions=" + join(partitions) + params(after, stale), null, false);
+        List<Entry> entries = new ArrayList<>();
+        r.path("entries").forEach(e -> entries.add(new Entry(unb64(e.path("key").asText()), unb64(e.path("value").asText()))));
+        return new ScanResult(entries, r.path("more").asBoolean(false));
+    }
+
+    /** @return the owner's count of the range in these partitions */
+    public long count(HostInfo host, String table, byte[] first, byte[] last, Collection<Integer> partitions, String after,
+                      boolean stale) {
+        return call(host, "GET", "/v1/internal/count?table=" + q(table) + "&first=" + b64(first) + "&last=" + b64(last)
+                + "&partitions=" + join(partitions) + params(after, stale), null, false).path("count").asLong();
+    }
+
+    /** @return the value after a read-modify-write applied by the owner */
+    public Optional<byte[]> readModifyWrite(HostInfo host, byte[] key, String op, byte[] amount) {
+        JsonNode r = call(host, "POST", "/v1/internal/rmw?key=" + b64(key) + "&op=" + q(op), amount, true);
+        return r == null || r.path("value").isNull() ? Optional.empty() : Optional.of(unb64(r.path("value").asText()));
+    }
+
+    private static String params(String after, boolean stale) {
+        return (after == null || after.isEmpty() ? "" : "&after=" + q(after)) + (stale ? "&stale=true" : "");
+    }
+
+    private static String join(Collection<Integer> ps) {
+        return ps.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    private JsonNode call(HostInfo host, String method, String path, byte[] body, boolean notFoundIsNull) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
+                .timeout(timeout)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (authToken != null) {
+            b.header("Authorization", "Bearer " + authToken);
+        }
+        HttpResponse<String> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new QueryException(503, "unavailable", "instance " + host.host() + ":" + host.port()
+                    + ", which owns the data, did not answer: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueryException(503, "unavailable", "interrupted while asking instance " + host.host() + ":" + host.port());
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(r.body());
+        } catch (IOException e) {
+            json = JSON.createObjectNode().put("detail", r.body());
+        }
+        if (r.statusCode() == 404 && notFoundIsNull) {
+            return null;
+        }
+        if (r.statusCode() != 200) {
+            throw new QueryException(r.statusCode(), json.path("error").asText("error"),
+                    "instance " + host.host() + ":" + host.port() + ": " + json.path("detail").asText(r.body()));
+        }
+        return json;
+    }
+}
