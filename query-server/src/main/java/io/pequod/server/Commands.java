@@ -1,25 +1,19 @@
 package io.pequod.server;
 
 import io.pequod.schemas.Key;
-import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The key-value commands shared by the Redis and memento front ends, per connection: each
- * connection reads its own writes (a read waits until the connection's last write to that
- * partition is applied), and read-modify-write commands answer the value their own change made.
- * Not thread-safe: one per connection.
+ * The key-value commands shared by the Redis and memento front ends: reads see every write made
+ * through this instance (a read waits until this instance's latest write to that partition is
+ * applied, so a connection always reads its own writes, and so do other connections), and
+ * read-modify-write commands answer the value their own change made. One per connection.
  */
 public final class Commands {
     private final QueryService service;
-    private final Map<String, Map<Integer, Long>> lastWrites = new HashMap<>();
 
     /** @param service the query service */
     public Commands(QueryService service) {
@@ -33,14 +27,14 @@ public final class Commands {
 
     /** Sets a key. */
     public void set(byte[] key, byte[] value) {
-        remember(service.put(key, value));
+        service.put(key, value);
     }
 
     /** @return whether the key existed (it is erased either way) */
     public boolean delete(byte[] key) {
         boolean existed = get(key).isPresent();
         if (existed) {
-            remember(service.erase(key));
+            service.erase(key);
         }
         return existed;
     }
@@ -68,12 +62,12 @@ public final class Commands {
 
     /** @return the range's entries */
     public ScanResult scan(byte[] first, byte[] last, Integer limit) {
-        return service.scan(first, last, limit, allTokens(), false);
+        return service.scan(first, last, limit, tokensFor(first, last), false);
     }
 
     /** @return the number of keys in the range */
     public long count(byte[] first, byte[] last) {
-        return service.count(first, last, allTokens(), false);
+        return service.count(first, last, tokensFor(first, last), false);
     }
 
     /**
@@ -88,9 +82,9 @@ public final class Commands {
         byte[] end = {(byte) 0xFF};
         ScanResult r;
         do {
-            r = service.scan(from, end, service.limits().maxScanLimit(), allTokens(), false);
+            r = service.scan(from, end, service.limits().maxScanLimit(), tokensFor(from, end), false);
             for (Entry e : r.entries()) {
-                remember(service.erase(e.key()));
+                service.erase(e.key());
                 n++;
             }
             if (!r.entries().isEmpty()) {
@@ -105,24 +99,11 @@ public final class Commands {
         return service.readModifyWrite(key, op, amount.getBytes(StandardCharsets.US_ASCII)).orElse("0".getBytes());
     }
 
-    private void remember(WritePosition p) {
-        lastWrites.computeIfAbsent(p.topic(), t -> new HashMap<>()).merge(p.partition(), p.offset(), Math::max);
-    }
-
     private String tokensFor(byte[] key) {
-        String topic = service.catalog().topics().tableTopic(Key.tableOf(key));
-        Map<Integer, Long> m = lastWrites.get(topic);
-        if (m == null) {
-            return null;
-        }
-        List<String> t = new ArrayList<>();
-        m.forEach((p, o) -> t.add(new WritePosition(topic, p, o).token()));
-        return String.join(",", t);
+        return service.writtenTokens(Key.tableOf(key));
     }
 
-    private String allTokens() {
-        List<String> t = new ArrayList<>();
-        lastWrites.forEach((topic, m) -> m.forEach((p, o) -> t.add(new WritePosition(topic, p, o).token())));
-        return t.isEmpty() ? null : String.join(",", t);
+    private String tokensFor(byte[] first, byte[] last) {
+        return service.writtenTokens(Key.tableOf(first));
     }
 }

@@ -53,6 +53,8 @@ public final class QueryService {
     private final HostInfo self;
     private final PeerClient peers;
     private final QueryLimits limits;
+    /** Highest offset this instance wrote, by table topic and partition: the Redis front ends read after it. */
+    private final Map<String, Map<Integer, Long>> written = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param engine the running view engine
@@ -91,7 +93,7 @@ public final class QueryService {
     public Optional<byte[]> get(byte[] key, String after, boolean stale) {
         checkKey(key);
         String table = Key.tableOf(key);
-        ViewCatalog c = catalog();
+        ViewCatalog c = awaitTable(table, after);
         Optional<byte[]> materialized = Optional.empty();
         if (c.tables().contains(table)) {
             KeyQueryMetadata md = metadata(c, table, key);
@@ -135,7 +137,7 @@ public final class QueryService {
         Range range = range(first, last);
         int lim = limit(limit);
         String table = Key.tableOf(first);
-        ViewCatalog c = catalog();
+        ViewCatalog c = awaitTable(table, after);
         ScanResult materialized = c.tables().contains(table)
                 ? fanOut(c, table, range, lim, after, stale)
                 : new ScanResult(List.of(), false);
@@ -344,6 +346,8 @@ public final class QueryService {
     private WritePosition await(CompletableFuture<WritePosition> f, byte[] key) {
         try {
             WritePosition p = f.get(30, TimeUnit.SECONDS);
+            written.computeIfAbsent(p.topic(), t -> new java.util.concurrent.ConcurrentHashMap<>())
+                    .merge(p.partition(), p.offset(), Math::max);
             if (!catalog().tables().contains(Key.tableOf(key))) {
                 engine.refreshTables();
             }
@@ -358,7 +362,50 @@ public final class QueryService {
         }
     }
 
+    /**
+     * @param table a table
+     * @return tokens of the latest writes this instance made to the table (comma-separated), or
+     * {@code null}: reads passing them see every write made through this instance, as Redis
+     * clients expect of one server
+     */
+    public String writtenTokens(String table) {
+        String topic = catalog().topics().tableTopic(table);
+        Map<Integer, Long> m = written.get(topic);
+        if (m == null || m.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        m.forEach((part, off) -> sb.append(sb.length() == 0 ? "" : ",").append(topic).append(':').append(part).append(':').append(off));
+        return sb.toString();
+    }
+
     // ---------------------------------------------------------------- routing helpers
+
+    /**
+     * The catalog, once it materializes {@code table} if a token says the reader wrote to it: the
+     * first writes to a new table are readable as soon as the tables application has picked it up.
+     */
+    private ViewCatalog awaitTable(String table, String after) {
+        ViewCatalog c = catalog();
+        if (c.isQueryable(table) || after == null || !after.contains(c.topics().tableTopic(table) + ":")) {
+            return c;
+        }
+        engine.refreshTables();
+        long deadline = System.nanoTime() + limits.maxWait().toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            c = catalog();
+            if (c.isQueryable(table)) {
+                return c;
+            }
+        }
+        throw QueryException.unavailable("table " + table + " is new and not materialized yet; retry in a few seconds");
+    }
 
     private boolean isSelf(HostInfo h) {
         return self.equals(h);
@@ -403,7 +450,7 @@ public final class QueryService {
     }
 
     private Map<HostInfo, List<Integer>> owners(ViewCatalog c, String table, List<Integer> partitions) {
-        KafkaStreams ks = c.streams();
+        KafkaStreams ks = c.streams(table);
         if (ks == null) {
             throw QueryException.unavailable("this instance does not host table stores");
         }

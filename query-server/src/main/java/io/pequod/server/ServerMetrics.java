@@ -31,21 +31,35 @@ public final class ServerMetrics {
     }
 
     static double totalLag(ViewEngine e) {
-        KafkaStreams ks = e.catalog().streams();
-        if (ks == null || ks.state() != KafkaStreams.State.RUNNING) {
-            return Double.NaN;
+        long n = 0;
+        for (Long l : storeLags(e).values()) {
+            n += l;
         }
-        try {
-            long n = 0;
-            for (Map<Integer, LagInfo> m : ks.allLocalStorePartitionLags().values()) {
-                for (LagInfo l : m.values()) {
-                    n += Math.max(0, l.offsetLag());
-                }
+        return n;
+    }
+
+    /**
+     * @param e the engine
+     * @return records not yet applied, by store, for the stores this instance hosts and can report
+     */
+    public static Map<String, Long> storeLags(ViewEngine e) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        io.pequod.views.ViewCatalog c = e.catalog();
+        java.util.Set<KafkaStreams> seen = new java.util.HashSet<>();
+        for (String t : c.tables()) {
+            KafkaStreams ks = c.streams(t);
+            if (ks == null || !seen.add(ks) || ks.state() != KafkaStreams.State.RUNNING) {
+                continue;
             }
-            return n;
-        } catch (RuntimeException notNow) {
-            return Double.NaN;
+            try {
+                for (Map.Entry<String, Map<Integer, LagInfo>> m : ks.allLocalStorePartitionLags().entrySet()) {
+                    out.put(m.getKey(), m.getValue().values().stream().mapToLong(l -> Math.max(0, l.offsetLag())).sum());
+                }
+            } catch (RuntimeException notNow) {
+                // lag unknown while rebalancing
+            }
         }
+        return out;
     }
 
     /**

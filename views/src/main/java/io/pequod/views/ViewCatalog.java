@@ -28,11 +28,11 @@ public final class ViewCatalog {
     private final TableTopics topics;
     private final PartitionRule rule;
     private final JoinSpec spec;
-    private final Supplier<KafkaStreams> tablesStreams;
+    private final java.util.function.Function<String, KafkaStreams> tablesStreams;
     private final Supplier<Set<String>> tables;
     private final Map<String, Integer> partitions;
 
-    ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, Supplier<KafkaStreams> tablesStreams,
+    ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, java.util.function.Function<String, KafkaStreams> tablesStreams,
                 Supplier<Set<String>> tables, Map<String, Integer> partitions) {
         this.topics = topics;
         this.rule = rule;
@@ -94,9 +94,22 @@ public final class ViewCatalog {
         return TopologyFactory.tableStore(table);
     }
 
-    /** @return the Streams client hosting every {@code table-*} store */
-    public KafkaStreams streams() {
-        return tablesStreams.get();
+    /**
+     * @param table a table
+     * @return the Streams client hosting its {@code table-<table>} store (tables created after
+     * start have an application of their own), or {@code null} if this instance hosts none
+     */
+    public KafkaStreams streams(String table) {
+        return tablesStreams.apply(table);
+    }
+
+    /**
+     * @param table a table
+     * @return whether its store can be queried now (its application is RUNNING)
+     */
+    public boolean isQueryable(String table) {
+        KafkaStreams ks = tables().contains(table) ? streams(table) : null;
+        return ks != null && ks.state() == KafkaStreams.State.RUNNING;
     }
 
     /**
@@ -105,7 +118,7 @@ public final class ViewCatalog {
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not queryable now
      */
     public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table) {
-        return streams().store(StoreQueryParameters.fromNameAndType(storeName(table), QueryableStoreTypes.keyValueStore()));
+        return streams(table).store(StoreQueryParameters.fromNameAndType(storeName(table), QueryableStoreTypes.keyValueStore()));
     }
 
     /**
@@ -118,7 +131,7 @@ public final class ViewCatalog {
     public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table, int partition, boolean stale) {
         StoreQueryParameters<ReadOnlyKeyValueStore<Bytes, byte[]>> q = StoreQueryParameters
                 .fromNameAndType(storeName(table), QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition);
-        return streams().store(stale ? q.enableStaleStores() : q);
+        return streams(table).store(stale ? q.enableStaleStores() : q);
     }
 
     /**
@@ -127,6 +140,6 @@ public final class ViewCatalog {
      * @return which instance hosts the key's partition
      */
     public KeyQueryMetadata metadataFor(String table, byte[] key) {
-        return streams().queryMetadataForKey(storeName(table), key, new RulePartitioner<>(rule));
+        return streams(table).queryMetadataForKey(storeName(table), key, new RulePartitioner<>(rule));
     }
 }

@@ -74,6 +74,8 @@ public final class ViewEngine implements AutoCloseable {
     private final Set<String> tables = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile KafkaStreams tablesApp;
+    /** Tables discovered after start, each materialized by an application of its own. */
+    private final Map<String, KafkaStreams> lateTables = new java.util.concurrent.ConcurrentHashMap<>();
     private EngineAdmin admin;
     private ViewMetaStore meta;
     private TopologyFactory factory;
@@ -206,18 +208,13 @@ public final class ViewEngine implements AutoCloseable {
         partitions.putAll(admin.partitions(found));
         for (String t : found) {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$);
+            // A table of its own: the running applications (and their stores) are not disturbed.
+            String id = topics.namespace() + "-table-" + t;
+            KafkaStreams ks = streams(id, factory.tablesTopology(List.of(t), id));
+            lateTables.put(t, ks);
+            tables.add(t);
+            ks.start();
         }
-        Set<String> all = new TreeSet<>(tables);
-        all.addAll(found);
-        String tablesId = topics.namespace() + "-tables";
-        KafkaStreams next = streams(tablesId, factory.tablesTopology(all, tablesId));
-        KafkaStreams old = tablesApp;
-        if (old != null) {
-            closeStreams(old);
-        }
-        tables.addAll(found);
-        tablesApp = next;
-        next.start();
         LOG.info("Now materializing new tables {}", found);
     }
 
@@ -269,13 +266,17 @@ public final class ViewEngine implements AutoCloseable {
         if (tablesApp != null) {
             out.put(topics.namespace() + "-tables", tablesApp.state());
         }
+        lateTables.forEach((t, ks) -> out.put(topics.namespace() + "-table-" + t, ks.state()));
         views.forEach((v, ks) -> out.put(viewMeta.get(v).application(), ks.state()));
         return out;
     }
 
     /** @return the catalog of tables, stores and partitioners for the query side */
     public ViewCatalog catalog() {
-        return new ViewCatalog(topics, rule, cfg.spec, () -> tablesApp, () -> Set.copyOf(tables), Map.copyOf(partitions));
+        return new ViewCatalog(topics, rule, cfg.spec, t -> {
+            KafkaStreams late = lateTables.get(t);
+            return late != null ? late : tablesApp;
+        }, () -> Set.copyOf(tables), Map.copyOf(partitions));
     }
 
     /** @return the join spec */
@@ -303,6 +304,7 @@ public final class ViewEngine implements AutoCloseable {
     public synchronized void close() {
         views.values().forEach(ViewEngine::closeStreams);
         views.clear();
+        lateTables.values().forEach(ViewEngine::closeStreams);
         if (tablesApp != null) {
             closeStreams(tablesApp);
         }

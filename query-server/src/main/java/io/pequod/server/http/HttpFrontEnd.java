@@ -41,7 +41,6 @@ import io.pequod.server.internals.PeerClient;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.Join;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.LagInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -300,17 +299,7 @@ public final class HttpFrontEnd implements AutoCloseable {
         ObjectNode apps = o.putObject("applications");
         states.forEach((k, v) -> apps.put(k, v.name()));
         ObjectNode lag = o.putObject("store_lag");
-        KafkaStreams ks = service.catalog().streams();
-        if (ks != null && ks.state() == KafkaStreams.State.RUNNING) {
-            try {
-                for (Map.Entry<String, Map<Integer, LagInfo>> e : ks.allLocalStorePartitionLags().entrySet()) {
-                    long n = e.getValue().values().stream().mapToLong(l -> Math.max(0, l.offsetLag())).sum();
-                    lag.put(e.getKey(), n);
-                }
-            } catch (RuntimeException e) {
-                o.put("store_lag_error", e.getMessage());
-            }
-        }
+        ServerMetrics.storeLags(engine).forEach(lag::put);
         o.put("dead_letters", engine.deadLetterCount());
         return json(up ? 200 : 503, o);
     }

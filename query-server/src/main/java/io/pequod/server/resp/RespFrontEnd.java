@@ -115,8 +115,10 @@ public final class RespFrontEnd implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof BulkStringHeaderRedisMessage h && h.bulkStringLength() > Key.MAX_VALUE_LENGTH + 1024) {
                 ReferenceCountUtil.release(msg);
-                ctx.writeAndFlush(new ErrorRedisMessage("ERR bulk string of " + h.bulkStringLength()
+                // through the whole pipeline (the encoder sits after this handler)
+                ctx.channel().writeAndFlush(new ErrorRedisMessage("ERR bulk string of " + h.bulkStringLength()
                         + " bytes exceeds the 1 MiB value limit; closing the connection")).addListener(ChannelFutureListener.CLOSE);
+                ctx.channel().config().setAutoRead(false);
                 return;
             }
             ctx.fireChannelRead(msg);

@@ -1,0 +1,368 @@
+package io.pequod.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.views.spec.JoinSpecParser;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The query server end to end: HTTP, Redis protocol, memento dialect, through the embedded broker. */
+@Timeout(600)
+class QueryServerIT {
+    static final String SPEC = """
+            t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8
+            u|<user>|<time>|<poster> = pull copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8
+            """;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static EmbeddedRuntime runtime;
+    private static PequodServer server;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        runtime = EmbeddedRuntime.start(null);
+        Path dir = Files.createTempDirectory("pequod-qs-");
+        server = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+                .namespace("qs").spec(JoinSpecParser.parse("spec.pq", SPEC)).dataDir(dir).httpPort(0).respPort(0).mementoPort(0)
+                .partitions(4).build().start();
+        assertTrue(server.awaitRunning(Duration.ofMinutes(2)));
+        base = "http://127.0.0.1:" + server.httpPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        runtime.close();
+    }
+
+    record Response(int status, JsonNode json, String body) {
+    }
+
+    static Response http(String method, String path, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode j = null;
+        try {
+            j = JSON.readTree(r.body());
+        } catch (Exception notJson) {
+            // metrics
+        }
+        return new Response(r.statusCode(), j, r.body());
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    static String key(String k) {
+        return "/v1/keys/" + enc(k);
+    }
+
+    static TreeMap<String, String> entries(JsonNode scan) {
+        TreeMap<String, String> m = new TreeMap<>();
+        scan.path("entries").forEach(e -> m.put(e.path("key").asText(), e.path("value").asText()));
+        return m;
+    }
+
+    static JsonNode eventuallyScan(String first, String last, int expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode j;
+        do {
+            j = http("GET", "/v1/scan?first=" + enc(first) + "&last=" + enc(last) + "&limit=1000", null).json();
+            if (j != null && j.path("entries").size() == expected) {
+                return j;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return j;
+    }
+
+    @Test
+    void shouldPutGetAndDeleteOverHttpWithReadYourWrites() throws Exception {
+        Response put = http("PUT", key("kv|greeting"), "hello, world");
+        assertEquals(200, put.status());
+        String token = put.json().path("token").asText();
+        assertTrue(token.startsWith("qs.kv:"), token);
+        Response got = http("GET", key("kv|greeting") + "?after=" + enc(token), null);
+        assertEquals(200, got.status());
+        assertEquals("hello, world", got.json().path("value").asText());
+        Response del = http("DELETE", key("kv|greeting"), null);
+        Response gone = http("GET", key("kv|greeting") + "?after=" + enc(del.json().path("token").asText()), null);
+        assertEquals(404, gone.status());
+        assertEquals("not found", gone.json().path("error").asText());
+        assertEquals("key 'kv|greeting' is absent", gone.json().path("detail").asText());
+    }
+
+    @Test
+    void shouldMergeScansAcrossPartitionsInKeyOrderAndCount() throws Exception {
+        TreeMap<String, String> written = new TreeMap<>();
+        String token = null;
+        for (int u = 0; u < 40; u++) {
+            String k = String.format("w|%08d|x", u);
+            written.put(k, "v" + u);
+            token = http("PUT", key(k), "v" + u).json().path("token").asText();
+        }
+        JsonNode all = eventuallyScan("w|", "w}", 40);
+        assertEquals(written, entries(all), "the union of every partition, sorted");
+        assertEquals(new ArrayList<>(written.keySet()), new ArrayList<>(entries(all).keySet()));
+        JsonNode page = http("GET", "/v1/scan?first=w%7C&last=w%7D&limit=7", null).json();
+        assertEquals(7, page.path("entries").size());
+        assertTrue(page.path("more").asBoolean());
+        assertEquals(new ArrayList<>(written.keySet()).subList(0, 7), new ArrayList<>(entries(page).keySet()));
+        assertEquals(40, http("GET", "/v1/count?first=w%7C&last=w%7D", null).json().path("count").asLong());
+        assertEquals(10, http("GET", "/v1/count?first=" + enc("w|00000010") + "&last=" + enc("w|00000020"), null).json().path("count").asLong());
+        assertTrue(token != null);
+    }
+
+    @Test
+    void shouldServeTheTimelineViewAndTheEquivalentPullJoinAlike() throws Exception {
+        http("PUT", key("s|00000001|00000002"), "1");
+        http("PUT", key("s|00000001|00000003"), "1");
+        for (int i = 0; i < 5; i++) {
+            http("PUT", key(String.format("p|00000002|%010d", 100 + i)), "two-" + i);
+            http("PUT", key(String.format("p|00000003|%010d", 200 + i)), "three-" + i);
+        }
+        JsonNode t = eventuallyScan("t|00000001|", "t|00000001}", 10);
+        JsonNode u = http("GET", "/v1/scan?first=" + enc("u|00000001|") + "&last=" + enc("u|00000001}") + "&limit=1000", null).json();
+        TreeMap<String, String> pushed = new TreeMap<>();
+        entries(t).forEach((k, v) -> pushed.put("u" + k.substring(1), v));
+        assertEquals(10, pushed.size());
+        assertEquals(pushed, entries(u), "pull join read equals the materialized view");
+        Response one = http("GET", key("u|00000001|0000000100|00000002"), null);
+        assertEquals("two-0", one.json().path("value").asText());
+        assertEquals(10, http("GET", "/v1/count?first=" + enc("u|00000001|") + "&last=" + enc("u|00000001}"), null).json()
+                .path("count").asLong());
+    }
+
+    @Test
+    void shouldAnswerBadRequestsWithClearErrors() throws Exception {
+        Response view = http("PUT", key("t|00000001|0000000001|00000001"), "x");
+        assertEquals(400, view.status());
+        assertTrue(view.json().path("detail").asText().contains("is in view table 't', which only its joins write"));
+        Response limit = http("GET", "/v1/scan?first=a&last=b&limit=1000000", null);
+        assertEquals(400, limit.status());
+        assertEquals("limit 1000000 is out of range; use 1 to 10000", limit.json().path("detail").asText());
+        Response backwards = http("GET", "/v1/scan?first=b&last=a", null);
+        assertEquals(400, backwards.status());
+        Response missing = http("GET", "/v1/scan?first=a", null);
+        assertEquals("missing parameter last", missing.json().path("detail").asText());
+        Response longKey = http("GET", key("kv|" + "k".repeat(1100)), null);
+        assertEquals(400, longKey.status());
+        assertTrue(longKey.json().path("detail").asText().endsWith("is 1103 bytes; the limit is 1024"));
+        Response badToken = http("GET", key("kv|x") + "?after=nonsense", null);
+        assertEquals(400, badToken.status());
+        Response notYet = http("GET", key("kv|x") + "?after=" + enc("qs.kv:0:999999999"), null);
+        assertEquals(503, notYet.status());
+        assertEquals("not yet applied", notYet.json().path("error").asText());
+        assertTrue(notYet.json().path("detail").asText().contains("the write is at offset 999999999"), notYet.body());
+        assertEquals(405, http("PATCH", key("kv|x"), null).status());
+        assertEquals(404, http("GET", "/v2/nothing", null).status());
+        assertFalse(http("GET", "/v1/scan?first=a&last=b&limit=x", null).body().contains("Exception"), "no stack traces");
+    }
+
+    @Test
+    void shouldReportJoinsHealthAndMetrics() throws Exception {
+        JsonNode joins = http("GET", "/v1/joins", null).json();
+        assertEquals(2, joins.path("joins").size());
+        assertEquals("pull", joins.path("joins").get(1).path("mode").asText());
+        Response health = http("GET", "/health", null);
+        assertEquals(200, health.status());
+        assertEquals("UP", health.json().path("status").asText());
+        assertTrue(health.json().path("store_lag").has("table-t"));
+        http("GET", key("kv|metric"), null);
+        String metrics = http("GET", "/metrics", null).body();
+        assertTrue(metrics.contains("pequod_requests_seconds_bucket{command=\"keys\",front_end=\"http\""), metrics);
+        assertTrue(metrics.contains("pequod_dead_letters"));
+        assertTrue(metrics.contains("pequod_store_lag_records"));
+    }
+
+    @Test
+    void shouldSpeakRedisToJedisWithReadYourWritesAndErrors() {
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort())) {
+            assertEquals("PONG", j.ping());
+            assertEquals("OK", j.set("color", "blue"));
+            assertEquals("blue", j.get("color"), "reads its own write on the same connection");
+            assertEquals(1, j.incr("hits"));
+            assertEquals(11, j.incrBy("hits", 10));
+            assertEquals(9, j.decrBy("hits", 2));
+            assertEquals(2.5, j.incrByFloat("temp", 2.5));
+            assertEquals(3, j.append("word", "abc"));
+            assertEquals(List.of("blue", "abc"), j.mget("color", "word"));
+            assertEquals(2, j.exists("color", "word", "nothing"));
+            JedisDataException notInt = assertThrows(JedisDataException.class, () -> j.incr("color"));
+            assertEquals("ERR Invalid value: current value 'blue' at key 'color' is not an integer or out of range", notInt.getMessage());
+            assertEquals("blue", j.get("color"), "the connection stays usable after an error");
+            assertEquals(2, j.del("color", "word", "nothing"));
+            assertEquals(null, j.get("color"));
+            Object unknown = assertThrows(JedisDataException.class, () -> j.sendCommand(() -> "FROB".getBytes())).getMessage();
+            assertEquals("ERR unknown command 'FROB'", unknown);
+            assertEquals("PONG", j.ping());
+        }
+    }
+
+    @Test
+    void shouldAnswerMementoCommandsAndRangesOverRedis() {
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort())) {
+            assertEquals(5L, j.sendCommand(() -> "INC".getBytes(), "m".getBytes(), "5".getBytes()));
+            assertEquals(4L, j.sendCommand(() -> "DEC".getBytes(), "m".getBytes()));
+            assertEquals(5L, j.sendCommand(() -> "PREPEND".getBytes(), "pre".getBytes(), "hello".getBytes()));
+            for (int i = 0; i < 5; i++) {
+                j.set("r|a|" + i, "v" + i);
+            }
+            @SuppressWarnings("unchecked")
+            List<Object> scan = (List<Object>) j.sendCommand(() -> "PQSCAN".getBytes(), "r|a|".getBytes(), "r|a}".getBytes(),
+                    "LIMIT".getBytes(), "3".getBytes());
+            assertEquals(1L, scan.get(0), "more");
+            @SuppressWarnings("unchecked")
+            List<byte[]> kv = (List<byte[]>) scan.get(1);
+            assertEquals(6, kv.size());
+            assertEquals("r|a|0", new String(kv.get(0)));
+            assertEquals("v2", new String(kv.get(5)));
+            assertEquals(5L, j.sendCommand(() -> "PQCOUNT".getBytes(), "r|a|".getBytes(), "r|a}".getBytes()));
+        }
+    }
+
+    @Test
+    void shouldCloseOnlyTheConnectionThatSendsAnOversizedFrame() throws Exception {
+        try (Jedis good = new Jedis("127.0.0.1", server.respPort()); Socket bad = new Socket("127.0.0.1", server.respPort())) {
+            good.set("survivor", "yes");
+            OutputStream out = bad.getOutputStream();
+            out.write("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(bad.getInputStream(), StandardCharsets.US_ASCII));
+            assertTrue(in.readLine().startsWith("-ERR bulk string of 5000000 bytes exceeds the 1 MiB value limit"));
+            assertEquals(null, in.readLine(), "that connection is closed");
+            assertEquals("yes", good.get("survivor"), "others are not");
+        }
+    }
+
+    @Test
+    void shouldDriveTheRespPortWithRedisCli() throws Exception {
+        String cli = "redis-cli";
+        List<String> out = new ArrayList<>();
+        // one connection per command: each reads the writes the others made through this server
+        for (String[] cmd : new String[][] {{"set", "clikey", "v1"}, {"get", "clikey"}, {"incrby", "clinum", "7"}, {"nosuch"}}) {
+            List<String> args = new ArrayList<>(List.of(cli, "-p", Integer.toString(server.respPort())));
+            args.addAll(List.of(cmd));
+            Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            out.add(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+        }
+        assertEquals(List.of("OK", "v1", "7", "ERR unknown command 'NOSUCH'"), out);
+    }
+
+    @Test
+    void shouldSpeakTheMementoDialect() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.mementoPort())) {
+            OutputStream out = s.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            // several commands in one packet: memento itself could not frame these
+            out.write("SET mk value with spaces\r\nGET mk\r\nGET nothing\r\nINC n 5\r\nINCF f 1.5\r\nAPPEND\r\nHELLO\r\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertEquals("OK", in.readLine());
+            assertEquals("value with spaces", in.readLine());
+            assertEquals("(null)", in.readLine());
+            assertEquals("5", in.readLine());
+            assertEquals("1.5", in.readLine());
+            assertEquals("(error) wrong number of arguments; usage: APPEND <key> <value>", in.readLine());
+            assertEquals("(Unknown command)", in.readLine());
+            out.write("DEL mk\nGET mk\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals("OK", in.readLine());
+            assertEquals("(null)", in.readLine());
+        }
+    }
+
+    @Test
+    void shouldStayCorrectUnderConcurrentQueriesAndHeavyWritesForThirtySeconds() throws Exception {
+        for (int w = 0; w < 2; w++) { // the tables exist before the load starts, as a user would set them up
+            http("PUT", key(String.format("load|%d|000000", w)), "v");
+        }
+        eventuallyScan("load|", "load}", 2);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        AtomicLong writes = new AtomicLong();
+        AtomicLong reads = new AtomicLong();
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<Future<?>> jobs = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            int writer = w;
+            jobs.add(pool.submit(() -> {
+                try (Jedis j = new Jedis("127.0.0.1", server.respPort())) {
+                    int i = 0;
+                    while (System.nanoTime() < end) {
+                        j.set(String.format("load|%d|%06d", writer, i % 2000), "v" + i);
+                        String got = j.get(String.format("load|%d|%06d", writer, i % 2000));
+                        if (!("v" + i).equals(got)) {
+                            throw new AssertionError("read-your-writes broken: " + got + " != v" + i);
+                        }
+                        i++;
+                        writes.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (int r = 0; r < 4; r++) {
+            jobs.add(pool.submit(() -> {
+                while (System.nanoTime() < end) {
+                    Response s = http("GET", "/v1/scan?first=" + enc("load|") + "&last=" + enc("load}") + "&limit=500", null);
+                    if (s.status() != 200) {
+                        throw new AssertionError("scan failed: " + s.body());
+                    }
+                    List<String> keys = new ArrayList<>(entries(s.json()).keySet());
+                    List<String> inOrder = new ArrayList<>();
+                    s.json().path("entries").forEach(e -> inOrder.add(e.path("key").asText()));
+                    if (!keys.equals(inOrder)) {
+                        throw new AssertionError("scan out of order");
+                    }
+                    reads.incrementAndGet();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : jobs) {
+            f.get(90, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertTrue(writes.get() > 100, "writes: " + writes.get());
+        assertTrue(reads.get() > 100, "reads: " + reads.get());
+        Map<String, String> sample = entries(http("GET", "/v1/scan?first=" + enc("load|0|") + "&last=" + enc("load|0}") + "&limit=10",
+                null).json());
+        assertEquals(10, sample.size());
+    }
+}
