@@ -1,0 +1,99 @@
+package io.pequod.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.views.spec.JoinSpecParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Two instances of one namespace share the partitions and answer every key and range alike. */
+@Timeout(600)
+class MultiInstanceIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    static JsonNode get(int port, String pathAndQuery, int expectStatus) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        HttpResponse<String> r;
+        do {
+            r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == expectStatus) {
+                return JSON.readTree(r.body());
+            }
+            Thread.sleep(200); // partitions moving: 503 until the rebalance settles
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("GET " + pathAndQuery + " on " + port + " answered " + r.statusCode() + ": " + r.body());
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldAnswerIdenticallyFromBothInstancesForKeysEitherOwns(@TempDir Path a, @TempDir Path b) throws Exception {
+        String spec = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";
+        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+             PequodServer one = server(rt, spec, a).start();
+             PequodServer two = server(rt, spec, b).start()) {
+            assertTrue(one.awaitRunning(Duration.ofMinutes(2)));
+            assertTrue(two.awaitRunning(Duration.ofMinutes(2)));
+            TreeMap<String, String> written = new TreeMap<>();
+            for (int u = 0; u < 16; u++) {
+                String k = String.format("s|%08d|%08d", u, 99);
+                one.service().put(k.getBytes(StandardCharsets.UTF_8), "1".getBytes());
+                written.put(k, "1");
+            }
+            for (int i = 0; i < 3; i++) {
+                two.service().put(String.format("p|%08d|%010d", 99, i).getBytes(StandardCharsets.UTF_8), ("post" + i).getBytes());
+            }
+            int owned = 0;
+            for (Map.Entry<String, String> e : written.entrySet()) {
+                String path = "/v1/keys/" + enc(e.getKey());
+                JsonNode fromOne = get(one.httpPort(), path, 200);
+                JsonNode fromTwo = get(two.httpPort(), path, 200);
+                assertEquals(e.getValue(), fromOne.path("value").asText());
+                assertEquals(fromOne, fromTwo, e.getKey());
+                owned += one.engine().catalog().metadataFor("s", e.getKey().getBytes(StandardCharsets.UTF_8)).activeHost().port()
+                        == one.httpPort() ? 1 : 0;
+            }
+            assertTrue(owned > 0 && owned < written.size(), "both instances own some partitions: one owns " + owned);
+            String scan = "/v1/scan?first=" + enc("t|") + "&last=" + enc("t}") + "&limit=1000";
+            JsonNode s1;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            do {
+                s1 = get(one.httpPort(), scan, 200);
+            } while (s1.path("entries").size() < 48 && System.nanoTime() < deadline && sleep());
+            assertEquals(48, s1.path("entries").size(), "16 followers x 3 posts, merged from both instances");
+            assertEquals(s1, get(two.httpPort(), scan, 200));
+            assertEquals(48, get(two.httpPort(), "/v1/count?first=" + enc("t|") + "&last=" + enc("t}"), 200).path("count").asLong());
+        }
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(200);
+        return true;
+    }
+
+    private static PequodServer server(EmbeddedRuntime rt, String spec, Path dir) {
+        return PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                .namespace("multi").spec(JoinSpecParser.parse("spec.pq", spec)).dataDir(dir).httpPort(0).respPort(-1)
+                .partitions(4).build();
+    }
+}
