@@ -71,6 +71,36 @@ public final class QueryService {
         this.limits = limits;
     }
 
+    private volatile long singleCheckedAt;
+    private volatile boolean single;
+
+    /**
+     * @return whether this is the only instance of its namespace (re-checked every second), so
+     * that every read is local and cannot block on another instance
+     */
+    public boolean singleInstance() {
+        long now = System.nanoTime();
+        if (now - singleCheckedAt > 1_000_000_000L) {
+            boolean s = true;
+            ViewCatalog c = catalog();
+            for (String t : c.tables()) {
+                KafkaStreams ks = c.streams(t);
+                try {
+                    if (ks == null || ks.metadataForAllStreamsClients().size() > 1) {
+                        s = false;
+                        break;
+                    }
+                } catch (RuntimeException e) {
+                    s = false;
+                    break;
+                }
+            }
+            single = s;
+            singleCheckedAt = now;
+        }
+        return single;
+    }
+
     /** @return the limits */
     public QueryLimits limits() {
         return limits;
@@ -122,7 +152,11 @@ public final class QueryService {
         }
         int partition = c.partitionRule().partition(key, partitions(c, table));
         awaitTokens(c, table, List.of(partition), after);
-        return Optional.ofNullable(localStore(c, table, partition, stale).get(Bytes.wrap(key)));
+        try {
+            return Optional.ofNullable(localStore(c, table, partition, stale).get(Bytes.wrap(key)));
+        } catch (InvalidStateStoreException e) {
+            throw moved(c, table, partition, stale, e);
+        }
     }
 
     /**
@@ -194,6 +228,8 @@ public final class QueryService {
                     }
                     l.add(new Entry(kv.key.get(), kv.value));
                 }
+            } catch (InvalidStateStoreException e) {
+                throw moved(c, table, p, stale, e);
             }
             lists.add(l);
         }
@@ -212,6 +248,8 @@ public final class QueryService {
                         n++;
                     }
                 }
+            } catch (InvalidStateStoreException e) {
+                throw moved(c, table, p, stale, e);
             }
         }
         return n;
@@ -479,9 +517,49 @@ public final class QueryService {
         try {
             return c.store(table, partition, stale);
         } catch (InvalidStateStoreException e) {
-            throw QueryException.unavailable("partition " + partition + " of table " + table
-                    + " is not queryable on this instance now (moving or restoring): " + e.getMessage()
-                    + (stale ? "" : "; retry, or pass stale=true to read a restoring copy"));
+            throw moved(c, table, partition, stale, e);
+        }
+    }
+
+    private static QueryException moved(ViewCatalog c, String table, int partition, boolean stale, InvalidStateStoreException e) {
+        c.forgetStores();
+        return QueryException.unavailable("partition " + partition + " of table " + table
+                + " is not queryable on this instance now (moving or restoring): " + e.getMessage()
+                + (stale ? "" : "; retry, or pass stale=true to read a restoring copy"));
+    }
+
+    /**
+     * Answers a get without blocking, when it can: the key's partition is on this instance, this
+     * instance's writes to it are applied, and the table has no pull joins.
+     *
+     * @param key a valid key
+     * @return the answer (the value or empty), or {@code null} if the caller must use {@link #get}
+     */
+    public Optional<byte[]> getNow(byte[] key) {
+        if (Key.validate(key) != null) {
+            return null;
+        }
+        String table = Key.tableOf(key);
+        ViewCatalog c = catalog();
+        if (!c.isQueryable(table) || !c.pullJoins(table).isEmpty() || !singleInstance()) {
+            return null;
+        }
+        int n = c.partitions(table);
+        if (n < 1) {
+            return null;
+        }
+        int partition = c.partitionRule().partition(key, n);
+        String topic = c.topics().tableTopic(table);
+        Map<Integer, Long> w = written.get(topic);
+        Long mine = w == null ? null : w.get(partition);
+        if (mine != null && engine.progress().appliedOffset(topic, partition) < mine) {
+            return null;
+        }
+        try {
+            return Optional.ofNullable(c.store(table, partition, false).get(Bytes.wrap(key)));
+        } catch (InvalidStateStoreException e) {
+            c.forgetStores();
+            return null;
         }
     }
 

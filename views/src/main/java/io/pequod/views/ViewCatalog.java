@@ -129,10 +129,30 @@ public final class ViewCatalog {
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not hosted here or not queryable
      */
     public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table, int partition, boolean stale) {
+        KafkaStreams ks = streams(table);
+        String k = table + "/" + partition + "/" + stale;
+        CachedStore cached = stores.get(k);
+        if (cached != null && cached.streams() == ks) {
+            return cached.store(); // the handle re-checks the store's state on every call
+        }
         StoreQueryParameters<ReadOnlyKeyValueStore<Bytes, byte[]>> q = StoreQueryParameters
                 .fromNameAndType(storeName(table), QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition);
-        return streams(table).store(stale ? q.enableStaleStores() : q);
+        ReadOnlyKeyValueStore<Bytes, byte[]> s = ks.store(stale ? q.enableStaleStores() : q);
+        stores.put(k, new CachedStore(ks, s));
+        return s;
     }
+
+    /**
+     * Forgets cached store handles, after a store turned out to have moved.
+     */
+    public void forgetStores() {
+        stores.clear();
+    }
+
+    private record CachedStore(KafkaStreams streams, ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+    }
+
+    private final Map<String, CachedStore> stores = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param table a table

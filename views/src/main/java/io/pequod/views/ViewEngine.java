@@ -74,6 +74,8 @@ public final class ViewEngine implements AutoCloseable {
     private final Set<String> tables = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile KafkaStreams tablesApp;
+    /** The catalog, rebuilt when the set of tables changes. */
+    private volatile ViewCatalog catalog;
     /** Tables discovered after start, each materialized by an application of its own. */
     private final Map<String, KafkaStreams> lateTables = new java.util.concurrent.ConcurrentHashMap<>();
     private EngineAdmin admin;
@@ -273,10 +275,16 @@ public final class ViewEngine implements AutoCloseable {
 
     /** @return the catalog of tables, stores and partitioners for the query side */
     public ViewCatalog catalog() {
-        return new ViewCatalog(topics, rule, cfg.spec, t -> {
-            KafkaStreams late = lateTables.get(t);
-            return late != null ? late : tablesApp;
-        }, () -> Set.copyOf(tables), Map.copyOf(partitions));
+        ViewCatalog c = catalog;
+        if (c == null || c.tables().size() != tables.size()) {
+            Set<String> snapshot = Set.copyOf(tables);
+            c = new ViewCatalog(topics, rule, cfg.spec, t -> {
+                KafkaStreams late = lateTables.get(t);
+                return late != null ? late : tablesApp;
+            }, () -> snapshot, Map.copyOf(partitions));
+            catalog = c;
+        }
+        return c;
     }
 
     /** @return the join spec */

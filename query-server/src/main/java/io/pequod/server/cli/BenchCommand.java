@@ -9,7 +9,8 @@ import java.util.concurrent.Callable;
 
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
-        subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class, BenchCommand.Freshness.class})
+        subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class, BenchCommand.Freshness.class,
+                BenchCommand.Redis.class, BenchCommand.Scan.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -94,6 +95,40 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             System.out.println(new io.pequod.server.bench.FreshnessBenchmark(users, follows, rate, seconds, warmup).run());
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench redis}. */
+    @Command(name = "redis", mixinStandardHelpOptions = true,
+            description = {"redis-benchmark -t set,get against Pequod's Redis port and a real redis-server, side by side."})
+    static final class Redis implements Callable<Integer> {
+        @Option(names = "-n", defaultValue = "100000", description = "Requests per test. Default: ${DEFAULT-VALUE}.")
+        int requests;
+
+        @Option(names = "-c", defaultValue = "50", description = "Parallel connections. Default: ${DEFAULT-VALUE}.")
+        int clients;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(io.pequod.server.bench.ServerBenchmarks.redis(requests, clients));
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench scan}. */
+    @Command(name = "scan", mixinStandardHelpOptions = true,
+            description = {"HTTP scans of a 50-entry timeline at a fixed rate; latency percentiles."})
+    static final class Scan implements Callable<Integer> {
+        @Option(names = "--rate", defaultValue = "1000", description = "Scans per second. Default: ${DEFAULT-VALUE}.")
+        int rate;
+
+        @Option(names = "--seconds", defaultValue = "20", description = "Measured seconds. Default: ${DEFAULT-VALUE}.")
+        int seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(io.pequod.server.bench.ServerBenchmarks.scan(rate, seconds));
             return 0;
         }
     }

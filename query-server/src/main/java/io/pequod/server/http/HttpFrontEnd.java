@@ -12,9 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -67,8 +65,8 @@ public final class HttpFrontEnd implements AutoCloseable {
     private final ViewEngine engine;
     private final ServerMetrics metrics;
     private final String authToken;
-    private final EventLoopGroup boss = new NioEventLoopGroup(1);
-    private final EventLoopGroup workers = new NioEventLoopGroup(2);
+    private final EventLoopGroup boss = io.pequod.server.internals.Transports.group(1);
+    private final EventLoopGroup workers = io.pequod.server.internals.Transports.group(2);
     private final EventExecutorGroup handlers = new DefaultEventExecutorGroup(16);
     private Channel channel;
 
@@ -92,13 +90,13 @@ public final class HttpFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        channel = new ServerBootstrap().group(boss, workers).channel(io.pequod.server.internals.Transports.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(8192, 16 * 1024, 64 * 1024))
                                 .addLast(new HttpObjectAggregator(MAX_BODY))
-                                .addLast(handlers, new Handler());
+                                .addLast(new Handler());
                     }
                 }).bind(host, port).sync().channel();
         return ((InetSocketAddress) channel.localAddress()).getPort();
@@ -115,8 +113,31 @@ public final class HttpFrontEnd implements AutoCloseable {
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        Handler() {
+            super(false);
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            // Reads that cannot block (no token to wait for, every partition on this instance) run on
+            // the event loop; anything that may wait or call another instance runs on a worker.
+            if (req.method().equals(HttpMethod.GET) && !req.uri().contains("after=") && service.singleInstance()
+                    && (req.uri().startsWith("/v1/scan") || req.uri().startsWith("/v1/count") || req.uri().startsWith("/v1/keys/"))) {
+                handle(ctx, req);
+            } else {
+                handlers.next().execute(() -> handle(ctx, req));
+            }
+        }
+
+        private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
+            try {
+                respond(ctx, req);
+            } finally {
+                req.release();
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx, FullHttpRequest req) {
             long t0 = System.nanoTime();
             QueryStringDecoder qs = new QueryStringDecoder(req.uri());
             String path = qs.rawPath();

@@ -9,9 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
@@ -37,8 +35,8 @@ import java.util.Optional;
 public final class MementoFrontEnd implements AutoCloseable {
     private final QueryService service;
     private final ServerMetrics metrics;
-    private final EventLoopGroup boss = new NioEventLoopGroup(1);
-    private final EventLoopGroup workers = new NioEventLoopGroup(1);
+    private final EventLoopGroup boss = io.pequod.server.internals.Transports.group(1);
+    private final EventLoopGroup workers = io.pequod.server.internals.Transports.group(1);
     private final EventExecutorGroup handlers = new DefaultEventExecutorGroup(16);
     private Channel channel;
 
@@ -58,7 +56,7 @@ public final class MementoFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        channel = new ServerBootstrap().group(boss, workers).channel(io.pequod.server.internals.Transports.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -11,9 +11,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.BulkStringHeaderRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
@@ -61,8 +59,8 @@ public final class RespFrontEnd implements AutoCloseable {
     private final QueryService service;
     private final ServerMetrics metrics;
     private final String authToken;
-    private final EventLoopGroup boss = new NioEventLoopGroup(1);
-    private final EventLoopGroup workers = new NioEventLoopGroup(2);
+    private final EventLoopGroup boss = io.pequod.server.internals.Transports.group(1);
+    private final EventLoopGroup workers = io.pequod.server.internals.Transports.group(2);
     private final EventExecutorGroup handlers = new DefaultEventExecutorGroup(64);
     private Channel channel;
 
@@ -84,7 +82,7 @@ public final class RespFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        channel = new ServerBootstrap().group(boss, workers).channel(io.pequod.server.internals.Transports.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -93,7 +91,7 @@ public final class RespFrontEnd implements AutoCloseable {
                                 .addLast(new RedisBulkStringAggregator())
                                 .addLast(new RedisArrayAggregator())
                                 .addLast(new RedisEncoder())
-                                .addLast(handlers, new Handler(new Commands(service)));
+                                .addLast(new Handler(new Commands(service), handlers.next()));
                     }
                 }).bind(host, port).sync().channel();
         return ((InetSocketAddress) channel.localAddress()).getPort();
@@ -127,15 +125,47 @@ public final class RespFrontEnd implements AutoCloseable {
 
     private final class Handler extends SimpleChannelInboundHandler<RedisMessage> {
         private final Commands commands;
-        private boolean authenticated = authToken == null;
+        private final io.netty.util.concurrent.EventExecutor worker;
+        /** Commands handed to the worker and not yet answered: later replies must wait their turn. */
+        private int pending;
+        private volatile boolean authenticated = authToken == null;
 
-        Handler(Commands commands) {
+        Handler(Commands commands, io.netty.util.concurrent.EventExecutor worker) {
             this.commands = commands;
+            this.worker = worker;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, RedisMessage msg) {
             List<byte[]> args = arguments(msg);
+            // A GET that needs no waiting is answered on the event loop, if no earlier command of this
+            // connection is still running (replies keep the order of requests).
+            if (pending == 0 && authenticated && args != null && args.size() == 2
+                    && new String(args.get(0), StandardCharsets.US_ASCII).equalsIgnoreCase("GET")) {
+                long t0 = System.nanoTime();
+                Optional<byte[]> v;
+                try {
+                    v = service.getNow(args.get(1));
+                } catch (RuntimeException e) {
+                    v = null;
+                }
+                if (v != null) {
+                    ctx.writeAndFlush(v.map(RespFrontEnd::bulk).orElse(FullBulkStringRedisMessage.NULL_INSTANCE));
+                    metrics.record("resp", "get", System.nanoTime() - t0, false);
+                    return;
+                }
+            }
+            pending++;
+            worker.execute(() -> {
+                try {
+                    process(ctx, args);
+                } finally {
+                    ctx.channel().eventLoop().execute(() -> pending--);
+                }
+            });
+        }
+
+        private void process(ChannelHandlerContext ctx, List<byte[]> args) {
             if (args == null || args.isEmpty()) {
                 ctx.writeAndFlush(new ErrorRedisMessage("ERR Protocol error: expected an array of bulk strings"));
                 return;
