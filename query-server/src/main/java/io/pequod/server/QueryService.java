@@ -330,6 +330,29 @@ public final class QueryService {
         return await(writer.write(key, Operation.PUT, value), key);
     }
 
+    /**
+     * Writes many keys in order (null value = erase), pipelined, and waits for all acknowledgements.
+     *
+     * @param writes key and value pairs
+     * @return the last position written per topic partition
+     * @throws PequodException naming the first invalid key, before anything is written
+     */
+    public Map<String, WritePosition> writeAll(List<byte[][]> writes) {
+        for (byte[][] w : writes) {
+            checkKey(w[0]);
+        }
+        List<CompletableFuture<WritePosition>> fs = new ArrayList<>(writes.size());
+        for (byte[][] w : writes) {
+            fs.add(w[1] == null ? writer.erase(w[0]) : writer.write(w[0], Operation.PUT, w[1]));
+        }
+        Map<String, WritePosition> last = new HashMap<>();
+        for (int i = 0; i < fs.size(); i++) {
+            WritePosition p = await(fs.get(i), writes.get(i)[0]);
+            last.merge(p.topic() + ":" + p.partition(), p, (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return last;
+    }
+
     /** @return the position of the tombstone */
     public WritePosition erase(byte[] key) {
         return await(writer.erase(key), key);

@@ -245,6 +245,62 @@ public final class ViewEngine implements AutoCloseable {
     }
 
     /**
+     * Waits until everything written to the tables before this call is reflected in this
+     * instance's stores, views included: each view application has committed offsets at or past
+     * the end of its sources as they were (Streams flushes a view's output before committing), and
+     * then the tables application has applied every table topic up to its end. Repeated for
+     * views of views. A barrier for workloads that must read exact results.
+     *
+     * @param timeout how long to wait
+     * @return whether everything settled in time
+     * @throws InterruptedException if interrupted
+     */
+    public boolean awaitSettled(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> all = tables.stream().map(topics::tableTopic).toList();
+        for (int round = 0; round < viewMeta.size() + 3; round++) { // views of views, and chained internal topics
+            for (ViewMeta m : List.copyOf(viewMeta.values())) {
+                List<String> sources = cfg.spec.joinsOf(m.view()).stream().flatMap(j -> j.sources().stream())
+                        .map(s -> topics.tableTopic(s.table())).distinct().toList();
+                // First the sources, then the application's own repartition topics, which the sources
+                // fed while they were read: committed offsets count only what the tasks processed.
+                if (!awaitCommitted(m.application(), sources, deadline)) {
+                    return false;
+                }
+                List<String> internal = admin.committed(m.application()).keySet().stream().map(org.apache.kafka.common.TopicPartition::topic)
+                        .filter(t -> t.startsWith(m.application() + "-") && t.endsWith("-repartition")).distinct().toList();
+                if (!internal.isEmpty() && !awaitCommitted(m.application(), internal, deadline)) {
+                    return false;
+                }
+            }
+        }
+        Map<org.apache.kafka.common.TopicPartition, Long> ends = admin.endOffsets(all);
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : ends.entrySet()) {
+            while (e.getValue() > 0 && progress.appliedOffset(e.getKey().topic(), e.getKey().partition()) < e.getValue() - 1) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(20);
+            }
+        }
+        return true;
+    }
+
+    private boolean awaitCommitted(String application, List<String> topicsToCheck, long deadline) throws InterruptedException {
+        Map<org.apache.kafka.common.TopicPartition, Long> ends = admin.endOffsets(topicsToCheck);
+        while (true) {
+            Map<org.apache.kafka.common.TopicPartition, Long> done = admin.committed(application);
+            if (ends.entrySet().stream().allMatch(e -> e.getValue() == 0 || done.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
      * Waits until every application is RUNNING.
      *
      * @param timeout how long to wait

@@ -234,6 +234,12 @@ public final class HttpFrontEnd implements AutoCloseable {
             String app = engine.rebuild(view);
             return json(200, JSON.createObjectNode().put("view", view).put("application", app));
         }
+        if (path.equals("/v1/batch") || path.equals("/v1/counts")) {
+            if (!m.equals(HttpMethod.POST)) {
+                throw new QueryException(405, "method not allowed", "use POST " + path);
+            }
+            return path.equals("/v1/batch") ? batch(req) : counts(req);
+        }
         if (!m.equals(HttpMethod.GET) && !path.equals("/v1/internal/rmw")) {
             throw new QueryException(405, "method not allowed", m + " is not allowed on " + path + "; use GET");
         }
@@ -248,6 +254,20 @@ public final class HttpFrontEnd implements AutoCloseable {
                         service.count(required(p, "first", b64), required(p, "last", b64), param(p, "after"), bool(p, "stale"))));
             case "/v1/joins":
                 return json(200, joins());
+            case "/v1/settle": {
+                Integer ms = intParam(p, "timeout_ms");
+                boolean settled;
+                try {
+                    settled = engine.awaitSettled(java.time.Duration.ofMillis(ms == null ? 60_000 : ms));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    settled = false;
+                }
+                if (!settled) {
+                    throw QueryException.unavailable("the views did not catch up with the writes in time");
+                }
+                return json(200, JSON.createObjectNode().put("settled", true));
+            }
             case "/health":
                 return health();
             case "/metrics":
@@ -276,6 +296,71 @@ public final class HttpFrontEnd implements AutoCloseable {
             default:
                 throw new QueryException(404, "not found", "no endpoint " + path + "; see GET /v1/keys/{key}, /v1/scan, /v1/count, "
                         + "/v1/joins, /health, /metrics");
+        }
+    }
+
+    /** Writes JSON lines ({"key","value"} or {"key","erase":true}) in order; answers once all are acknowledged. */
+    private FullHttpResponse batch(FullHttpRequest req) {
+        String body = req.content().toString(StandardCharsets.UTF_8);
+        List<byte[][]> writes = new java.util.ArrayList<>();
+        int lineNo = 0;
+        for (String line : body.split("\n")) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNodeHolder n = JsonNodeHolder.parse(line, lineNo);
+            writes.add(new byte[][] {n.key(), n.erase() ? null : n.value()});
+        }
+        java.util.Map<String, io.pequod.schemas.WritePosition> last = service.writeAll(writes);
+        ObjectNode o = JSON.createObjectNode().put("written", writes.size());
+        ArrayNode tokens = o.putArray("tokens");
+        last.values().forEach(w -> tokens.add(w.token()));
+        return json(200, o);
+    }
+
+    /** Counts several ranges: [{"first","last"}, ...] -> {"counts": [...]}. */
+    private FullHttpResponse counts(FullHttpRequest req) {
+        com.fasterxml.jackson.databind.JsonNode arr;
+        try {
+            arr = JSON.readTree(req.content().toString(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw QueryException.badRequest("body is not JSON: " + e.getMessage());
+        }
+        if (arr == null || !arr.isArray()) {
+            throw QueryException.badRequest("body must be a JSON array of {\"first\", \"last\"}");
+        }
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode counts = o.putArray("counts");
+        for (com.fasterxml.jackson.databind.JsonNode r : arr) {
+            if (!r.path("first").isTextual() || !r.path("last").isTextual()) {
+                throw QueryException.badRequest("each range needs string fields first and last; got " + r);
+            }
+            counts.add(service.count(r.get("first").asText().getBytes(StandardCharsets.UTF_8),
+                    r.get("last").asText().getBytes(StandardCharsets.UTF_8), null, false));
+        }
+        return json(200, o);
+    }
+
+    /** One parsed batch line. */
+    private record JsonNodeHolder(byte[] key, byte[] value, boolean erase) {
+        static JsonNodeHolder parse(String line, int lineNo) {
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (java.io.IOException e) {
+                throw QueryException.badRequest("line " + lineNo + ": unreadable JSON");
+            }
+            if (n == null || !n.path("key").isTextual()) {
+                throw QueryException.badRequest("line " + lineNo + ": missing string field \"key\"");
+            }
+            boolean erase = n.path("erase").asBoolean(false);
+            if (!erase && n.get("value") == null) {
+                throw QueryException.badRequest("line " + lineNo + ": missing field \"value\" (or \"erase\": true)");
+            }
+            byte[] v = erase ? null : (n.get("value").isTextual() ? n.get("value").asText() : n.get("value").toString())
+                    .getBytes(StandardCharsets.UTF_8);
+            return new JsonNodeHolder(n.get("key").asText().getBytes(StandardCharsets.UTF_8), v, erase);
         }
     }
 

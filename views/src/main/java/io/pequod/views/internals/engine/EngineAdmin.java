@@ -148,6 +148,45 @@ public final class EngineAdmin implements AutoCloseable {
         }
     }
 
+    /**
+     * @param topicsToRead topics
+     * @return the end offset of every partition of those topics
+     */
+    public Map<org.apache.kafka.common.TopicPartition, Long> endOffsets(Collection<String> topicsToRead) {
+        try {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> q = new HashMap<>();
+            for (Map.Entry<String, TopicDescription> e : admin.describeTopics(topicsToRead).allTopicNames()
+                    .get(TIMEOUT_S, TimeUnit.SECONDS).entrySet()) {
+                e.getValue().partitions().forEach(pi -> q.put(new org.apache.kafka.common.TopicPartition(e.getKey(), pi.partition()),
+                        org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            }
+            Map<org.apache.kafka.common.TopicPartition, Long> out = new HashMap<>();
+            admin.listOffsets(q).all().get(TIMEOUT_S, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        } catch (Exception e) {
+            throw new PequodException("Could not read end offsets of " + topicsToRead + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @param groupId a consumer group (a Streams application id)
+     * @return its committed offsets
+     */
+    public Map<org.apache.kafka.common.TopicPartition, Long> committed(String groupId) {
+        try {
+            Map<org.apache.kafka.common.TopicPartition, Long> out = new HashMap<>();
+            admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(TIMEOUT_S, TimeUnit.SECONDS)
+                    .forEach((tp, om) -> {
+                        if (om != null) {
+                            out.put(tp, om.offset());
+                        }
+                    });
+            return out;
+        } catch (Exception e) {
+            throw new PequodException("Could not read committed offsets of " + groupId + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         admin.close();

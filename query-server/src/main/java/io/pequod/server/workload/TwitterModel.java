@@ -1,0 +1,179 @@
+package io.pequod.server.workload;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Pequod's twitternew workload, as a deterministic generator of operations (fixed seeds): the
+ * follow graph (each user follows a uniform [20, 200] distinct others chosen by the skewed
+ * popularity weight {@code 10 + (rank/n)^8 * max_followers}, max_followers shrunk by 0.7 until at
+ * most n/4), posting weights, and the run loop's ticks (post 1, subscribe 10, logout 5, check 60).
+ * The same sequence drives a Pequod run, a Redis run and the in-memory reference.
+ */
+public final class TwitterModel {
+    /** Logical time of the first tick. */
+    public static final long START = 1_000_000_000L;
+    /** A first check after login reads this far back. */
+    public static final long FIRST_CHECK_SPAN = 1_000_000L;
+    /** Checks stop this far before now. */
+    public static final long SKEW = 100_000L;
+
+    /** One operation of the run loop. */
+    public sealed interface Op permits Post, Subscribe, Logout, Check {
+    }
+
+    /** A poster posts at a time. @param poster who @param time when */
+    public record Post(int poster, long time) implements Op {
+    }
+
+    /** A user follows a poster. @param user who @param poster whom */
+    public record Subscribe(int user, int poster) implements Op {
+    }
+
+    /** A user logs out. @param user who */
+    public record Logout(int user) implements Op {
+    }
+
+    /**
+     * A user reads its timeline over [from, to).
+     *
+     * @param user who
+     * @param from first time
+     * @param to   end time (exclusive)
+     * @param full whether this is the first check after login
+     */
+    public record Check(int user, long from, long to, boolean full) implements Op {
+    }
+
+    final int nusers;
+    final List<int[]> follows = new ArrayList<>();
+    final int[] followerCount;
+    final double[] postWeight;
+    final int[] active;
+    private final Random rnd;
+    private final double[] postCumulative;
+    private final long[] lastRead;
+    private final boolean[] loggedIn;
+    private final ArrayDeque<Integer> loginOrder = new ArrayDeque<>();
+    private int nextChecker;
+    private long now = START;
+
+    /**
+     * @param nusers  users
+     * @param pactive fraction of active users
+     * @param seed    the seed
+     */
+    public TwitterModel(int nusers, double pactive, long seed) {
+        this.nusers = nusers;
+        this.rnd = new Random(seed);
+        this.followerCount = new int[nusers];
+        double maxFollowers = 1_000_000;
+        while (maxFollowers > nusers / 4.0) {
+            maxFollowers *= 0.7;
+        }
+        double[] cumulative = new double[nusers];
+        double sum = 0;
+        for (int r = 0; r < nusers; r++) {
+            sum += 10 + Math.pow((double) r / nusers, 8) * maxFollowers;
+            cumulative[r] = sum;
+        }
+        for (int u = 0; u < nusers; u++) {
+            int n = Math.min(nusers - 1, 20 + rnd.nextInt(181));
+            Set<Integer> chosen = new HashSet<>();
+            while (chosen.size() < n) {
+                int p = pick(cumulative, sum);
+                if (p != u && chosen.add(p)) {
+                    follows.add(new int[] {u, p});
+                    followerCount[p]++;
+                }
+            }
+        }
+        postWeight = new double[nusers];
+        postCumulative = new double[nusers];
+        double ps = 0;
+        for (int u = 0; u < nusers; u++) {
+            int f = followerCount[u];
+            postWeight[u] = f == 0 ? 0 : f < 10 ? 0.1 : 1 + rnd.nextInt(Math.max(1, (int) (2 * Math.log10(f))));
+            ps += postWeight[u];
+            postCumulative[u] = ps;
+        }
+        List<Integer> users = new ArrayList<>();
+        for (int u = 0; u < nusers; u++) {
+            users.add(u);
+        }
+        java.util.Collections.shuffle(users, rnd);
+        active = users.subList(0, (int) Math.round(nusers * pactive)).stream().mapToInt(Integer::intValue).sorted().toArray();
+        lastRead = new long[nusers];
+        loggedIn = new boolean[nusers];
+    }
+
+    private int pick(double[] cumulative, double total) {
+        double x = rnd.nextDouble() * total;
+        int i = Arrays.binarySearch(cumulative, x);
+        return Math.min(cumulative.length - 1, i >= 0 ? i : -i - 1);
+    }
+
+    /** @return the current logical time */
+    public long now() {
+        return now;
+    }
+
+    /** @return the next operation of the run loop; time advances one tick */
+    public Op next() {
+        long t = now++;
+        int x = rnd.nextInt(76);
+        if (x < 1) {
+            return new Post(pick(postCumulative, postCumulative[nusers - 1]), t);
+        } else if (x < 11) {
+            int user = active[rnd.nextInt(active.length)];
+            int poster = rnd.nextInt(nusers - 1);
+            return new Subscribe(user, poster >= user ? poster + 1 : poster);
+        } else if (x < 16 && !loginOrder.isEmpty()) {
+            int u = loginOrder.poll();
+            loggedIn[u] = false;
+            return new Logout(u);
+        } else {
+            int u = active[nextChecker++ % active.length];
+            return check(u, t - SKEW);
+        }
+    }
+
+    private Check check(int u, long to) {
+        boolean full = !loggedIn[u];
+        long from = full ? now - FIRST_CHECK_SPAN : lastRead[u];
+        if (full) {
+            loggedIn[u] = true;
+            loginOrder.add(u);
+        }
+        if (to > lastRead[u]) {
+            lastRead[u] = to;
+        }
+        return new Check(u, from, Math.max(from, to), full);
+    }
+
+    /** @return the final checks: every logged-in user reads up to now */
+    public List<Check> finalChecks() {
+        List<Check> out = new ArrayList<>();
+        for (int u : loginOrder) {
+            out.add(new Check(u, lastRead[u], now + 1, false));
+        }
+        return out;
+    }
+
+    static String s(int user, int poster) {
+        return String.format("s|%08d|%08d", user, poster);
+    }
+
+    static String p(int poster, long time) {
+        return String.format("p|%08d|%010d", poster, time);
+    }
+
+    static String t(int user, long time) {
+        return String.format("t|%08d|%010d", user, time);
+    }
+}
