@@ -3,16 +3,11 @@ package io.pequod.server.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -25,8 +20,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
@@ -35,6 +28,7 @@ import io.pequod.server.QueryException;
 import io.pequod.server.QueryService;
 import io.pequod.server.ScanResult;
 import io.pequod.server.ServerMetrics;
+import io.pequod.server.internals.NettyListener;
 import io.pequod.server.internals.PeerClient;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.Join;
@@ -42,7 +36,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -65,10 +58,7 @@ public final class HttpFrontEnd implements AutoCloseable {
     private final ViewEngine engine;
     private final ServerMetrics metrics;
     private final String authToken;
-    private final EventLoopGroup boss = io.pequod.server.internals.Transports.group(1);
-    private final EventLoopGroup workers = io.pequod.server.internals.Transports.group(2);
-    private final EventExecutorGroup handlers = new DefaultEventExecutorGroup(16);
-    private Channel channel;
+    private final NettyListener listener = new NettyListener(2, 16);
 
     /**
      * @param service   the query service
@@ -90,26 +80,14 @@ public final class HttpFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        channel = new ServerBootstrap().group(boss, workers).channel(io.pequod.server.internals.Transports.serverChannel())
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(8192, 16 * 1024, 64 * 1024))
-                                .addLast(new HttpObjectAggregator(MAX_BODY))
-                                .addLast(new Handler());
-                    }
-                }).bind(host, port).sync().channel();
-        return ((InetSocketAddress) channel.localAddress()).getPort();
+        return listener.bind(host, port, pipeline -> pipeline.addLast(new HttpServerCodec(8192, 16 * 1024, 64 * 1024))
+                .addLast(new HttpObjectAggregator(MAX_BODY))
+                .addLast(new Handler()));
     }
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-        }
-        boss.shutdownGracefully();
-        workers.shutdownGracefully();
-        handlers.shutdownGracefully();
+        listener.close();
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -125,7 +103,7 @@ public final class HttpFrontEnd implements AutoCloseable {
                     && (req.uri().startsWith("/v1/scan") || req.uri().startsWith("/v1/count") || req.uri().startsWith("/v1/keys/"))) {
                 handle(ctx, req);
             } else {
-                handlers.next().execute(() -> handle(ctx, req));
+                listener.workers().next().execute(() -> handle(ctx, req));
             }
         }
 

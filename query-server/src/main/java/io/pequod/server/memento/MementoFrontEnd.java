@@ -1,27 +1,20 @@
 package io.pequod.server.memento;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.server.Commands;
 import io.pequod.server.QueryException;
 import io.pequod.server.QueryService;
 import io.pequod.server.ServerMetrics;
+import io.pequod.server.internals.NettyListener;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -35,10 +28,7 @@ import java.util.Optional;
 public final class MementoFrontEnd implements AutoCloseable {
     private final QueryService service;
     private final ServerMetrics metrics;
-    private final EventLoopGroup boss = io.pequod.server.internals.Transports.group(1);
-    private final EventLoopGroup workers = io.pequod.server.internals.Transports.group(1);
-    private final EventExecutorGroup handlers = new DefaultEventExecutorGroup(16);
-    private Channel channel;
+    private final NettyListener listener = new NettyListener(1, 16);
 
     /**
      * @param service the query service
@@ -56,25 +46,13 @@ public final class MementoFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        channel = new ServerBootstrap().group(boss, workers).channel(io.pequod.server.internals.Transports.serverChannel())
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new LineBasedFrameDecoder(Key.MAX_VALUE_LENGTH + 2 * Key.MAX_LENGTH, true, true))
-                                .addLast(handlers, new Handler(new Commands(service)));
-                    }
-                }).bind(host, port).sync().channel();
-        return ((InetSocketAddress) channel.localAddress()).getPort();
+        return listener.bind(host, port, pipeline -> pipeline.addLast(new LineBasedFrameDecoder(Key.MAX_VALUE_LENGTH + 2 * Key.MAX_LENGTH, true, true))
+                .addLast(listener.workers(), new Handler(new Commands(service))));
     }
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-        }
-        boss.shutdownGracefully();
-        workers.shutdownGracefully();
-        handlers.shutdownGracefully();
+        listener.close();
     }
 
     private final class Handler extends SimpleChannelInboundHandler<ByteBuf> {

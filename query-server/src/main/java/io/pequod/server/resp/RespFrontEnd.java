@@ -1,17 +1,12 @@
 package io.pequod.server.resp;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.BulkStringHeaderRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
@@ -26,8 +21,6 @@ import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.server.Commands;
@@ -36,10 +29,10 @@ import io.pequod.server.QueryException;
 import io.pequod.server.QueryService;
 import io.pequod.server.ScanResult;
 import io.pequod.server.ServerMetrics;
+import io.pequod.server.internals.NettyListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,10 +52,7 @@ public final class RespFrontEnd implements AutoCloseable {
     private final QueryService service;
     private final ServerMetrics metrics;
     private final String authToken;
-    private final EventLoopGroup boss = io.pequod.server.internals.Transports.group(1);
-    private final EventLoopGroup workers = io.pequod.server.internals.Transports.group(2);
-    private final EventExecutorGroup handlers = new DefaultEventExecutorGroup(64);
-    private Channel channel;
+    private final NettyListener listener = new NettyListener(2, 64);
 
     /**
      * @param service   the query service
@@ -82,29 +72,17 @@ public final class RespFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        channel = new ServerBootstrap().group(boss, workers).channel(io.pequod.server.internals.Transports.serverChannel())
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new RedisDecoder(MAX_INLINE, FixedRedisMessagePool.INSTANCE, true))
-                                .addLast(new SizeGuard())
-                                .addLast(new RedisBulkStringAggregator())
-                                .addLast(new RedisArrayAggregator())
-                                .addLast(new RedisEncoder())
-                                .addLast(new Handler(new Commands(service), handlers.next()));
-                    }
-                }).bind(host, port).sync().channel();
-        return ((InetSocketAddress) channel.localAddress()).getPort();
+        return listener.bind(host, port, pipeline -> pipeline.addLast(new RedisDecoder(MAX_INLINE, FixedRedisMessagePool.INSTANCE, true))
+                .addLast(new SizeGuard())
+                .addLast(new RedisBulkStringAggregator())
+                .addLast(new RedisArrayAggregator())
+                .addLast(new RedisEncoder())
+                .addLast(new Handler(new Commands(service), listener.workers().next())));
     }
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-        }
-        boss.shutdownGracefully();
-        workers.shutdownGracefully();
-        handlers.shutdownGracefully();
+        listener.close();
     }
 
     /** Refuses bulk strings larger than a value may be, closing only this connection. */

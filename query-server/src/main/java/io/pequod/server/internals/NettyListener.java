@@ -1,0 +1,78 @@
+package io.pequod.server.internals;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * A TCP listener on Netty shared by the front ends: an acceptor, I/O event loops (the native epoll
+ * transport where available, NIO elsewhere) and a group of worker threads for requests that may
+ * block. Closing it stops all three.
+ */
+public final class NettyListener implements AutoCloseable {
+    private final EventLoopGroup boss;
+    private final EventLoopGroup io;
+    private final EventExecutorGroup workers;
+    private Channel channel;
+
+    /**
+     * @param ioThreads     event loop threads
+     * @param workerThreads worker threads for blocking requests
+     */
+    public NettyListener(int ioThreads, int workerThreads) {
+        this.boss = group(1);
+        this.io = group(ioThreads);
+        this.workers = new DefaultEventExecutorGroup(workerThreads);
+    }
+
+    private static EventLoopGroup group(int threads) {
+        return Epoll.isAvailable() ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+    }
+
+    /** @return the worker threads, for requests that may block */
+    public EventExecutorGroup workers() {
+        return workers;
+    }
+
+    /**
+     * @param host     address to bind
+     * @param port     port, 0 for a free one
+     * @param pipeline sets up each connection's pipeline
+     * @return the bound port
+     * @throws InterruptedException if interrupted while binding
+     */
+    public int bind(String host, int port, Consumer<ChannelPipeline> pipeline) throws InterruptedException {
+        channel = new ServerBootstrap().group(boss, io)
+                .channel(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        pipeline.accept(ch.pipeline());
+                    }
+                }).bind(host, port).sync().channel();
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        boss.shutdownGracefully();
+        io.shutdownGracefully();
+        workers.shutdownGracefully();
+    }
+}
