@@ -68,8 +68,12 @@ class ViewEngineIT {
     }
 
     private ViewEngine engine(String ns, JoinSpec spec, Path dir) throws InterruptedException {
+        return engine(ns, spec, dir, false);
+    }
+
+    private ViewEngine engine(String ns, JoinSpec spec, Path dir, boolean exactlyOnce) throws InterruptedException {
         ViewEngine e = ViewEngine.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
-                .namespace(ns).spec(spec).stateDir(dir).partitions(4).build().start();
+                .namespace(ns).spec(spec).stateDir(dir).partitions(4).exactlyOnce(exactlyOnce).build().start();
         assertTrue(e.awaitRunning(Duration.ofSeconds(120)), "engine running: " + e.state());
         return e;
     }
@@ -103,12 +107,13 @@ class ViewEngineIT {
     }
 
     @ParameterizedTest(name = "golden {0}")
-    @ValueSource(strings = {"twitter", "newp", "aggregates", "three-source"})
-    void shouldMatchGoldenFiles(String name) throws Exception {
+    @ValueSource(strings = {"twitter", "newp", "aggregates", "three-source", "newp exactly-once"})
+    void shouldMatchGoldenFiles(String test) throws Exception {
+        String name = test.split(" ")[0];
         Path dir = Path.of("src/test/resources/specs", name);
         JoinSpec spec = JoinSpecParser.parse(dir.resolve("spec.pq"));
         String ns = newNamespace(name);
-        try (ViewEngine e = engine(ns, spec, stateDir); ChangeWriter w = writer(ns, e)) {
+        try (ViewEngine e = engine(ns, spec, stateDir, test.endsWith("exactly-once")); ChangeWriter w = writer(ns, e)) {
             for (String line : Files.readAllLines(dir.resolve("input.jsonl"))) {
                 JsonNode n = JSON.readTree(line);
                 if (n.path("erase").asBoolean(false)) {
