@@ -64,7 +64,7 @@ public final class PequodServer implements AutoCloseable {
                 .namespace(cfg.namespace).spec(cfg.spec).partitions(cfg.partitions).exactlyOnce(cfg.exactlyOnce)
                 .stateDir(cfg.dataDir.resolve("streams").resolve("instance-" + httpPort))
                 .applicationServer(advertised + ":" + httpPort)
-                .extraTables(Set.of(Key.DEFAULT_TABLE)).build().start();
+                .extraTables(tables()).build().start();
         writer = ChangeWriter.builder().bootstrapServers(cfg.bootstrapServers).schemaRegistryUrl(cfg.schemaRegistryUrl)
                 .namespace(cfg.namespace).partitions(cfg.partitions).partitionRule(engine.partitionRule())
                 .readOnlyTables(cfg.spec.materializedViewTables()).producerConfig("linger.ms", 1).build();
@@ -89,6 +89,12 @@ public final class PequodServer implements AutoCloseable {
         refresher.scheduleWithFixedDelay(engine::refreshTables, 10, 10, TimeUnit.SECONDS);
         LOG.info("Pequod server up: http {} resp {} memento {}", httpPort, respPort, mementoPort);
         return this;
+    }
+
+    private Set<String> tables() {
+        Set<String> t = new java.util.HashSet<>(cfg.tables);
+        t.add(Key.DEFAULT_TABLE);
+        return t;
     }
 
     /**
@@ -157,8 +163,15 @@ public final class PequodServer implements AutoCloseable {
         private int partitions = 8;
         private boolean exactlyOnce;
         private String authToken;
+        private Set<String> tables = Set.of();
 
         private Builder() {
+        }
+
+        /** @param t tables to create and materialize at start, besides the joins' and kv @return this builder */
+        public Builder tables(Set<String> t) {
+            this.tables = Set.copyOf(t);
+            return this;
         }
 
         /** @param s Kafka bootstrap servers @return this builder */

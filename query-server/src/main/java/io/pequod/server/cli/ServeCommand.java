@@ -48,6 +48,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--auth-token", paramLabel = "SECRET", description = "Require this shared secret (HTTP Bearer token, RESP AUTH).")
     String authToken;
 
+    @Option(names = "--tables", split = ",", paramLabel = "T1,T2", description = "Tables to create and materialize at start (others are picked up when first written).")
+    java.util.List<String> tables = new java.util.ArrayList<>();
+
     @Option(names = "--partitions", defaultValue = "8", paramLabel = "N", description = "Partitions of new tables. Default: ${DEFAULT-VALUE}.")
     int partitions;
 
@@ -82,7 +85,7 @@ final class ServeCommand implements Callable<Integer> {
             server = PequodServer.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(connection.namespace)
                     .spec(spec).dataDir(connection.dataDir).bind(bind).advertisedHost(advertise).httpPort(httpPort)
                     .respPort(respPort).mementoPort(mementoPort).partitions(partitions).exactlyOnce(exactlyOnce)
-                    .authToken(authToken).build().start();
+                    .authToken(authToken).tables(new java.util.HashSet<>(tables)).build().start();
         } catch (RuntimeException | InterruptedException e) {
             if (runtime != null) {
                 runtime.close();

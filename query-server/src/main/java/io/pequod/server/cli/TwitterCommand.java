@@ -46,9 +46,24 @@ final class TwitterCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Also compute the in-memory reference and fail if nposts_read differs.")
     boolean check;
 
+    @Option(names = "--push", description = "Client-managed fan-out into Pequod's base table t (no joins), the classic approach.")
+    boolean push;
+
+    @Option(names = "--backend", defaultValue = "pequod", description = "pequod or redis (client-managed timelines in Redis). Default: ${DEFAULT-VALUE}.")
+    String backend;
+
+    @Option(names = "--redis", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:6379", description = "Redis for --backend redis. Default: ${DEFAULT-VALUE}.")
+    String redis;
+
     @Override
     public Integer call() throws Exception {
         long wall0 = System.nanoTime();
+        if (backend.equals("redis") || push) {
+            return pushMode(wall0);
+        }
+        if (!backend.equals("pequod")) {
+            throw new PequodCli.UserException("unknown backend '" + backend + "'; use pequod or redis", 2);
+        }
         EmbeddedRuntime rt = null;
         PequodServer srv = null;
         try {
@@ -76,6 +91,49 @@ final class TwitterCommand implements Callable<Integer> {
                 }
             }
             System.out.println(r.json());
+            return 0;
+        } finally {
+            if (srv != null) {
+                srv.close();
+            }
+            if (rt != null) {
+                rt.close();
+            }
+        }
+    }
+
+    private Integer pushMode(long wall0) throws Exception {
+        EmbeddedRuntime rt = null;
+        PequodServer srv = null;
+        try {
+            io.pequod.server.workload.PushRun run = new io.pequod.server.workload.PushRun(nusers, duration, pactive, seed);
+            com.fasterxml.jackson.databind.node.ObjectNode out;
+            if (backend.equals("redis")) {
+                out = run.redis(redis);
+            } else {
+                String url = server;
+                if (url == null) {
+                    System.err.println("twitter --push: starting an embedded broker, registry and Pequod server ...");
+                    rt = EmbeddedRuntime.start(null);
+                    srv = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                            .namespace("twitterpush").tables(java.util.Set.of("t"))
+                            .dataDir(Files.createTempDirectory("pequod-twitter-push-")).httpPort(0).respPort(-1).build().start();
+                    srv.awaitRunning(Duration.ofMinutes(2));
+                    url = "http://127.0.0.1:" + srv.httpPort();
+                }
+                out = run.pequod(url);
+            }
+            out.put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);
+            if (check) {
+                long expected = run.reference();
+                out.put("reference_nposts_read", expected);
+                if (expected != out.path("nposts_read").asLong()) {
+                    System.out.println(out);
+                    System.err.println("twitter: nposts_read differs from the reference " + expected);
+                    return 4;
+                }
+            }
+            System.out.println(out);
             return 0;
         } finally {
             if (srv != null) {
