@@ -2,10 +2,11 @@ package io.pequod.server.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Ports;
+import io.pequod.server.AllInOne;
 import io.pequod.ingest.Progress;
 import io.pequod.server.PequodServer;
+import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,17 +38,6 @@ public final class ServerBenchmarks {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ServerBenchmarks() {
-    }
-
-    private static PequodServer server(EmbeddedRuntime rt, String spec) throws Exception {
-        PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                .namespace("benchsrv" + Long.toHexString(System.currentTimeMillis()))
-                .spec(JoinSpecParser.parse("bench.pq", spec)).dataDir(Files.createTempDirectory("pequod-bench-srv-"))
-                .httpPort(0).respPort(0).build().start();
-        if (!s.awaitRunning(Duration.ofMinutes(2))) {
-            throw new IllegalStateException("server did not start: " + s.engine().state());
-        }
-        return s;
     }
 
     /**
@@ -64,8 +55,8 @@ public final class ServerBenchmarks {
         int redisPort = Ports.free();
         Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        System.err.println("bench redis: starting the embedded runtime and a Pequod server ...");
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null); PequodServer s = server(rt, "")) {
+        try (AllInOne a = AllInOne.start("benchredis", JoinSpec.empty(), Set.of())) {
+            PequodServer s = a.server();
             // one unmeasured pass each first: the JVM compiles its hot paths, Redis warms its caches
             redisBenchmark(s.respPort(), requests, clients, "pequod (warm-up)");
             redisBenchmark(redisPort, requests, clients, "redis-server (warm-up)");
@@ -115,8 +106,8 @@ public final class ServerBenchmarks {
      * @throws Exception if Kafka fails
      */
     public static String scan(int rate, int seconds) throws Exception {
-        System.err.println("bench scan: starting the embedded runtime and a Pequod server ...");
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null); PequodServer s = server(rt, TwitterData.TWITTER_JOIN)) {
+        try (AllInOne a = AllInOne.start("benchscan", JoinSpecParser.parse("bench.pq", TwitterData.TWITTER_JOIN), Set.of())) {
+            PequodServer s = a.server();
             String base = "http://127.0.0.1:" + s.httpPort();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             for (int poster = 1; poster <= 5; poster++) {

@@ -1,16 +1,14 @@
 package io.pequod.server.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pequod.embedded.EmbeddedRuntime;
-import io.pequod.server.PequodServer;
+import io.pequod.server.AllInOne;
 import io.pequod.server.workload.NewpWorkload;
 import io.pequod.views.spec.JoinSpecParser;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code pequod newp}: the Hacker-News-like workload, JSON on stdout. */
@@ -43,30 +41,21 @@ final class NewpCommand implements Callable<Integer> {
             throw new PequodCli.UserException("--vote-rate " + voteRate + " is out of range; use 0 to 0.7 (comments, posts and reads take the rest)", 2);
         }
         long wall0 = System.nanoTime();
-        EmbeddedRuntime rt = null;
-        PequodServer srv = null;
+        AllInOne embedded = null;
         try {
             String url = server;
             if (url == null) {
-                System.err.println("newp: starting an embedded broker, registry and Pequod server ...");
-                rt = EmbeddedRuntime.start(null);
-                srv = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                        .namespace("newp").spec(JoinSpecParser.parse(Path.of(System.getProperty("pequod.home", "."), "examples", "newp.pq")))
-                        .tables(java.util.Set.of("a", "c", "v")).dataDir(Files.createTempDirectory("pequod-newp-"))
-                        .httpPort(0).respPort(-1).build().start();
-                srv.awaitRunning(Duration.ofMinutes(2));
-                url = "http://127.0.0.1:" + srv.httpPort();
+                embedded = AllInOne.start("newp", JoinSpecParser.parse(Path.of(System.getProperty("pequod.home", "."), "examples",
+                        "newp.pq")), Set.of("a", "c", "v"));
+                url = embedded.url();
             }
             ObjectNode out = new NewpWorkload(url, articles, users, operations, voteRate, seed).run();
             out.put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);
             System.out.println(out);
             return out.path("verified").asBoolean() ? 0 : 4;
         } finally {
-            if (srv != null) {
-                srv.close();
-            }
-            if (rt != null) {
-                rt.close();
+            if (embedded != null) {
+                embedded.close();
             }
         }
     }

@@ -1,14 +1,14 @@
 package io.pequod.server.cli;
 
-import io.pequod.embedded.EmbeddedRuntime;
-import io.pequod.server.PequodServer;
+import io.pequod.server.AllInOne;
 import io.pequod.server.workload.TwitterWorkload;
+import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
-import java.time.Duration;
+import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code pequod twitter}: Pequod's twitternew workload, JSON on stdout. */
@@ -64,19 +64,13 @@ final class TwitterCommand implements Callable<Integer> {
         if (!backend.equals("pequod")) {
             throw new PequodCli.UserException("unknown backend '" + backend + "'; use pequod or redis", 2);
         }
-        EmbeddedRuntime rt = null;
-        PequodServer srv = null;
+        AllInOne embedded = null;
         try {
             String url = server;
             if (url == null) {
-                System.err.println("twitter: starting an embedded broker, registry and Pequod server ...");
-                rt = EmbeddedRuntime.start(null);
-                srv = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                        .namespace("twitter").spec(JoinSpecParser.parse("twitter.pq",
-                                "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8"))
-                        .dataDir(Files.createTempDirectory("pequod-twitter-")).httpPort(0).respPort(-1).build().start();
-                srv.awaitRunning(Duration.ofMinutes(2));
-                url = "http://127.0.0.1:" + srv.httpPort();
+                embedded = AllInOne.start("twitter", JoinSpecParser.parse(Path.of(System.getProperty("pequod.home", "."), "examples",
+                        "twitter.pq")), Set.of());
+                url = embedded.url();
             }
             TwitterWorkload.Result r = new TwitterWorkload(url, nusers, duration, pactive, seed, fetch, inFlight)
                     .run(!noPopulate, !noExecute);
@@ -93,18 +87,14 @@ final class TwitterCommand implements Callable<Integer> {
             System.out.println(r.json());
             return 0;
         } finally {
-            if (srv != null) {
-                srv.close();
-            }
-            if (rt != null) {
-                rt.close();
+            if (embedded != null) {
+                embedded.close();
             }
         }
     }
 
     private Integer pushMode(long wall0) throws Exception {
-        EmbeddedRuntime rt = null;
-        PequodServer srv = null;
+        AllInOne embedded = null;
         try {
             io.pequod.server.workload.PushRun run = new io.pequod.server.workload.PushRun(nusers, duration, pactive, seed);
             com.fasterxml.jackson.databind.node.ObjectNode out;
@@ -113,13 +103,8 @@ final class TwitterCommand implements Callable<Integer> {
             } else {
                 String url = server;
                 if (url == null) {
-                    System.err.println("twitter --push: starting an embedded broker, registry and Pequod server ...");
-                    rt = EmbeddedRuntime.start(null);
-                    srv = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                            .namespace("twitterpush").tables(java.util.Set.of("t"))
-                            .dataDir(Files.createTempDirectory("pequod-twitter-push-")).httpPort(0).respPort(-1).build().start();
-                    srv.awaitRunning(Duration.ofMinutes(2));
-                    url = "http://127.0.0.1:" + srv.httpPort();
+                    embedded = AllInOne.start("twitterpush", JoinSpec.empty(), Set.of("t"));
+                    url = embedded.url();
                 }
                 out = run.pequod(url);
             }
@@ -136,11 +121,8 @@ final class TwitterCommand implements Callable<Integer> {
             System.out.println(out);
             return 0;
         } finally {
-            if (srv != null) {
-                srv.close();
-            }
-            if (rt != null) {
-                rt.close();
+            if (embedded != null) {
+                embedded.close();
             }
         }
     }

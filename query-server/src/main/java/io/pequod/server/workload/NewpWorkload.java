@@ -45,7 +45,8 @@ public final class NewpWorkload {
     private final long operations;
     private final double voteRate;
     private final long seed;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final WorkloadHttp web;
+    private final HttpClient http;
     private final Semaphore window = new Semaphore(64);
     private final AtomicLong entriesRead = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -61,6 +62,8 @@ public final class NewpWorkload {
      */
     public NewpWorkload(String server, int articles, int users, long operations, double voteRate, long seed) {
         this.server = server;
+        this.web = new WorkloadHttp(server);
+        this.http = web.client();
         this.articles = articles;
         this.users = users;
         this.operations = operations;
@@ -87,7 +90,7 @@ public final class NewpWorkload {
             flushIfFull(writes);
             bar.update(i, i);
         }
-        batch(writes);
+        web.batch(writes);
         bar.finish(articles, articles);
         double popSecs = (System.nanoTime() - t0) / 1e9;
         double commentRate = 0.10;
@@ -106,30 +109,30 @@ public final class NewpWorkload {
                 String aid = aids.get(rnd.nextInt(aids.size()));
                 String v = "v|" + aid + "|" + user(rnd.nextInt(users));
                 votes.add(v);
-                writes.add(line(v, "1"));
+                writes.add(WorkloadHttp.line(v, "1"));
                 nvotes++;
             } else if (x < voteRate + commentRate) {
                 String aid = aids.get(rnd.nextInt(aids.size()));
                 int cid = commentSeq.merge(aid, 1, Integer::sum);
                 String commenter = user(rnd.nextInt(users));
                 comments.add(new String[] {aid, String.format("%07d", cid), commenter});
-                writes.add(line("c|" + aid + "|" + String.format("%07d", cid) + "|" + commenter, "a comment"));
+                writes.add(WorkloadHttp.line("c|" + aid + "|" + String.format("%07d", cid) + "|" + commenter, "a comment"));
                 ncomments++;
             } else if (x < voteRate + commentRate + postRate) {
                 aids.add(post(rnd, seqOf, writes));
                 nposts++;
             } else if (x < voteRate + commentRate + postRate + karmaRate) {
-                read("/v1/keys/" + enc("k|" + user(rnd.nextInt(users))), true);
+                read("/v1/keys/" + WorkloadHttp.enc("k|" + user(rnd.nextInt(users))), true);
                 nkarma++;
             } else {
                 String aid = aids.get(rnd.nextInt(aids.size()));
-                read("/v1/scan?first=" + enc("ma|" + aid + "|") + "&last=" + enc("ma|" + aid + "}") + "&limit=1000", false);
+                read("/v1/scan?first=" + WorkloadHttp.enc("ma|" + aid + "|") + "&last=" + WorkloadHttp.enc("ma|" + aid + "}") + "&limit=1000", false);
                 npages++;
             }
             flushIfFull(writes);
             bar.update(i, i);
         }
-        batch(writes);
+        web.batch(writes);
         drain();
         bar.finish(operations, operations);
         double runSecs = (System.nanoTime() - t1) / 1e9;
@@ -156,7 +159,7 @@ public final class NewpWorkload {
     /** Waits for the views, then compares karma, vote counts and sampled pages with the reference. */
     private void verify(ObjectNode o, List<String> aids, Set<String> votes, List<String[]> comments, Random rnd) throws Exception {
         long t = System.nanoTime();
-        HttpResponse<String> s = send("GET", "/v1/settle?timeout_ms=300000", null);
+        HttpResponse<String> s = web.send("GET", "/v1/settle?timeout_ms=300000", null);
         if (s.statusCode() != 200) {
             throw new IllegalStateException("views did not settle: " + s.body());
         }
@@ -196,7 +199,7 @@ public final class NewpWorkload {
         Map<String, Long> actual = new TreeMap<>();
         String from = first;
         while (true) {
-            JsonNode n = JSON.readTree(send("GET", "/v1/scan?first=" + enc(from) + "&last=" + enc(last) + "&limit=10000", null).body());
+            JsonNode n = JSON.readTree(web.send("GET", "/v1/scan?first=" + WorkloadHttp.enc(from) + "&last=" + WorkloadHttp.enc(last) + "&limit=10000", null).body());
             JsonNode entries = n.path("entries");
             for (JsonNode e : entries) {
                 long v = Long.parseLong(e.path("value").asText());
@@ -223,7 +226,7 @@ public final class NewpWorkload {
     private String post(Random rnd, int[] seqOf, List<String> writes) {
         int author = rnd.nextInt(users);
         String aid = user(author) + String.format("%07d", ++seqOf[author]);
-        writes.add(line("a|" + aid, "an article"));
+        writes.add(WorkloadHttp.line("a|" + aid, "an article"));
         return aid;
     }
 
@@ -233,20 +236,10 @@ public final class NewpWorkload {
 
     private void flushIfFull(List<String> writes) throws IOException, InterruptedException {
         if (writes.size() >= BATCH) {
-            batch(writes);
+            web.batch(writes);
         }
     }
 
-    private void batch(List<String> lines) throws IOException, InterruptedException {
-        if (lines.isEmpty()) {
-            return;
-        }
-        HttpResponse<String> r = send("POST", "/v1/batch", String.join("\n", lines));
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("batch write failed: " + r.body());
-        }
-        lines.clear();
-    }
 
     private void read(String path, boolean notFoundOk) throws InterruptedException {
         window.acquire();
@@ -276,19 +269,8 @@ public final class NewpWorkload {
         window.release(64);
     }
 
-    private static String line(String key, String value) {
-        return JSON.createObjectNode().put("key", key).put("value", value).toString();
-    }
 
-    private HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path));
-        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody()) : b.method(method, HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
 
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
 
     private static double round(double d) {
         return Math.round(d * 1000) / 1000.0;

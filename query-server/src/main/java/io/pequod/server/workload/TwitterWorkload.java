@@ -42,7 +42,8 @@ public final class TwitterWorkload {
     private final long seed;
     private final boolean fetch;
     private final int inFlight;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final WorkloadHttp web;
+    private final HttpClient http;
     private final Semaphore window;
     private final AtomicLong postsRead = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -59,6 +60,8 @@ public final class TwitterWorkload {
      */
     public TwitterWorkload(String server, int nusers, long duration, double pactive, long seed, boolean fetch, int inFlight) {
         this.server = server;
+        this.web = new WorkloadHttp(server);
+        this.http = web.client();
         this.nusers = nusers;
         this.duration = duration;
         this.pactive = pactive;
@@ -89,15 +92,15 @@ public final class TwitterWorkload {
             long n = 0;
             List<String> lines = new ArrayList<>();
             for (int[] f : model.follows) {
-                lines.add(line(TwitterModel.s(f[0], f[1]), "1"));
+                lines.add(WorkloadHttp.line(TwitterModel.s(f[0], f[1]), "1"));
                 if (lines.size() == BATCH) {
-                    batch(lines);
+                    web.batch(lines);
                 }
                 bar.update(++n, n);
             }
-            batch(lines);
+            web.batch(lines);
             bar.finish(n, n);
-            settle();
+            web.settle(120_000);
         }
         double popSecs = (System.nanoTime() - popStart) / 1e9;
         long nposts = 0;
@@ -127,7 +130,7 @@ public final class TwitterWorkload {
                     if (checks.stream().anyMatch(c -> p.time() >= c.from() && p.time() < c.to())) {
                         counts(checks); // a buffered check must not see this later post
                     }
-                    writes.add(line(TwitterModel.p(p.poster(), p.time()), "tweet"));
+                    writes.add(WorkloadHttp.line(TwitterModel.p(p.poster(), p.time()), "tweet"));
                     pendingPosts.add(p);
                     postsBy.get(p.poster()).add(p.time());
                     nposts++;
@@ -136,7 +139,7 @@ public final class TwitterWorkload {
                             && !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
                         counts(checks);
                     }
-                    writes.add(line(TwitterModel.s(s.user(), s.poster()), "1"));
+                    writes.add(WorkloadHttp.line(TwitterModel.s(s.user(), s.poster()), "1"));
                     pendingSubs.computeIfAbsent(s.user(), x -> new ArrayList<>()).add(s.poster());
                     nsubscribes++;
                 } else if (op instanceof TwitterModel.Logout) {
@@ -147,8 +150,8 @@ public final class TwitterWorkload {
                             .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
                     if (affected) {
                         counts(checks);
-                        batch(writes);
-                        settle();
+                        web.batch(writes);
+                        web.settle(120_000);
                         pendingPosts.clear();
                         pendingSubs.clear();
                         settles++;
@@ -160,7 +163,7 @@ public final class TwitterWorkload {
                     nfull += c.full() ? 1 : 0;
                 }
                 if (writes.size() >= BATCH) {
-                    batch(writes);
+                    web.batch(writes);
                 }
                 if (checks.size() >= CHECK_BATCH) {
                     counts(checks);
@@ -168,8 +171,8 @@ public final class TwitterWorkload {
                 bar.update(i, i);
             }
             counts(checks);
-            batch(writes);
-            settle();
+            web.batch(writes);
+            web.settle(120_000);
             for (TwitterModel.Check c : model.finalChecks()) {
                 if (c.to() > c.from()) {
                     checks.add(c);
@@ -215,32 +218,18 @@ public final class TwitterWorkload {
         ArrayNode a = JSON.createArrayNode();
         ObjectNode s = a.addObject();
         s.put("server", server);
-        JsonNode health = JSON.readTree(send("GET", "/health", null).body());
+        JsonNode health = JSON.readTree(web.send("GET", "/health", null).body());
         s.set("store_lag", health.path("store_lag"));
         s.put("dead_letters", health.path("dead_letters").asLong());
         ArrayNode tables = s.putArray("tables");
         for (String t : new String[] {"p", "s", "t"}) {
-            JsonNode c = JSON.readTree(send("GET", "/v1/count?first=" + enc(t + "|") + "&last=" + enc(t + "}"), null).body());
+            JsonNode c = JSON.readTree(web.send("GET", "/v1/count?first=" + WorkloadHttp.enc(t + "|") + "&last=" + WorkloadHttp.enc(t + "}"), null).body());
             tables.addObject().put("name", t).put("store_size", c.path("count").asLong());
         }
         return a;
     }
 
-    private static String line(String key, String value) {
-        return JSON.createObjectNode().put("key", key).put("value", value).toString();
-    }
 
-    /** Writes buffered lines in one request, in order, and waits for them. */
-    private void batch(List<String> lines) throws IOException, InterruptedException {
-        if (lines.isEmpty()) {
-            return;
-        }
-        HttpResponse<String> r = send("POST", "/v1/batch", String.join("\n", lines));
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("batch write failed: " + r.body());
-        }
-        lines.clear();
-    }
 
     /** Counts (or scans) buffered checks, in one request for counts. */
     private void counts(List<TwitterModel.Check> checks) throws IOException, InterruptedException {
@@ -257,7 +246,7 @@ public final class TwitterWorkload {
             for (TwitterModel.Check c : checks) {
                 ranges.addObject().put("first", TwitterModel.t(c.user(), c.from())).put("last", TwitterModel.t(c.user(), c.to()));
             }
-            HttpResponse<String> r = send("POST", "/v1/counts", ranges.toString());
+            HttpResponse<String> r = web.send("POST", "/v1/counts", ranges.toString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("counts failed: " + r.body());
             }
@@ -277,13 +266,13 @@ public final class TwitterWorkload {
         if (fetch) {
             scanAll(first, last);
         } else {
-            async("GET", "/v1/count?first=" + enc(first) + "&last=" + enc(last), null,
+            async("GET", "/v1/count?first=" + WorkloadHttp.enc(first) + "&last=" + WorkloadHttp.enc(last), null,
                     body -> postsRead.addAndGet(JSON.readTree(body).path("count").asLong()));
         }
     }
 
     private void scanAll(String first, String last) throws InterruptedException {
-        async("GET", "/v1/scan?first=" + enc(first) + "&last=" + enc(last) + "&limit=10000", null, body -> {
+        async("GET", "/v1/scan?first=" + WorkloadHttp.enc(first) + "&last=" + WorkloadHttp.enc(last) + "&limit=10000", null, body -> {
             JsonNode n = JSON.readTree(body);
             postsRead.addAndGet(n.path("entries").size());
             if (n.path("more").asBoolean()) {
@@ -300,7 +289,7 @@ public final class TwitterWorkload {
     }
 
     private void put(String key, String value) throws InterruptedException {
-        async("PUT", "/v1/keys/" + enc(key), value, body -> { });
+        async("PUT", "/v1/keys/" + WorkloadHttp.enc(key), value, body -> { });
     }
 
     private interface BodyHandler {
@@ -309,7 +298,7 @@ public final class TwitterWorkload {
 
     private void async(String method, String path, String body, BodyHandler then) throws InterruptedException {
         window.acquire();
-        http.sendAsync(request(method, path, body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+        http.sendAsync(web.request(method, path, body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             try {
                 if (e != null || r.statusCode() != 200) {
                     errors.incrementAndGet();
@@ -332,25 +321,9 @@ public final class TwitterWorkload {
         window.release(inFlight);
     }
 
-    private void settle() throws IOException, InterruptedException {
-        HttpResponse<String> r = send("GET", "/v1/settle?timeout_ms=120000", null);
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("the server's views did not settle: " + r.body());
-        }
-    }
 
-    private HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
-        return http.send(request(method, path, body), HttpResponse.BodyHandlers.ofString());
-    }
 
-    private HttpRequest request(String method, String path, String body) {
-        return HttpRequest.newBuilder(URI.create(server + path)).method(method,
-                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
-    }
 
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
 
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();

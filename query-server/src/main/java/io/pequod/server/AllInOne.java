@@ -1,0 +1,65 @@
+package io.pequod.server;
+
+import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.views.spec.JoinSpec;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * An embedded broker and registry with one Pequod server on them, for workloads and benchmarks
+ * that run without a cluster. Closing it stops all three.
+ */
+public final class AllInOne implements AutoCloseable {
+    private final EmbeddedRuntime runtime;
+    private final PequodServer server;
+
+    private AllInOne(EmbeddedRuntime runtime, PequodServer server) {
+        this.runtime = runtime;
+        this.server = server;
+    }
+
+    /**
+     * Starts the runtime and a server on free ports (Redis port on), waiting until it runs.
+     *
+     * @param namespace the namespace
+     * @param spec      the joins
+     * @param tables    tables to create at start
+     * @return the running all-in-one
+     * @throws Exception if anything fails to start
+     */
+    public static AllInOne start(String namespace, JoinSpec spec, Set<String> tables) throws Exception {
+        System.err.println("starting an embedded broker, registry and Pequod server ...");
+        EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+        try {
+            PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                    .namespace(namespace).spec(spec).tables(tables).dataDir(Files.createTempDirectory("pequod-" + namespace + "-"))
+                    .httpPort(0).respPort(0).build().start();
+            if (!s.awaitRunning(Duration.ofMinutes(2))) {
+                s.close();
+                throw new IllegalStateException("the server did not start: " + s.engine().state());
+            }
+            return new AllInOne(rt, s);
+        } catch (Exception | Error e) {
+            rt.close();
+            throw e;
+        }
+    }
+
+    /** @return the server */
+    public PequodServer server() {
+        return server;
+    }
+
+    /** @return the server's HTTP base URL */
+    public String url() {
+        return "http://127.0.0.1:" + server.httpPort();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        runtime.close();
+    }
+}
