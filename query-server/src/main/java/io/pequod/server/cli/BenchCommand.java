@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
         subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class, BenchCommand.Freshness.class,
-                BenchCommand.Redis.class, BenchCommand.Scan.class})
+                BenchCommand.Redis.class, BenchCommand.Scan.class, BenchCommand.Report.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -129,6 +129,23 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             System.out.println(io.pequod.server.bench.ServerBenchmarks.scan(rate, seconds));
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench report}. */
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = {"A short suite (Twitter in three modes at two sizes, newp at two vote rates, writer, freshness);",
+                    "writes bench-results/<timestamp>/results.json and index.html with charts, prints a summary."})
+    static final class Report implements Callable<Integer> {
+        @Option(names = "--sizes", split = ",", defaultValue = "1000,5000", description = "Twitter user counts. Default: ${DEFAULT-VALUE}.")
+        int[] sizes;
+
+        @Override
+        public Integer call() throws Exception {
+            java.nio.file.Path dir = new io.pequod.server.bench.BenchReport(
+                    java.nio.file.Path.of(System.getProperty("pequod.home", ".")), sizes).run();
+            System.out.println("report: " + dir.resolve("index.html"));
             return 0;
         }
     }
