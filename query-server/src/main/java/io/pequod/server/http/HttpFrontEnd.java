@@ -101,10 +101,16 @@ public final class HttpFrontEnd implements AutoCloseable {
             // the event loop; anything that may wait or call another instance runs on a worker.
             if (req.method().equals(HttpMethod.GET) && !req.uri().contains("after=") && service.singleInstance()
                     && (req.uri().startsWith("/v1/scan") || req.uri().startsWith("/v1/count") || req.uri().startsWith("/v1/keys/"))) {
-                handle(ctx, req);
-            } else {
-                listener.workers().next().execute(() -> handle(ctx, req));
+                try {
+                    // should the instance no longer be alone, a call to another one goes to a worker instead
+                    PeerClient.nonBlocking(() -> respond(ctx, req));
+                    req.release();
+                    return;
+                } catch (PeerClient.WouldBlockException e) {
+                    // fall through to a worker
+                }
             }
+            listener.workers().next().execute(() -> handle(ctx, req));
         }
 
         private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -128,6 +134,8 @@ public final class HttpFrontEnd implements AutoCloseable {
                 }
                 checkAuth(req, path);
                 res = route(req, qs, path);
+            } catch (PeerClient.WouldBlockException e) {
+                throw e;
             } catch (QueryException e) {
                 failed = true;
                 res = error(e.status(), e.error(), e.getMessage());

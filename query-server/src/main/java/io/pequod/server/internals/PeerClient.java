@@ -98,7 +98,33 @@ public final class PeerClient {
         return ps.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
+    /** Thrown instead of calling another instance from a thread that must not block (a Netty event loop). */
+    public static final class WouldBlockException extends RuntimeException {
+        WouldBlockException() {
+            super("a call to another instance is needed", null, false, false);
+        }
+    }
+
+    private static final ThreadLocal<Boolean> NON_BLOCKING = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * Runs {@code r} with calls to other instances forbidden: they throw {@link WouldBlockException}.
+     *
+     * @param r the work
+     */
+    public static void nonBlocking(Runnable r) {
+        NON_BLOCKING.set(true);
+        try {
+            r.run();
+        } finally {
+            NON_BLOCKING.set(false);
+        }
+    }
+
     private JsonNode call(HostInfo host, String method, String path, byte[] body, boolean notFoundIsNull) {
+        if (NON_BLOCKING.get()) {
+            throw new WouldBlockException();
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
                 .timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
