@@ -48,7 +48,11 @@ import java.util.concurrent.TimeoutException;
  * against writers (KAFKA-19629). Blocking; call from worker threads. Thread-safe.
  */
 public final class QueryService {
+    /** How long partition owners are trusted without asking Kafka Streams again. */
+    private static final long OWNERS_TTL_NANOS = 250_000_000L;
+
     private final ViewEngine engine;
+    private final Map<String, Owners> owners = new java.util.concurrent.ConcurrentHashMap<>();
     private final ChangeWriter writer;
     private final HostInfo self;
     private final PeerClient peers;
@@ -253,6 +257,28 @@ public final class QueryService {
             }
         }
         return n;
+    }
+
+    /**
+     * @param table a materialized table
+     * @return how many keys of it the partitions this instance hosts hold (one pass over each)
+     */
+    public long countLocalTable(String table) {
+        ViewCatalog c = catalog();
+        // Every key of a table's store belongs to the table; kv's keys have no "kv|" prefix.
+        byte[] first = new byte[0];
+        byte[] last = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+        List<Integer> every = new ArrayList<>();
+        for (int i = 0; i < partitions(c, table); i++) {
+            every.add(i);
+        }
+        List<Integer> mine = new ArrayList<>();
+        for (Map.Entry<HostInfo, List<Integer>> e : owners(c, table, every).entrySet()) {
+            if (isSelf(e.getKey())) {
+                mine.addAll(e.getValue());
+            }
+        }
+        return countLocal(table, first, last, mine, null, false);
     }
 
     private ScanResult fanOut(ViewCatalog c, String table, Range range, int limit, String after, boolean stale) {
@@ -511,9 +537,34 @@ public final class QueryService {
     }
 
     private Map<HostInfo, List<Integer>> owners(ViewCatalog c, String table, List<Integer> partitions) {
+        Map<Integer, HostInfo> owner = ownerMap(c, table);
+        Map<HostInfo, List<Integer>> out = new HashMap<>();
+        for (int p : partitions) {
+            HostInfo h = owner.get(p);
+            if (h == null) {
+                owners.remove(table);
+                throw QueryException.unavailable("partition " + p + " of table " + table
+                        + " has no owner right now (rebalancing); retry shortly");
+            }
+            out.computeIfAbsent(h, x -> new ArrayList<>()).add(p);
+        }
+        return out;
+    }
+
+    /**
+     * Which instance owns each partition of a table's store. Asking Kafka Streams builds its whole
+     * metadata each time, so the answer is kept for {@link #OWNERS_TTL_NANOS}; a read that finds its
+     * partition gone ({@link #moved}) forgets it at once.
+     */
+    private Map<Integer, HostInfo> ownerMap(ViewCatalog c, String table) {
         KafkaStreams ks = c.streams(table);
         if (ks == null) {
             throw QueryException.unavailable("this instance does not host table stores");
+        }
+        long now = System.nanoTime();
+        Owners cached = owners.get(table);
+        if (cached != null && cached.streams == ks && now - cached.atNanos < OWNERS_TTL_NANOS) {
+            return cached.byPartition;
         }
         String topic = c.topics().tableTopic(table);
         Map<Integer, HostInfo> owner = new HashMap<>();
@@ -524,19 +575,15 @@ public final class QueryService {
                 }
             }
         }
-        Map<HostInfo, List<Integer>> out = new HashMap<>();
-        for (int p : partitions) {
-            HostInfo h = owner.get(p);
-            if (h == null) {
-                throw QueryException.unavailable("partition " + p + " of table " + table
-                        + " has no owner right now (rebalancing); retry shortly");
-            }
-            out.computeIfAbsent(h, x -> new ArrayList<>()).add(p);
-        }
-        return out;
+        owners.put(table, new Owners(ks, now, Map.copyOf(owner)));
+        return owner;
     }
 
-    private static ReadOnlyKeyValueStore<Bytes, byte[]> localStore(ViewCatalog c, String table, int partition, boolean stale) {
+    /** A table's partition owners as of a moment. */
+    private record Owners(KafkaStreams streams, long atNanos, Map<Integer, HostInfo> byPartition) {
+    }
+
+    private ReadOnlyKeyValueStore<Bytes, byte[]> localStore(ViewCatalog c, String table, int partition, boolean stale) {
         try {
             return c.store(table, partition, stale);
         } catch (InvalidStateStoreException e) {
@@ -544,8 +591,9 @@ public final class QueryService {
         }
     }
 
-    private static QueryException moved(ViewCatalog c, String table, int partition, boolean stale, InvalidStateStoreException e) {
+    private QueryException moved(ViewCatalog c, String table, int partition, boolean stale, InvalidStateStoreException e) {
         c.forgetStores();
+        owners.clear();
         return QueryException.unavailable("partition " + partition + " of table " + table
                 + " is not queryable on this instance now (moving or restoring): " + e.getMessage()
                 + (stale ? "" : "; retry, or pass stale=true to read a restoring copy"));

@@ -49,7 +49,8 @@ public final class JoinEvaluator {
         }
         List<Source> order = new ArrayList<>(join.sources());
         TreeMap<byte[], List<byte[]>> bySink = new TreeMap<>(Arrays::compareUnsigned);
-        walk(join, order, 0, initial, null, reader, sinkRange, bySink);
+        SlotRange slotRange = sinkRange == null ? null : slotRange(join.sink(), sinkRange);
+        walk(join, order, 0, initial, null, reader, sinkRange, slotRange, bySink);
         TreeMap<byte[], byte[]> out = new TreeMap<>(Arrays::compareUnsigned);
         bySink.forEach((k, values) -> {
             byte[] v = aggregate(join, values);
@@ -60,8 +61,65 @@ public final class JoinEvaluator {
         return out;
     }
 
+    /**
+     * The values a sink slot can take in a range: the first fixed-width slot where the range's
+     * bounds differ lies in [lo, hi] (hi inclusive: keys below {@code last} may carry it).
+     */
+    record SlotRange(String slot, byte[] lo, byte[] hi) {
+    }
+
+    static SlotRange slotRange(Pattern sink, Range r) {
+        int pos = 0;
+        for (Pattern.Element e : sink.elements()) {
+            if (e instanceof Pattern.Literal lit) {
+                pos += lit.bytes().length;
+                continue;
+            }
+            Pattern.Slot s = (Pattern.Slot) e;
+            int end = pos + s.width();
+            if (!s.fixed() || r.first().length < end || r.last().length < end) {
+                return null;
+            }
+            byte[] lo = Arrays.copyOfRange(r.first(), pos, end);
+            byte[] hi = Arrays.copyOfRange(r.last(), pos, end);
+            int c = Arrays.compareUnsigned(lo, hi);
+            if (c > 0) {
+                return null;
+            }
+            if (c < 0) {
+                return new SlotRange(s.name(), lo, hi);
+            }
+            pos = end;
+        }
+        return null;
+    }
+
+    /**
+     * The keys of a source to read: those with the prefix its bound slots give, narrowed to the
+     * sink range's slot range when that slot comes right after the prefix (a time window, say).
+     */
+    private static Range sourceRange(Pattern p, Map<String, byte[]> bindings, SlotRange slotRange) {
+        byte[] prefix = p.prefix(bindings);
+        if (slotRange == null || bindings.containsKey(slotRange.slot())) {
+            return Range.prefix(prefix);
+        }
+        for (Pattern.Element e : p.elements()) {
+            if (e instanceof Pattern.Slot s && !bindings.containsKey(s.name())) {
+                if (!s.name().equals(slotRange.slot()) || !s.fixed() || s.width() != slotRange.lo().length) {
+                    return Range.prefix(prefix);
+                }
+                byte[] lo = Arrays.copyOf(prefix, prefix.length + s.width());
+                System.arraycopy(slotRange.lo(), 0, lo, prefix.length, s.width());
+                byte[] hi = Arrays.copyOf(prefix, prefix.length + s.width());
+                System.arraycopy(slotRange.hi(), 0, hi, prefix.length, s.width());
+                return new Range(lo, Range.successor(hi));
+            }
+        }
+        return Range.prefix(prefix);
+    }
+
     private static void walk(Join join, List<Source> order, int depth, Map<String, byte[]> bindings, byte[] value,
-                             SourceReader reader, Range sinkRange, TreeMap<byte[], List<byte[]>> out) {
+                             SourceReader reader, Range sinkRange, SlotRange slotRange, TreeMap<byte[], List<byte[]>> out) {
         if (depth == order.size()) {
             byte[] sinkKey = join.sink().build(bindings);
             if (sinkRange == null || sinkRange.contains(sinkKey)) {
@@ -71,15 +129,14 @@ public final class JoinEvaluator {
         }
         Source s = order.get(depth);
         Pattern p = s.pattern();
-        byte[] prefix = p.prefix(bindings);
-        for (Map.Entry<byte[], byte[]> e : reader.scan(p.table(), Range.prefix(prefix))) {
+        for (Map.Entry<byte[], byte[]> e : reader.scan(p.table(), sourceRange(p, bindings, slotRange))) {
             Map<String, byte[]> m = p.match(e.getKey());
             if (m == null || !consistent(bindings, m)) {
                 continue;
             }
             Map<String, byte[]> next = new HashMap<>(bindings);
             next.putAll(m);
-            walk(join, order, depth + 1, next, s.role() == Source.Role.VALUE ? e.getValue() : value, reader, sinkRange, out);
+            walk(join, order, depth + 1, next, s.role() == Source.Role.VALUE ? e.getValue() : value, reader, sinkRange, slotRange, out);
         }
     }
 

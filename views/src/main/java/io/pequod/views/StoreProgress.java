@@ -24,6 +24,65 @@ public final class StoreProgress {
     private final Map<String, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<byte[]>> results = new ConcurrentHashMap<>();
     private final List<java.util.function.Consumer<Applied>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, TopicStats> stats = new ConcurrentHashMap<>();
+
+    /**
+     * What one table topic's records did on this instance: how many were applied to its store,
+     * how many derived records they caused in views (counted when those are applied), and how
+     * long records took from being written to being visible in the store, from the record
+     * timestamp (for a derived record: the timestamp of the write that caused it) to the moment it
+     * was applied, in milliseconds.
+     *
+     * @param recordsIn      records of this topic applied to its store
+     * @param recordsOut     derived records, applied to view stores, that writes to this topic caused
+     * @param visibleLatency write-to-visible latency of the records applied to this topic's store (a copy)
+     */
+    public record TableStats(long recordsIn, long recordsOut, org.HdrHistogram.Histogram visibleLatency) {
+    }
+
+    private static final class TopicStats {
+        private final java.util.concurrent.atomic.LongAdder in = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder out = new java.util.concurrent.atomic.LongAdder();
+        private final org.HdrHistogram.Recorder latency = new org.HdrHistogram.Recorder(2);
+        private final org.HdrHistogram.Histogram total = new org.HdrHistogram.Histogram(2);
+    }
+
+    private TopicStats stats(String topic) {
+        TopicStats s = stats.get(topic);
+        return s != null ? s : stats.computeIfAbsent(topic, t -> new TopicStats());
+    }
+
+    /**
+     * Counts one applied record and its write-to-visible latency.
+     *
+     * @param topic       the table topic whose store applied it
+     * @param timestampMs the record's timestamp (the originating write's, for derived records)
+     * @param originTopic the topic of the write that caused it, if it is a derived record, else {@code null}
+     */
+    public void visible(String topic, long timestampMs, String originTopic) {
+        TopicStats s = stats(topic);
+        s.in.increment();
+        if (timestampMs > 0) {
+            s.latency.recordValue(Math.max(0, System.currentTimeMillis() - timestampMs));
+        }
+        if (originTopic != null && !originTopic.equals(topic)) {
+            stats(originTopic).out.increment();
+        }
+    }
+
+    /** @return per table topic, what its records did on this instance since it started */
+    public Map<String, TableStats> tableStats() {
+        Map<String, TableStats> out = new java.util.TreeMap<>();
+        stats.forEach((topic, s) -> {
+            org.HdrHistogram.Histogram copy;
+            synchronized (s) {
+                s.total.add(s.latency.getIntervalHistogram());
+                copy = s.total.copy();
+            }
+            out.put(topic, new TableStats(s.in.sum(), s.out.sum(), copy));
+        });
+        return out;
+    }
 
     private static final class Partition {
         private long applied = -1;

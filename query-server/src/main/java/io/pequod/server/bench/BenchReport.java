@@ -62,7 +62,8 @@ public final class BenchReport {
         JoinSpec joins = JoinSpecParser.parse(home.resolve("examples").resolve("twitter.pq"));
         for (int users : twitterSizes) {
             try (AllInOne a = AllInOne.start("rtw" + users, joins, Set.of())) {
-                ObjectNode r = new TwitterWorkload(a.url(), users, 100_000, 0.7, 1, false, 64).run(true, true).json();
+                ObjectNode r = new TwitterWorkload(new TwitterWorkload.Options(users, 100_000, 0.7, 1, false, 0,
+                        TwitterWorkload.Timelines.JOIN, 0, 1, null)).run(true, true, a.url()).json();
                 r.remove("log");
                 twitter.add(r.put("users", users).put("mode_name", "pequod joins"));
             }

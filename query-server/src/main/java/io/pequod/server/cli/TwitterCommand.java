@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
         description = {"Pequod's twitternew workload against a server's HTTP API (default: an embedded all-in-one server).",
                 "Prints one JSON object with Pequod's fields; progress on stderr."})
 final class TwitterCommand implements Callable<Integer> {
-    @Option(names = "--server", paramLabel = "URL", description = "A running server started with --joins examples/twitter.pq.")
+    @Option(names = "--server", paramLabel = "URL", description = "A running server started with --joins examples/twitter.pq "
+            + "(twitter-pull.pq with --pull, celebrity.pq with --celebrity).")
     String server;
 
     @Option(names = "--nusers", defaultValue = "5000", description = "Users. Default: ${DEFAULT-VALUE}.")
@@ -40,8 +41,26 @@ final class TwitterCommand implements Callable<Integer> {
     @Option(names = "--no-execute", description = "Only populate.")
     boolean noExecute;
 
-    @Option(names = "--in-flight", defaultValue = "64", description = "Requests in flight. Default: ${DEFAULT-VALUE}.")
-    int inFlight;
+    @Option(names = "--popduration", defaultValue = "0", description = "Ticks of posts written while populating, before the run "
+            + "starts (so that the run's checks read them). Default: ${DEFAULT-VALUE}.")
+    long popduration;
+
+    @Option(names = "--pull", description = "Timelines computed at read time (examples/twitter-pull.pq) instead of pushed by the join.")
+    boolean pull;
+
+    @Option(names = "--celebrity", paramLabel = "N", description = "Posters with more than N followers are celebrities: their posts "
+            + "are pulled at read time, the others' pushed (examples/celebrity.pq).")
+    Integer celebrity;
+
+    @Option(names = "--clients", defaultValue = "1", description = "Concurrent clients, each a share of the users (user %% clients); "
+            + "with more than one, counts are not reproducible. Default: ${DEFAULT-VALUE}.")
+    int clients;
+
+    @Option(names = "--client", paramLabel = "I", description = "Run only client I of --clients (for several client processes against one server).")
+    Integer clientIndex;
+
+    @Option(names = "--in-process", description = "Direct calls into the embedded server instead of its HTTP API (no network).")
+    boolean inProcess;
 
     @Option(names = "--check", description = "Also compute the in-memory reference and fail if nposts_read differs.")
     boolean check;
@@ -64,19 +83,40 @@ final class TwitterCommand implements Callable<Integer> {
         if (!backend.equals("pequod")) {
             throw new PequodCli.UserException("unknown backend '" + backend + "'; use pequod or redis", 2);
         }
+        if (pull && celebrity != null) {
+            throw new PequodCli.UserException("--pull and --celebrity are different modes; choose one", 2);
+        }
+        if (inProcess && server != null) {
+            throw new PequodCli.UserException("--in-process calls an embedded server directly; it cannot be used with --server", 2);
+        }
+        if (check && clients > 1) {
+            throw new PequodCli.UserException("--check needs --clients 1: concurrent clients' counts are not reproducible", 2);
+        }
+        TwitterWorkload.Options options;
+        try {
+            options = new TwitterWorkload.Options(nusers, duration, pactive, seed, fetch, popduration,
+                    pull ? TwitterWorkload.Timelines.PULL : celebrity != null ? TwitterWorkload.Timelines.CELEBRITY : TwitterWorkload.Timelines.JOIN,
+                    celebrity == null ? 0 : celebrity, clients, clientIndex);
+        } catch (IllegalArgumentException e) {
+            throw new PequodCli.UserException(e.getMessage(), 2);
+        }
+        String joins = pull ? "twitter-pull.pq" : celebrity != null ? "celebrity.pq" : "twitter.pq";
         AllInOne embedded = null;
         try {
-            String url = server;
-            if (url == null) {
-                embedded = AllInOne.start("twitter", JoinSpecParser.parse(Path.of(System.getProperty("pequod.home", "."), "examples",
-                        "twitter.pq")), Set.of());
-                url = embedded.url();
+            TwitterWorkload workload = new TwitterWorkload(options);
+            TwitterWorkload.Result r;
+            if (server == null) {
+                embedded = AllInOne.start("twitter", JoinSpecParser.parse(Path.of(System.getProperty("pequod.home", "."), "examples", joins)),
+                        Set.of());
+                r = inProcess ? workload.runInProcess(!noPopulate, !noExecute, embedded.server())
+                        : workload.run(!noPopulate, !noExecute, embedded.url());
+            } else {
+                r = workload.run(!noPopulate, !noExecute, server);
             }
-            TwitterWorkload.Result r = new TwitterWorkload(url, nusers, duration, pactive, seed, fetch, inFlight)
-                    .run(!noPopulate, !noExecute);
+            r.json().put("joins", "examples/" + joins);
             r.json().put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);
             if (check) {
-                long expected = TwitterWorkload.reference(nusers, duration, pactive, seed);
+                long expected = TwitterWorkload.reference(nusers, duration, pactive, seed, popduration);
                 r.json().put("reference_nposts_read", expected);
                 if (expected != r.postsRead()) {
                     System.out.println(r.json());
@@ -96,7 +136,7 @@ final class TwitterCommand implements Callable<Integer> {
     private Integer pushMode(long wall0) throws Exception {
         AllInOne embedded = null;
         try {
-            io.pequod.server.workload.PushRun run = new io.pequod.server.workload.PushRun(nusers, duration, pactive, seed);
+            io.pequod.server.workload.PushRun run = new io.pequod.server.workload.PushRun(nusers, duration, pactive, seed, popduration);
             com.fasterxml.jackson.databind.node.ObjectNode out;
             if (backend.equals("redis")) {
                 out = run.redis(redis);

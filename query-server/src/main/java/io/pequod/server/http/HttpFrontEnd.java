@@ -254,6 +254,8 @@ public final class HttpFrontEnd implements AutoCloseable {
                 }
                 return json(200, JSON.createObjectNode().put("settled", true));
             }
+            case "/v1/stats":
+                return json(200, io.pequod.server.ServerStats.json(engine, bool(p, "sizes") ? service : null));
             case "/health":
                 return health();
             case "/metrics":

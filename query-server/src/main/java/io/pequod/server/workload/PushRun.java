@@ -9,6 +9,7 @@ public final class PushRun {
     private final long duration;
     private final double pactive;
     private final long seed;
+    private final long popduration;
 
     /**
      * @param nusers   users
@@ -17,7 +18,19 @@ public final class PushRun {
      * @param seed     seed
      */
     public PushRun(int nusers, long duration, double pactive, long seed) {
-        this.workload = new TwitterPushWorkload(nusers, duration, pactive, seed);
+        this(nusers, duration, pactive, seed, 0);
+    }
+
+    /**
+     * @param nusers      users
+     * @param duration    ticks
+     * @param pactive     fraction of active users
+     * @param seed        seed
+     * @param popduration ticks of populate posts, fanned out before the run
+     */
+    public PushRun(int nusers, long duration, double pactive, long seed, long popduration) {
+        this.popduration = popduration;
+        this.workload = new TwitterPushWorkload(nusers, duration, pactive, seed, popduration);
         this.nusers = nusers;
         this.duration = duration;
         this.pactive = pactive;
@@ -40,6 +53,6 @@ public final class PushRun {
 
     /** @return the posts the run must read */
     public long reference() {
-        return TwitterPushWorkload.reference(nusers, duration, pactive, seed);
+        return TwitterPushWorkload.reference(nusers, duration, pactive, seed, popduration);
     }
 }

@@ -51,6 +51,7 @@ public final class TwitterModel {
     }
 
     final int nusers;
+    private final long seed;
     final List<int[]> follows = new ArrayList<>();
     final int[] followerCount;
     final double[] postWeight;
@@ -70,6 +71,7 @@ public final class TwitterModel {
      */
     public TwitterModel(int nusers, double pactive, long seed) {
         this.nusers = nusers;
+        this.seed = seed;
         this.rnd = new Random(seed);
         this.followerCount = new int[nusers];
         double maxFollowers = 1_000_000;
@@ -113,9 +115,47 @@ public final class TwitterModel {
     }
 
     private int pick(double[] cumulative, double total) {
+        return pick(rnd, cumulative, total);
+    }
+
+    private static int pick(Random rnd, double[] cumulative, double total) {
         double x = rnd.nextDouble() * total;
         int i = Arrays.binarySearch(cumulative, x);
         return Math.min(cumulative.length - 1, i >= 0 ? i : -i - 1);
+    }
+
+    /**
+     * The posts of the populate phase ({@code --popduration}): over the ticks
+     * {@code [START - popduration, START)}, each tick is a post with the run loop's odds (1 in 76),
+     * by a poster picked by posting weight. Drawn from their own seed, so that the run loop's
+     * operations do not depend on the populate duration.
+     *
+     * @param popduration ticks before the start
+     * @return the posts in time order
+     */
+    public List<Post> populatePosts(long popduration) {
+        Random r = new Random(seed * 1_000_003L + 17);
+        List<Post> out = new ArrayList<>();
+        for (long t = START - popduration; t < START; t++) {
+            if (r.nextInt(76) == 0) {
+                out.add(new Post(pick(r, postCumulative, postCumulative[nusers - 1]), t));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param n a follower count
+     * @return the posters with more than {@code n} followers in the populated graph (celebrities)
+     */
+    public java.util.BitSet postersWithMoreFollowersThan(int n) {
+        java.util.BitSet b = new java.util.BitSet(nusers);
+        for (int u = 0; u < nusers; u++) {
+            if (followerCount[u] > n) {
+                b.set(u);
+            }
+        }
+        return b;
     }
 
     /** @return the current logical time */
@@ -166,14 +206,39 @@ public final class TwitterModel {
     }
 
     static String s(int user, int poster) {
-        return String.format("s|%08d|%08d", user, poster);
+        return key("s|", user, 8, poster, 8);
     }
 
     static String p(int poster, long time) {
-        return String.format("p|%08d|%010d", poster, time);
+        return key("p|", poster, 8, time, 10);
     }
 
     static String t(int user, long time) {
-        return String.format("t|%08d|%010d", user, time);
+        return key("t|", user, 8, time, 10);
+    }
+
+    /** {@code cs|<user>|<poster>}: a subscription to a celebrity (examples/celebrity.pq). */
+    static String cs(int user, int poster) {
+        return key("cs|", user, 8, poster, 8);
+    }
+
+    /** {@code ct|<time>|<poster>}: a celebrity's post (examples/celebrity.pq). */
+    static String ct(int poster, long time) {
+        return key("ct|", time, 10, poster, 8);
+    }
+
+    /** {@code <table>|<a zero-padded to wa>|<b zero-padded to wb>}, without String.format's cost. */
+    static String key(String table, long a, int wa, long b, int wb) {
+        StringBuilder sb = new StringBuilder(table.length() + wa + wb + 1).append(table);
+        pad(sb, a, wa).append('|');
+        return pad(sb, b, wb).toString();
+    }
+
+    private static StringBuilder pad(StringBuilder sb, long v, int width) {
+        String digits = Long.toString(v);
+        for (int i = digits.length(); i < width; i++) {
+            sb.append('0');
+        }
+        return sb.append(digits);
     }
 }

@@ -21,14 +21,17 @@ public final class TwitterPushWorkload {
     private final long duration;
     private final double pactive;
     private final long seed;
+    private final long popduration;
 
     /**
-     * @param nusers   users
-     * @param duration ticks
-     * @param pactive  fraction of active users
-     * @param seed     seed
+     * @param nusers      users
+     * @param duration    ticks
+     * @param pactive     fraction of active users
+     * @param seed        seed
+     * @param popduration ticks of populate posts, fanned out to followers before the run
      */
-    public TwitterPushWorkload(int nusers, long duration, double pactive, long seed) {
+    public TwitterPushWorkload(int nusers, long duration, double pactive, long seed, long popduration) {
+        this.popduration = popduration;
         this.nusers = nusers;
         this.duration = duration;
         this.pactive = pactive;
@@ -54,6 +57,21 @@ public final class TwitterPushWorkload {
         long nfull = 0;
         long nlogouts = 0;
         long buffered = 0;
+        long p0 = System.nanoTime();
+        List<TwitterModel.Post> backPosts = m.populatePosts(popduration);
+        for (TwitterModel.Post p : backPosts) {
+            for (int f : followers.get(p.poster())) {
+                sink.add(f, p.time(), p.poster());
+                buffered++;
+            }
+            if (buffered >= BATCH) {
+                sink.flush();
+                buffered = 0;
+            }
+        }
+        sink.flush();
+        buffered = 0;
+        double popSecs = (System.nanoTime() - p0) / 1e9;
         long t0 = System.nanoTime();
         Progress bar = new Progress(System.err, "twitter push: run", "ops", duration, Progress.interactive());
         for (long i = 0; i < duration; i++) {
@@ -95,7 +113,7 @@ public final class TwitterPushWorkload {
         double secs = (System.nanoTime() - t0) / 1e9;
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("nposts", nposts);
-        o.put("nbackposts", 0);
+        o.put("nbackposts", backPosts.size());
         o.put("nsubscribes", nsubs);
         o.put("nchecks", nchecks);
         o.put("nfull", nfull);
@@ -104,6 +122,7 @@ public final class TwitterPushWorkload {
         o.put("nlogouts", nlogouts);
         o.put("wall_time", Math.round(secs * 1e6) / 1e6);
         o.put("run_ops_per_sec", Math.round(duration / secs));
+        o.put("populate_wall_time", Math.round(popSecs * 1e6) / 1e6);
         o.put("mode", sink.describe());
         return o;
     }
@@ -111,7 +130,7 @@ public final class TwitterPushWorkload {
     /**
      * @return what the run must read: posts in the window of followers at the time of the post
      */
-    static long reference(int nusers, long duration, double pactive, long seed) {
+    static long reference(int nusers, long duration, double pactive, long seed, long popduration) {
         TwitterModel m = new TwitterModel(nusers, pactive, seed);
         List<Set<Integer>> followers = new ArrayList<>();
         List<java.util.TreeSet<Long>> timeline = new ArrayList<>();
@@ -120,6 +139,9 @@ public final class TwitterPushWorkload {
             timeline.add(new java.util.TreeSet<>());
         }
         m.follows.forEach(f -> followers.get(f[1]).add(f[0]));
+        for (TwitterModel.Post p : m.populatePosts(popduration)) {
+            followers.get(p.poster()).forEach(f -> timeline.get(f).add(p.time() * 100_000 + p.poster()));
+        }
         long n = 0;
         for (long i = 0; i < duration; i++) {
             TwitterModel.Op op = m.next();

@@ -5,156 +5,388 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.ingest.Progress;
+import io.pequod.server.ProcessStats;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs {@link TwitterModel} against a Pequod server over its HTTP API, as a remote client would:
- * populate the follow graph, run the loop (posts and subscriptions are writes; checks count or
- * scan the user's timeline window), then a final check of every logged-in user. Requests are
- * pipelined (bounded in flight); before a check whose window reaches past what has settled, and
- * before the final checks, the client waits for the views to reflect every earlier write
- * ({@code GET /v1/settle}), so counts are exact and reproducible. Prints Pequod's JSON fields.
+ * Runs {@link TwitterModel} against Pequod, as Pequod's twitternew did: populate the follow graph
+ * (and {@code --popduration} ticks of posts), run the loop (posts and subscriptions are writes;
+ * checks count or scan a user's timeline window), then a final check of every logged-in user.
+ *
+ * <p>Timelines come from the push join of {@code examples/twitter.pq} (default), the pull join
+ * of {@code examples/twitter-pull.pq} ({@link Timelines#PULL}: computed at read time), or both
+ * ({@link Timelines#CELEBRITY}, {@code examples/celebrity.pq}: posters with more than N followers
+ * write {@code ct}/{@code cs}, pulled at read time; the others are pushed).
+ *
+ * <p>Exactness: a client buffers writes and checks and sends them in batches; before a check that
+ * one of its not-yet-visible writes could change, it waits for the views ({@code settle}); before
+ * a write that could change one of its buffered checks, it sends the checks. With one client
+ * every count therefore equals the in-memory reference. With several ({@code --clients}), each
+ * owns the users with {@code user % clients == index} (their checks and subscriptions, and their
+ * posts) and runs concurrently: counts may then differ from run to run, and the result says
+ * {@code "exact": false}.
  */
 public final class TwitterWorkload {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int BATCH = 20_000;
+    private static final int POPULATE_BATCH = 20_000;
+    private static final int RUN_WRITE_BATCH = 1_000;
     private static final int CHECK_BATCH = 500;
 
-    private final String server;
-    private final int nusers;
-    private final long duration;
-    private final double pactive;
-    private final long seed;
-    private final boolean fetch;
-    private final int inFlight;
-    private final WorkloadHttp web;
-    private final HttpClient http;
-    private final Semaphore window;
-    private final AtomicLong postsRead = new AtomicLong();
-    private final AtomicLong errors = new AtomicLong();
-    private volatile String firstError;
+    /** Where timelines come from. */
+    public enum Timelines {
+        /** The push join: every post is copied into its followers' timelines as it happens. */
+        JOIN,
+        /** The pull join: timelines are computed at read time from s and p. */
+        PULL,
+        /** Celebrities' posts are pulled at read time, everyone else's pushed. */
+        CELEBRITY
+    }
 
     /**
-     * @param server   the server's URL
-     * @param nusers   users
-     * @param duration ticks of the run loop
-     * @param pactive  fraction of active users
-     * @param seed     seed
-     * @param fetch    scan timelines instead of counting
-     * @param inFlight requests in flight at most
+     * @param nusers      users
+     * @param duration    ticks of the run loop
+     * @param pactive     fraction of active users
+     * @param seed        seed
+     * @param fetch       scan timelines instead of counting them
+     * @param popduration ticks of posts written while populating, before the run's start time
+     * @param timelines   where timelines come from
+     * @param celebrity   with {@link Timelines#CELEBRITY}: more followers than this make a celebrity
+     * @param clients     concurrent clients sharing the users
+     * @param clientIndex run only this client's share ({@code null}: every client, as threads)
      */
-    public TwitterWorkload(String server, int nusers, long duration, double pactive, long seed, boolean fetch, int inFlight) {
-        this.server = server;
-        this.web = new WorkloadHttp(server);
-        this.http = web.client();
-        this.nusers = nusers;
-        this.duration = duration;
-        this.pactive = pactive;
-        this.seed = seed;
-        this.fetch = fetch;
-        this.inFlight = inFlight;
-        this.window = new Semaphore(inFlight);
+    public record Options(int nusers, long duration, double pactive, long seed, boolean fetch, long popduration,
+                          Timelines timelines, int celebrity, int clients, Integer clientIndex) {
+        /** Checks the options. */
+        public Options {
+            if (nusers < 2) {
+                throw new IllegalArgumentException("nusers must be at least 2, got " + nusers);
+            }
+            if (clients < 1) {
+                throw new IllegalArgumentException("clients must be at least 1, got " + clients);
+            }
+            if (clientIndex != null && (clientIndex < 0 || clientIndex >= clients)) {
+                throw new IllegalArgumentException("client index " + clientIndex + " is not in [0, " + clients + ")");
+            }
+            if (popduration < 0 || duration < 0) {
+                throw new IllegalArgumentException("durations cannot be negative");
+            }
+        }
+
+        /** @return whether counts are reproducible and must equal the reference */
+        public boolean exact() {
+            return clients == 1;
+        }
+
+        String describe() {
+            String t = switch (timelines) {
+                case JOIN -> "push join";
+                case PULL -> "pull join";
+                case CELEBRITY -> "celebrity (pull above " + celebrity + " followers)";
+            };
+            return "pequod " + t + ", " + (fetch ? "fetch (scan)" : "count");
+        }
     }
 
     /** What a run did. */
     public record Result(ObjectNode json, long postsRead) {
     }
 
+    private final Options o;
+    private final TwitterModel model;
+    private final BitSet celebrities;
+
     /**
-     * @param populate whether to write the follow graph
+     * @param options what to run
+     */
+    public TwitterWorkload(Options options) {
+        this.o = options;
+        this.model = new TwitterModel(o.nusers(), o.pactive(), o.seed());
+        this.celebrities = o.timelines() == Timelines.CELEBRITY ? model.postersWithMoreFollowersThan(o.celebrity()) : new BitSet();
+    }
+
+    /**
+     * Runs against a server's HTTP API, one connection pool per client.
+     *
+     * @param populate whether to write the follow graph and the populate posts
      * @param execute  whether to run the loop
+     * @param server   the server's URL
      * @return the JSON result
      * @throws Exception if the server fails
      */
-    public Result run(boolean populate, boolean execute) throws Exception {
-        TwitterModel model = new TwitterModel(nusers, pactive, seed);
+    public Result run(boolean populate, boolean execute, String server) throws Exception {
+        List<TwitterApi> apis = new ArrayList<>();
+        for (int c = 0; c < o.clients(); c++) {
+            apis.add(new TwitterApi.Http(server));
+        }
+        return run(populate, execute, apis);
+    }
+
+    /**
+     * Runs by direct calls into an embedded server (no network).
+     *
+     * @param populate whether to write the follow graph and the populate posts
+     * @param execute  whether to run the loop
+     * @param server   the embedded server
+     * @return the JSON result
+     * @throws Exception if the server fails
+     */
+    public Result runInProcess(boolean populate, boolean execute, io.pequod.server.PequodServer server) throws Exception {
+        return run(populate, execute, List.of(new TwitterApi.InProcess(server)));
+    }
+
+    /**
+     * @param populate whether to write the follow graph and the populate posts
+     * @param execute  whether to run the loop
+     * @param apis     one API per client (index order)
+     * @return the JSON result
+     * @throws Exception if the server fails
+     */
+    Result run(boolean populate, boolean execute, List<TwitterApi> apis) throws Exception {
         ObjectNode out = JSON.createObjectNode();
         ResourceLog log = new ResourceLog();
         log.start();
+        List<TwitterModel.Post> backPosts = model.populatePosts(o.popduration());
         long popStart = System.nanoTime();
         if (populate) {
-            Progress bar = new Progress(System.err, "twitter: populate", "subscriptions", model.follows.size(), Progress.interactive());
-            long n = 0;
-            List<String> lines = new ArrayList<>();
-            for (int[] f : model.follows) {
-                lines.add(WorkloadHttp.line(TwitterModel.s(f[0], f[1]), "1"));
-                if (lines.size() == BATCH) {
-                    web.batch(lines);
-                }
-                bar.update(++n, n);
-            }
-            web.batch(lines);
-            bar.finish(n, n);
-            web.settle(120_000);
+            populate(apis.get(0), backPosts);
         }
         double popSecs = (System.nanoTime() - popStart) / 1e9;
+
+        // The whole operation sequence, generated once: every client walks it and runs its share.
+        List<TwitterModel.Op> ops = new ArrayList<>();
+        List<TwitterModel.Check> finals = List.of();
+        if (execute) {
+            for (long i = 0; i < o.duration(); i++) {
+                ops.add(model.next());
+            }
+            finals = model.finalChecks();
+        }
+        ProcessStats cpu0 = ProcessStats.now();
+        long runStart = System.nanoTime();
+        List<ClientRun> runs = new ArrayList<>();
+        if (execute) {
+            Progress bar = new Progress(System.err, "twitter: run", "ops", o.duration(), Progress.interactive());
+            AtomicLong done = new AtomicLong();
+            List<Integer> indexes = new ArrayList<>();
+            for (int c = 0; c < o.clients(); c++) {
+                if (o.clientIndex() == null || o.clientIndex() == c) {
+                    indexes.add(c);
+                }
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(indexes.size(), r -> {
+                Thread t = new Thread(r, "twitter-client");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int k = 0; k < indexes.size(); k++) {
+                    ClientRun run = new ClientRun(indexes.get(k), apis.get(Math.min(k, apis.size() - 1)), backPosts, done,
+                            k == 0 ? bar : null);
+                    runs.add(run);
+                    List<TwitterModel.Op> allOps = ops;
+                    List<TwitterModel.Check> allFinals = finals;
+                    fs.add(pool.submit(() -> {
+                        run.run(allOps, allFinals);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            bar.finish(o.duration(), o.duration());
+        }
+        double runSecs = (System.nanoTime() - runStart) / 1e9;
+        ProcessStats cpu1 = ProcessStats.now();
+        log.stop();
+
+        long read = 0;
         long nposts = 0;
         long nsubscribes = 0;
         long nchecks = 0;
         long nfull = 0;
-        long nlogouts = 0;
         long settles = 0;
-        List<TwitterModel.Post> pendingPosts = new ArrayList<>();
-        java.util.Map<Integer, List<Integer>> pendingSubs = new java.util.HashMap<>();
-        List<java.util.TreeSet<Long>> postsBy = new ArrayList<>();
-        for (int u = 0; u < nusers; u++) {
-            postsBy.add(new java.util.TreeSet<>());
+        double writeSecs = 0;
+        double readSecs = 0;
+        double settleSecs = 0;
+        for (ClientRun r : runs) {
+            read += r.postsRead;
+            nposts += r.nposts;
+            nsubscribes += r.nsubscribes;
+            nchecks += r.nchecks;
+            nfull += r.nfull;
+            settles += r.settles;
+            writeSecs += r.writeNanos / 1e9;
+            readSecs += r.readNanos / 1e9;
+            settleSecs += r.settleNanos / 1e9;
         }
-        long cpu0 = cpuNanos();
-        long runStart = System.nanoTime();
-        if (execute) {
-            // Writes not yet known to be visible (pendingPosts, pendingSubs): a check waits for the
-            // views (settle) only when one of them could change its count, and a buffered check is
-            // sent before a later write that could change it, so every count equals the eager reference.
-            Progress bar = new Progress(System.err, "twitter: run", "ops", duration, Progress.interactive());
-            List<String> writes = new ArrayList<>();
-            List<TwitterModel.Check> checks = new ArrayList<>();
-            for (long i = 0; i < duration; i++) {
-                TwitterModel.Op op = model.next();
+        long nlogouts = ops.stream().filter(x -> x instanceof TwitterModel.Logout).count();
+        out.put("nposts", nposts);
+        out.put("nbackposts", populate ? backPosts.size() : 0);
+        out.put("nsubscribes", nsubscribes);
+        out.put("nchecks", nchecks);
+        out.put("nfull", nfull);
+        out.put("nposts_read", read);
+        out.put("nactive", model.active.length);
+        out.put("nlogouts", execute ? nlogouts : 0);
+        out.put("user_time", round((cpu1.userMicros() - cpu0.userMicros()) / 1e6));
+        out.put("system_time", round((cpu1.systemMicros() - cpu0.systemMicros()) / 1e6));
+        out.put("wall_time", round(runSecs));
+        out.set("log", log.json());
+        out.set("server_stats", serverStats(apis.get(0)));
+        out.set("write_to_visible_ms", visibleLatency(out.path("server_stats")));
+        out.put("nsubscriptions_populated", populate ? model.follows.size() : 0);
+        out.put("ncelebrities", celebrities.cardinality());
+        out.put("nsettles", settles);
+        out.put("populate_wall_time", round(popSecs));
+        out.put("populate_writes_per_sec", populate ? Math.round((model.follows.size() + backPosts.size()) / popSecs) : 0);
+        out.put("run_ops_per_sec", execute ? Math.round(o.duration() / runSecs) : 0);
+        out.put("run_write_time", round(writeSecs));
+        out.put("run_read_time", round(readSecs));
+        out.put("run_settle_time", round(settleSecs));
+        out.put("mode", o.describe());
+        out.put("client", apis.get(0).describe());
+        out.put("clients", o.clients());
+        if (o.clientIndex() != null) {
+            out.put("client_index", o.clientIndex());
+        }
+        out.put("exact", o.exact());
+        return new Result(out, read);
+    }
+
+    private void populate(TwitterApi api, List<TwitterModel.Post> backPosts) throws Exception {
+        long total = model.follows.size() + backPosts.size();
+        Progress bar = new Progress(System.err, "twitter: populate", "writes", total, Progress.interactive());
+        ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+        List<String[]> batch = new ArrayList<>(POPULATE_BATCH);
+        long n = 0;
+        for (int[] f : model.follows) {
+            batch.add(new String[] {subscriptionKey(f[0], f[1]), "1"});
+            n++;
+            if (batch.size() == POPULATE_BATCH) {
+                send(api, batch, inFlight);
+                batch = new ArrayList<>(POPULATE_BATCH);
+                bar.update(n, n);
+            }
+        }
+        for (TwitterModel.Post p : backPosts) {
+            batch.add(new String[] {postKey(p.poster(), p.time()), "tweet"});
+            n++;
+            if (batch.size() == POPULATE_BATCH) {
+                send(api, batch, inFlight);
+                batch = new ArrayList<>(POPULATE_BATCH);
+                bar.update(n, n);
+            }
+        }
+        send(api, batch, inFlight);
+        while (!inFlight.isEmpty()) {
+            inFlight.poll().join();
+        }
+        bar.finish(n, n);
+        System.err.println("twitter: waiting for the views to reflect the populated data ...");
+        api.settle();
+    }
+
+    /** Sends a batch, keeping at most two in flight so that the next one is built meanwhile. */
+    private static void send(TwitterApi api, List<String[]> batch, ArrayDeque<CompletableFuture<Void>> inFlight) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        while (inFlight.size() >= 2) {
+            inFlight.poll().join();
+        }
+        inFlight.add(api.write(batch));
+    }
+
+    private String subscriptionKey(int user, int poster) {
+        return celebrities.get(poster) ? TwitterModel.cs(user, poster) : TwitterModel.s(user, poster);
+    }
+
+    private String postKey(int poster, long time) {
+        return celebrities.get(poster) ? TwitterModel.ct(poster, time) : TwitterModel.p(poster, time);
+    }
+
+    /** One client: its share of the operations, with its own buffers and counters. */
+    private final class ClientRun {
+        private final int index;
+        private final TwitterApi api;
+        private final AtomicLong done;
+        private final Progress bar;
+        private final List<TreeSet<Long>> postsBy = new ArrayList<>();
+        private final List<TwitterModel.Post> pendingPosts = new ArrayList<>();
+        private final Map<Integer, List<Integer>> pendingSubs = new HashMap<>();
+        private final List<String[]> writes = new ArrayList<>();
+        private final List<TwitterModel.Check> checks = new ArrayList<>();
+        private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+        long postsRead;
+        long nposts;
+        long nsubscribes;
+        long nchecks;
+        long nfull;
+        long settles;
+        long writeNanos;
+        long readNanos;
+        long settleNanos;
+
+        ClientRun(int index, TwitterApi api, List<TwitterModel.Post> backPosts, AtomicLong done, Progress bar) {
+            this.index = index;
+            this.api = api;
+            this.done = done;
+            this.bar = bar;
+            for (int u = 0; u < o.nusers(); u++) {
+                postsBy.add(new TreeSet<>());
+            }
+            backPosts.forEach(p -> postsBy.get(p.poster()).add(p.time()));
+        }
+
+        private boolean mine(int user) {
+            return user % o.clients() == index;
+        }
+
+        void run(List<TwitterModel.Op> ops, List<TwitterModel.Check> finals) throws Exception {
+            long i = 0;
+            for (TwitterModel.Op op : ops) {
                 if (op instanceof TwitterModel.Post p) {
-                    if (checks.stream().anyMatch(c -> p.time() >= c.from() && p.time() < c.to())) {
-                        counts(checks); // a buffered check must not see this later post
+                    postsBy.get(p.poster()).add(p.time()); // every client knows every post, to judge its checks
+                    if (mine(p.poster())) {
+                        if (checks.stream().anyMatch(c -> p.time() >= c.from() && p.time() < c.to())) {
+                            sendChecks(); // a buffered check must not see this later post
+                        }
+                        writes.add(new String[] {postKey(p.poster(), p.time()), "tweet"});
+                        pendingPosts.add(p);
+                        nposts++;
                     }
-                    writes.add(WorkloadHttp.line(TwitterModel.p(p.poster(), p.time()), "tweet"));
-                    pendingPosts.add(p);
-                    postsBy.get(p.poster()).add(p.time());
-                    nposts++;
-                } else if (op instanceof TwitterModel.Subscribe s) {
-                    if (checks.stream().anyMatch(c -> c.user() == s.user()
-                            && !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
-                        counts(checks);
+                } else if (op instanceof TwitterModel.Subscribe s && mine(s.user())) {
+                    if (checks.stream().anyMatch(c -> c.user() == s.user() && !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
+                        sendChecks();
                     }
-                    writes.add(WorkloadHttp.line(TwitterModel.s(s.user(), s.poster()), "1"));
+                    writes.add(new String[] {subscriptionKey(s.user(), s.poster()), "1"});
                     pendingSubs.computeIfAbsent(s.user(), x -> new ArrayList<>()).add(s.poster());
                     nsubscribes++;
-                } else if (op instanceof TwitterModel.Logout) {
-                    nlogouts++;
-                } else if (op instanceof TwitterModel.Check c) {
+                } else if (op instanceof TwitterModel.Check c && mine(c.user())) {
                     boolean affected = pendingPosts.stream().anyMatch(x -> x.time() >= c.from() && x.time() < c.to())
                             || pendingSubs.getOrDefault(c.user(), List.of()).stream()
                             .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
                     if (affected) {
-                        counts(checks);
-                        web.batch(writes);
-                        web.settle(120_000);
-                        pendingPosts.clear();
-                        pendingSubs.clear();
-                        settles++;
+                        sendChecks();
+                        settle();
                     }
                     if (c.to() > c.from()) {
                         checks.add(c);
@@ -162,182 +394,120 @@ public final class TwitterWorkload {
                     nchecks++;
                     nfull += c.full() ? 1 : 0;
                 }
-                if (writes.size() >= BATCH) {
-                    web.batch(writes);
+                if (writes.size() >= RUN_WRITE_BATCH) {
+                    sendWrites();
                 }
                 if (checks.size() >= CHECK_BATCH) {
-                    counts(checks);
+                    sendChecks();
                 }
-                bar.update(i, i);
+                i++;
+                if (bar != null && (i & 1023) == 0) {
+                    bar.update(i, i);
+                }
             }
-            counts(checks);
-            web.batch(writes);
-            web.settle(120_000);
-            for (TwitterModel.Check c : model.finalChecks()) {
+            sendChecks();
+            settle();
+            for (TwitterModel.Check c : finals) {
+                if (!mine(c.user())) {
+                    continue;
+                }
                 if (c.to() > c.from()) {
                     checks.add(c);
                 }
                 nchecks++;
                 if (checks.size() >= CHECK_BATCH) {
-                    counts(checks);
+                    sendChecks();
                 }
             }
-            counts(checks);
-            bar.finish(duration, duration);
+            sendChecks();
         }
-        double runSecs = (System.nanoTime() - runStart) / 1e9;
-        double cpuSecs = (cpuNanos() - cpu0) / 1e9;
-        log.stop();
-        if (errors.get() > 0) {
-            throw new IllegalStateException(errors.get() + " requests failed; first: " + firstError);
+
+        private void sendWrites() {
+            if (writes.isEmpty()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            while (inFlight.size() >= 2) {
+                inFlight.poll().join();
+            }
+            inFlight.add(api.write(new ArrayList<>(writes)));
+            writes.clear();
+            writeNanos += System.nanoTime() - t0;
         }
-        out.put("nposts", nposts);
-        out.put("nbackposts", 0);
-        out.put("nsubscribes", nsubscribes);
-        out.put("nchecks", nchecks);
-        out.put("nfull", nfull);
-        out.put("nposts_read", postsRead.get());
-        out.put("nactive", model.active.length);
-        out.put("nlogouts", nlogouts);
-        out.put("nsubscriptions_populated", populate ? model.follows.size() : 0);
-        out.put("nsettles", settles);
-        out.put("user_time", round(cpuSecs));
-        out.put("system_time", 0);
-        out.put("wall_time", round(runSecs));
-        out.put("populate_wall_time", round(popSecs));
-        out.put("populate_writes_per_sec", populate ? Math.round(model.follows.size() / popSecs) : 0);
-        out.put("run_ops_per_sec", execute ? Math.round(duration / runSecs) : 0);
-        out.put("mode", fetch ? "pequod fetch (scan)" : "pequod count");
-        out.put("client", "http " + server);
-        out.set("log", log.json());
-        out.set("server_stats", serverStats());
-        return new Result(out, postsRead.get());
+
+        /** Sends the buffered writes and waits until the views reflect them. */
+        private void settle() throws Exception {
+            sendWrites();
+            long t0 = System.nanoTime();
+            while (!inFlight.isEmpty()) {
+                inFlight.poll().join();
+            }
+            api.settle();
+            pendingPosts.clear();
+            pendingSubs.clear();
+            settles++;
+            settleNanos += System.nanoTime() - t0;
+        }
+
+        private void sendChecks() throws Exception {
+            if (checks.isEmpty()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            if (o.fetch()) {
+                for (TwitterModel.Check c : checks) {
+                    postsRead += api.fetch(TwitterModel.t(c.user(), c.from()), TwitterModel.t(c.user(), c.to()));
+                }
+            } else {
+                List<String[]> ranges = new ArrayList<>(checks.size());
+                for (TwitterModel.Check c : checks) {
+                    ranges.add(new String[] {TwitterModel.t(c.user(), c.from()), TwitterModel.t(c.user(), c.to())});
+                }
+                for (long n : api.count(ranges)) {
+                    postsRead += n;
+                }
+            }
+            checks.clear();
+            readNanos += System.nanoTime() - t0;
+        }
     }
 
-    private ArrayNode serverStats() throws IOException, InterruptedException {
+    private ArrayNode serverStats(TwitterApi api) throws Exception {
         ArrayNode a = JSON.createArrayNode();
+        JsonNode st = api.stats();
         ObjectNode s = a.addObject();
-        s.put("server", server);
-        JsonNode health = JSON.readTree(web.send("GET", "/health", null).body());
-        s.set("store_lag", health.path("store_lag"));
-        s.put("dead_letters", health.path("dead_letters").asLong());
+        s.put("server", api.describe());
         ArrayNode tables = s.putArray("tables");
-        for (String t : new String[] {"p", "s", "t"}) {
-            JsonNode c = JSON.readTree(web.send("GET", "/v1/count?first=" + WorkloadHttp.enc(t + "|") + "&last=" + WorkloadHttp.enc(t + "}"), null).body());
-            tables.addObject().put("name", t).put("store_size", c.path("count").asLong());
-        }
+        st.path("tables").fields().forEachRemaining(e -> {
+            ObjectNode t = tables.addObject().put("name", e.getKey());
+            t.setAll((ObjectNode) e.getValue());
+        });
+        s.put("dead_letters", st.path("dead_letters").asLong());
+        s.put("server_max_rss_mb", st.path("max_rss_mb").asLong());
+        s.put("server_user_time", st.path("user_time").asDouble());
+        s.put("server_system_time", st.path("system_time").asDouble());
         return a;
     }
 
-
-
-    /** Counts (or scans) buffered checks, in one request for counts. */
-    private void counts(List<TwitterModel.Check> checks) throws IOException, InterruptedException {
-        if (checks.isEmpty()) {
-            return;
+    /** The write-to-visible percentiles of each table, from the server's statistics. */
+    private static ObjectNode visibleLatency(JsonNode serverStats) {
+        ObjectNode out = JSON.createObjectNode();
+        for (JsonNode t : serverStats.path(0).path("tables")) {
+            out.set(t.path("name").asText(), t.path("visible_latency_ms"));
         }
-        if (fetch) {
-            for (TwitterModel.Check c : checks) {
-                check(c);
-            }
-            drain();
-        } else {
-            ArrayNode ranges = JSON.createArrayNode();
-            for (TwitterModel.Check c : checks) {
-                ranges.addObject().put("first", TwitterModel.t(c.user(), c.from())).put("last", TwitterModel.t(c.user(), c.to()));
-            }
-            HttpResponse<String> r = web.send("POST", "/v1/counts", ranges.toString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("counts failed: " + r.body());
-            }
-            for (JsonNode n : JSON.readTree(r.body()).path("counts")) {
-                postsRead.addAndGet(n.asLong());
-            }
-        }
-        checks.clear();
-    }
-
-    private void check(TwitterModel.Check c) throws InterruptedException {
-        if (c.to() <= c.from()) {
-            return;
-        }
-        String first = TwitterModel.t(c.user(), c.from());
-        String last = TwitterModel.t(c.user(), c.to());
-        if (fetch) {
-            scanAll(first, last);
-        } else {
-            async("GET", "/v1/count?first=" + WorkloadHttp.enc(first) + "&last=" + WorkloadHttp.enc(last), null,
-                    body -> postsRead.addAndGet(JSON.readTree(body).path("count").asLong()));
-        }
-    }
-
-    private void scanAll(String first, String last) throws InterruptedException {
-        async("GET", "/v1/scan?first=" + WorkloadHttp.enc(first) + "&last=" + WorkloadHttp.enc(last) + "&limit=10000", null, body -> {
-            JsonNode n = JSON.readTree(body);
-            postsRead.addAndGet(n.path("entries").size());
-            if (n.path("more").asBoolean()) {
-                JsonNode lastEntry = n.path("entries").get(n.path("entries").size() - 1);
-                CompletableFuture.runAsync(() -> {
-                    try {
-                        scanAll(lastEntry.path("key").asText() + "\0", last);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-            }
-        });
-    }
-
-    private void put(String key, String value) throws InterruptedException {
-        async("PUT", "/v1/keys/" + WorkloadHttp.enc(key), value, body -> { });
-    }
-
-    private interface BodyHandler {
-        void accept(String body) throws IOException;
-    }
-
-    private void async(String method, String path, String body, BodyHandler then) throws InterruptedException {
-        window.acquire();
-        http.sendAsync(web.request(method, path, body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-            try {
-                if (e != null || r.statusCode() != 200) {
-                    errors.incrementAndGet();
-                    if (firstError == null) {
-                        firstError = method + " " + path + ": " + (e != null ? e.toString() : r.statusCode() + " " + r.body());
-                    }
-                } else {
-                    then.accept(r.body());
-                }
-            } catch (IOException x) {
-                errors.incrementAndGet();
-            } finally {
-                window.release();
-            }
-        });
-    }
-
-    private void drain() throws InterruptedException {
-        window.acquire(inFlight);
-        window.release(inFlight);
-    }
-
-
-
-
-
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return out;
     }
 
     private static double round(double d) {
         return Math.round(d * 1_000_000) / 1_000_000.0;
     }
 
-    /** Per-second samples of this process: max RSS, CPU time and CPU percentage, as Pequod's "log". */
+    /** Per-second samples of this process: max RSS, user and system CPU time, CPU percentage, as Pequod's "log". */
     static final class ResourceLog {
         private final ObjectNode json = JSON.createObjectNode();
         private final ArrayNode rss = json.putArray("mem_max_rss_mb");
         private final ArrayNode utime = json.putArray("utime_us");
+        private final ArrayNode stime = json.putArray("stime_us");
         private final ArrayNode cpu = json.putArray("cpu_pct");
         private Thread thread;
         private volatile boolean running = true;
@@ -345,7 +515,7 @@ public final class TwitterWorkload {
         void start() {
             long t0 = System.nanoTime();
             thread = new Thread(() -> {
-                long lastCpu = cpuNanos();
+                ProcessStats last = ProcessStats.now();
                 long lastT = System.nanoTime();
                 while (running) {
                     try {
@@ -354,14 +524,16 @@ public final class TwitterWorkload {
                         return;
                     }
                     long now = System.nanoTime();
-                    long c = cpuNanos();
+                    ProcessStats c = ProcessStats.now();
                     int sec = (int) ((now - t0) / 1_000_000_000L);
+                    long used = c.userMicros() + c.systemMicros() - last.userMicros() - last.systemMicros();
                     synchronized (json) {
-                        rss.addArray().add(sec).add(maxRssMb());
-                        utime.addArray().add(sec).add(c / 1000);
-                        cpu.addArray().add(sec).add(Math.round(100.0 * (c - lastCpu) / (now - lastT)));
+                        rss.addArray().add(sec).add(c.maxRssMb());
+                        utime.addArray().add(sec).add(c.userMicros());
+                        stime.addArray().add(sec).add(c.systemMicros());
+                        cpu.addArray().add(sec).add(Math.round(100.0 * used * 1000 / (now - lastT)));
                     }
-                    lastCpu = c;
+                    last = c;
                     lastT = now;
                 }
             }, "twitter-resource-log");
@@ -379,36 +551,29 @@ public final class TwitterWorkload {
                 return json.deepCopy();
             }
         }
-
-        static long maxRssMb() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                    if (line.startsWith("VmHWM:")) {
-                        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                return -1;
-            }
-            return -1;
-        }
     }
 
     /**
      * The in-memory reference: the same operations on the same seed, each check counted against the
      * state after every earlier write (eager views).
      *
+     * @param nusers      users
+     * @param duration    ticks
+     * @param pactive     fraction of active users
+     * @param seed        seed
+     * @param popduration ticks of populate posts
      * @return the posts the run must read
      */
-    public static long reference(int nusers, long duration, double pactive, long seed) {
+    public static long reference(int nusers, long duration, double pactive, long seed, long popduration) {
         TwitterModel m = new TwitterModel(nusers, pactive, seed);
-        List<java.util.Set<Integer>> following = new ArrayList<>();
-        List<java.util.TreeSet<Long>> posts = new ArrayList<>();
+        List<Set<Integer>> following = new ArrayList<>();
+        List<TreeSet<Long>> posts = new ArrayList<>();
         for (int u = 0; u < nusers; u++) {
-            following.add(new java.util.HashSet<>());
-            posts.add(new java.util.TreeSet<>());
+            following.add(new HashSet<>());
+            posts.add(new TreeSet<>());
         }
         m.follows.forEach(f -> following.get(f[0]).add(f[1]));
+        m.populatePosts(popduration).forEach(p -> posts.get(p.poster()).add(p.time()));
         long n = 0;
         for (long i = 0; i < duration; i++) {
             TwitterModel.Op op = m.next();
@@ -426,7 +591,7 @@ public final class TwitterWorkload {
         return n;
     }
 
-    private static long count(TwitterModel.Check c, List<java.util.Set<Integer>> following, List<java.util.TreeSet<Long>> posts) {
+    private static long count(TwitterModel.Check c, List<Set<Integer>> following, List<TreeSet<Long>> posts) {
         if (c.to() <= c.from()) {
             return 0;
         }

@@ -27,16 +27,21 @@ class TwitterWorkloadIT {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
             // longer than the 100,000-tick skew: in-loop checks read posts of the loop, so the client
             // must wait for the views (settle) where a pending write could change a count
-            TwitterWorkload w = new TwitterWorkload("http://127.0.0.1:" + s.httpPort(), 200, 110_000, 0.7, 7, false, 16);
-            TwitterWorkload.Result r = w.run(true, true);
-            long expected = TwitterWorkload.reference(200, 110_000, 0.7, 7);
+            TwitterWorkload w = new TwitterWorkload(options(false));
+            TwitterWorkload.Result r = w.run(true, true, "http://127.0.0.1:" + s.httpPort());
+            long expected = TwitterWorkload.reference(200, 110_000, 0.7, 7, 0);
             assertTrue(r.json().path("nsettles").asLong() > 0, "settles exercised: " + r.json());
             assertTrue(expected > 1000, "the run reads a sizable number of posts: " + expected);
             assertEquals(expected, r.postsRead());
             assertEquals(expected, r.json().path("nposts_read").asLong());
-            TwitterWorkload.Result fetched = new TwitterWorkload("http://127.0.0.1:" + s.httpPort(), 200, 110_000, 0.7, 7, true, 16)
-                    .run(false, false);
+            assertTrue(r.json().path("write_to_visible_ms").path("t").path("count").asLong() > 0, "latencies reported: " + r.json());
+            assertTrue(r.json().path("server_stats").path(0).path("tables").size() >= 3, "per-table stats: " + r.json());
+            TwitterWorkload.Result fetched = new TwitterWorkload(options(true)).run(false, false, "http://127.0.0.1:" + s.httpPort());
             assertEquals(0, fetched.postsRead(), "no execute phase, nothing read");
         }
+    }
+
+    private static TwitterWorkload.Options options(boolean fetch) {
+        return new TwitterWorkload.Options(200, 110_000, 0.7, 7, fetch, 0, TwitterWorkload.Timelines.JOIN, 0, 1, null);
     }
 }

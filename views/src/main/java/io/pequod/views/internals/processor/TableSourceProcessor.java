@@ -79,6 +79,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         byte[] value = apply(record, md, outcome);
         if (progress != null && md != null) {
             progress.applied(md.topic(), md.partition(), md.offset(), record.key(), value, outcome[0], outcome[1]);
+            if (outcome[1] == null) {
+                progress.visible(md.topic(), record.timestamp(), originTopic(record));
+            }
         }
     }
 
@@ -130,6 +133,22 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             context.forward(out);
         }
         return now;
+    }
+
+    /** @return the topic of the write a derived record came from ({@value #ORIGIN} header), or {@code null} */
+    private static String originTopic(Record<byte[], byte[]> record) {
+        org.apache.kafka.common.header.Header h = record.headers().lastHeader(ORIGIN);
+        if (h == null || h.value() == null) {
+            return null;
+        }
+        byte[] v = h.value();
+        int end = v.length;
+        for (int colons = 0; end > 0 && colons < 2; ) {
+            if (v[--end] == ':') {
+                colons++;
+            }
+        }
+        return new String(v, 0, end, StandardCharsets.UTF_8);
     }
 
     private String deadLetter(Record<byte[], byte[]> record, String reason, RecordMetadata md) {

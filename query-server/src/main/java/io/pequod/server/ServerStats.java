@@ -1,0 +1,80 @@
+package io.pequod.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.views.StoreProgress;
+import io.pequod.views.ViewCatalog;
+import io.pequod.views.ViewEngine;
+import org.HdrHistogram.Histogram;
+
+
+import java.util.Map;
+
+/**
+ * What one instance did, as JSON ({@code GET /v1/stats}): per table, the records applied to its
+ * store ({@code records_in}), the derived records its writes caused in views ({@code records_out}),
+ * write-to-visible latency percentiles in ms (from a record's timestamp, or for a derived record
+ * the timestamp of the write that caused it, to the moment this instance applied it), store lag and
+ * optionally the number of keys the instance holds; dead letters; this process's CPU times and
+ * peak RSS.
+ */
+public final class ServerStats {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final double[] PERCENTILES = {50, 90, 99, 99.9};
+
+    private ServerStats() {
+    }
+
+    /**
+     * @param engine  the engine
+     * @param service the query service, to count keys ({@code null}: no sizes)
+     * @return the statistics
+     */
+    public static ObjectNode json(ViewEngine engine, QueryService service) {
+        ObjectNode o = JSON.createObjectNode();
+        ViewCatalog c = engine.catalog();
+        Map<String, Long> lags = ServerMetrics.storeLags(engine);
+        ObjectNode tables = o.putObject("tables");
+        for (Map.Entry<String, StoreProgress.TableStats> e : engine.progress().tableStats().entrySet()) {
+            String table = c.topics().tableOf(e.getKey()).orElse(null);
+            if (table == null) {
+                continue;
+            }
+            StoreProgress.TableStats st = e.getValue();
+            ObjectNode t = tables.putObject(table);
+            t.put("records_in", st.recordsIn());
+            t.put("records_out", st.recordsOut());
+            t.set("visible_latency_ms", latency(st.visibleLatency()));
+            Long lag = lags.get(c.storeName(table));
+            if (lag != null) {
+                t.put("store_lag", lag);
+            }
+            if (service != null && c.tables().contains(table)) {
+                try {
+                    t.put("store_size", service.countLocalTable(table));
+                } catch (QueryException notNow) {
+                    t.put("store_size", -1);
+                }
+            }
+        }
+        o.put("dead_letters", engine.deadLetterCount());
+        ProcessStats ps = ProcessStats.now();
+        o.put("user_time", ps.userMicros() / 1e6);
+        o.put("system_time", ps.systemMicros() / 1e6);
+        o.put("max_rss_mb", ps.maxRssMb());
+        return o;
+    }
+
+    /** @return count, p50, p90, p99, p99.9 and max of a histogram */
+    public static ObjectNode latency(Histogram h) {
+        ObjectNode l = JSON.createObjectNode();
+        l.put("count", h.getTotalCount());
+        for (double q : PERCENTILES) {
+            String name = q == Math.floor(q) ? "p" + (int) q : "p" + String.valueOf(q).replace(".", "");
+            l.put(name, h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(q));
+        }
+        l.put("max", h.getMaxValue());
+        return l;
+    }
+
+}
