@@ -25,6 +25,21 @@ public final class StoreProgress {
     private final Map<String, CompletableFuture<byte[]>> results = new ConcurrentHashMap<>();
     private final List<java.util.function.Consumer<Applied>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, TopicStats> stats = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong commitRequests = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Asks every application to commit soon (within a few milliseconds) rather than at its commit
+     * interval: a commit flushes what the tasks produced and records what they consumed, which is
+     * what {@code awaitSettled} waits for.
+     */
+    public void requestCommit() {
+        commitRequests.incrementAndGet();
+    }
+
+    /** @return the number of commit requests so far; a task that sees it grow commits */
+    public java.util.concurrent.atomic.AtomicLong commitRequests() {
+        return commitRequests;
+    }
 
     /**
      * What one table topic's records did on this instance: how many were applied to its store,

@@ -130,7 +130,8 @@ public final class ViewEngine implements AutoCloseable {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$); // warm caches off the stream threads
         }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
-        factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions);
+        factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions)
+                .committingOnRequest(progress.commitRequests());
         String tablesId = topics.namespace() + "-tables";
         if (cfg.tablesApplication) {
             tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
@@ -173,7 +174,8 @@ public final class ViewEngine implements AutoCloseable {
         List<Join> joins = cfg.spec.joinsOf(m.view());
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
                 .max().orElse(cfg.partitions);
-        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null, partitions);
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null, partitions)
+                .committingOnRequest(progress.commitRequests());
         KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
         views.put(m.view(), ks);
         ks.start();
@@ -258,6 +260,7 @@ public final class ViewEngine implements AutoCloseable {
     public boolean awaitSettled(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> all = tables.stream().map(topics::tableTopic).toList();
+        progress.requestCommit();
         for (int round = 0; round < viewMeta.size() + 3; round++) { // views of views, and chained internal topics
             for (ViewMeta m : List.copyOf(viewMeta.values())) {
                 List<String> sources = cfg.spec.joinsOf(m.view()).stream().flatMap(j -> j.sources().stream())
@@ -269,6 +272,7 @@ public final class ViewEngine implements AutoCloseable {
                 }
                 List<String> internal = admin.committed(m.application()).keySet().stream().map(org.apache.kafka.common.TopicPartition::topic)
                         .filter(t -> t.startsWith(m.application() + "-") && t.endsWith("-repartition")).distinct().toList();
+                progress.requestCommit(); // what the sources fed into the repartition topics
                 if (!internal.isEmpty() && !awaitCommitted(m.application(), internal, deadline)) {
                     return false;
                 }
@@ -280,7 +284,7 @@ public final class ViewEngine implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     return false;
                 }
-                Thread.sleep(20);
+                Thread.sleep(2);
             }
         }
         return true;
@@ -296,7 +300,7 @@ public final class ViewEngine implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            Thread.sleep(50);
+            Thread.sleep(5);
         }
     }
 

@@ -55,6 +55,7 @@ public final class TopologyFactory {
     private final int repartitionPartitions;
     private final io.pequod.views.StoreProgress progress;
     private final Map<String, Integer> partitions;
+    private AtomicLong commitRequests;
 
     /**
      * @param topics                topic names of the namespace
@@ -74,6 +75,15 @@ public final class TopologyFactory {
         this.registry = registry;
         this.deadLetters = deadLetters;
         this.repartitionPartitions = repartitionPartitions;
+    }
+
+    /**
+     * @param requests grows when a commit is wanted soon ({@link io.pequod.views.StoreProgress#requestCommit})
+     * @return this factory; its topologies' source tasks commit on request
+     */
+    public TopologyFactory committingOnRequest(AtomicLong requests) {
+        this.commitRequests = requests;
+        return this;
     }
 
     /**
@@ -130,7 +140,8 @@ public final class TopologyFactory {
         KStream<byte[], SourceOutput> out = b.stream(topics.tableTopic(table),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
                 .process(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
-                        emitDeltas ? null : progress), Named.as("materialize-" + table), store);
+                        emitDeltas ? null : progress).committingOnRequest(commitRequests),
+                        Named.as("materialize-" + table), store);
         if (!emitDeltas) {
             out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
                     .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));

@@ -45,6 +45,18 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private ProcessorContext<byte[], SourceOutput> context;
     private KeyValueStore<Bytes, byte[]> store;
     private ChangeSerde.ChangeDeserializer deserializer;
+    private java.util.concurrent.atomic.AtomicLong commitRequests;
+    private long commitsSeen;
+
+    /**
+     * @param commitRequests a counter that grows when someone wants the task's work committed
+     *                       soon (see {@link io.pequod.views.StoreProgress#requestCommit}), or {@code null}
+     * @return this processor
+     */
+    public TableSourceProcessor committingOnRequest(java.util.concurrent.atomic.AtomicLong commitRequests) {
+        this.commitRequests = commitRequests;
+        return this;
+    }
 
     /**
      * @param storeName   the store to materialize into
@@ -70,10 +82,27 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         this.context = ctx;
         this.store = ctx.getStateStore(storeName);
         this.deserializer = new ChangeSerde.ChangeDeserializer(registry);
+        if (commitRequests != null) {
+            commitsSeen = commitRequests.get();
+            // A busy task sees a request at its next record; an idle one at this punctuation.
+            ctx.schedule(java.time.Duration.ofMillis(50), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+                    now -> commitIfRequested());
+        }
+    }
+
+    private void commitIfRequested() {
+        if (commitRequests != null) {
+            long requested = commitRequests.get();
+            if (requested != commitsSeen) {
+                commitsSeen = requested;
+                context.commit(); // Kafka Streams then commits every task of this thread
+            }
+        }
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        commitIfRequested();
         RecordMetadata md = context.recordMetadata().orElse(null);
         String[] outcome = {null, null};
         byte[] value = apply(record, md, outcome);
