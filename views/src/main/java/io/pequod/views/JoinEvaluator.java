@@ -127,7 +127,21 @@ public final class JoinEvaluator {
             }
             return;
         }
-        Source s = order.get(depth);
+        // Read next the source whose keys the bindings so far narrow most: a user's
+        // subscriptions before every post, a time window before all of a table.
+        List<Source> rest = new ArrayList<>(order);
+        int best = depth;
+        int bestScore = -1;
+        for (int i = depth; i < rest.size(); i++) {
+            Range r = sourceRange(rest.get(i).pattern(), bindings, slotRange);
+            int score = JoinEvaluator.commonPrefix(r.first(), r.last()).length;
+            if (score > bestScore) {
+                best = i;
+                bestScore = score;
+            }
+        }
+        java.util.Collections.swap(rest, depth, best);
+        Source s = rest.get(depth);
         Pattern p = s.pattern();
         for (Map.Entry<byte[], byte[]> e : reader.scan(p.table(), sourceRange(p, bindings, slotRange))) {
             Map<String, byte[]> m = p.match(e.getKey());
@@ -136,7 +150,7 @@ public final class JoinEvaluator {
             }
             Map<String, byte[]> next = new HashMap<>(bindings);
             next.putAll(m);
-            walk(join, order, depth + 1, next, s.role() == Source.Role.VALUE ? e.getValue() : value, reader, sinkRange, slotRange, out);
+            walk(join, rest, depth + 1, next, s.role() == Source.Role.VALUE ? e.getValue() : value, reader, sinkRange, slotRange, out);
         }
     }
 

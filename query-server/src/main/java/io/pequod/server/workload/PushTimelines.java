@@ -79,7 +79,7 @@ interface PushTimelines extends AutoCloseable {
             b = body == null ? b.GET() : b.POST(HttpRequest.BodyPublishers.ofString(body));
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
-                throw new IllegalStateException(path + " failed: " + r.body());
+                throw new IllegalStateException(path + " failed: HTTP " + r.statusCode() + " " + r.body());
             }
             return r.body();
         }

@@ -41,6 +41,27 @@ class TwitterWorkloadIT {
         }
     }
 
+    @Test
+    void shouldPullCelebritiesPostsAndStillReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
+        String spec = Files.readString(Path.of("..", "examples", "celebrity.pq"));
+        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                     .namespace("twc").spec(JoinSpecParser.parse("celebrity.pq", spec)).dataDir(dir).httpPort(0).respPort(-1)
+                     .build().start()) {
+            assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
+            // populate posts before the start make the run's own checks read (pulled and pushed) posts
+            TwitterWorkload.Options o = new TwitterWorkload.Options(150, 8_000, 0.7, 3, false, 20_000,
+                    TwitterWorkload.Timelines.CELEBRITY, 90, 1, null);
+            TwitterWorkload.Result r = new TwitterWorkload(o).run(true, true, "http://127.0.0.1:" + s.httpPort());
+            long expected = TwitterWorkload.reference(150, 8_000, 0.7, 3, 20_000);
+            long celebrities = r.json().path("ncelebrities").asLong();
+            assertTrue(celebrities > 0 && celebrities < 150, "some posters, not all, are celebrities: " + celebrities);
+            assertTrue(r.json().path("nbackposts").asLong() > 0, "populate posts written: " + r.json());
+            assertTrue(expected > 1000, "the run reads a sizable number of posts: " + expected);
+            assertEquals(expected, r.postsRead());
+        }
+    }
+
     private static TwitterWorkload.Options options(boolean fetch) {
         return new TwitterWorkload.Options(200, 110_000, 0.7, 7, fetch, 0, TwitterWorkload.Timelines.JOIN, 0, 1, null);
     }
