@@ -68,6 +68,9 @@ public final class ViewEngine implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final AtomicLong deadLetters = new AtomicLong();
     private final StoreProgress progress = new StoreProgress();
+    private final io.pequod.views.internals.processor.Positions positions = new io.pequod.views.internals.processor.Positions();
+    /** Names this engine's producer acknowledgement counters apart from other engines' in the JVM. */
+    private final String ackPrefix = java.util.UUID.randomUUID() + "/";
     private final Map<String, KafkaStreams> views = new LinkedHashMap<>();
     private final Map<String, ViewMeta> viewMeta = new LinkedHashMap<>();
     private final Map<String, Integer> partitions = new java.util.concurrent.ConcurrentHashMap<>();
@@ -131,7 +134,7 @@ public final class ViewEngine implements AutoCloseable {
         }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
         factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions)
-                .committingOnRequest(progress.commitRequests());
+                .committingOnRequest(progress.commitRequests()).trackingPositions(positions);
         String tablesId = topics.namespace() + "-tables";
         if (cfg.tablesApplication) {
             tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
@@ -175,7 +178,7 @@ public final class ViewEngine implements AutoCloseable {
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
                 .max().orElse(cfg.partitions);
         TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null, partitions)
-                .committingOnRequest(progress.commitRequests());
+                .committingOnRequest(progress.commitRequests()).trackingPositions(positions);
         KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
         views.put(m.view(), ks);
         ks.start();
@@ -260,6 +263,9 @@ public final class ViewEngine implements AutoCloseable {
     public boolean awaitSettled(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> all = tables.stream().map(topics::tableTopic).toList();
+        if (!cfg.exactlyOnce) {
+            return awaitProcessed(deadline) && awaitApplied(all, deadline);
+        }
         progress.requestCommit();
         for (int round = 0; round < viewMeta.size() + 3; round++) { // views of views, and chained internal topics
             for (ViewMeta m : List.copyOf(viewMeta.values())) {
@@ -278,6 +284,71 @@ public final class ViewEngine implements AutoCloseable {
                 }
             }
         }
+        return awaitApplied(all, deadline);
+    }
+
+    /**
+     * At least once: waits until each view application on this instance has processed its
+     * sources up to their current ends and every record that caused is acknowledged by the
+     * broker, then the same for its repartition topics; repeated for views of views. Positions
+     * come from the processors and acknowledgements from the producers, so no commit is needed.
+     * (Under exactly-once the ends include transaction markers no processor sees, so committed
+     * offsets are used instead.)
+     */
+    private boolean awaitProcessed(long deadline) throws InterruptedException {
+        for (int round = 0; round < viewMeta.size() + 1; round++) {
+            for (ViewMeta m : List.copyOf(viewMeta.values())) {
+                KafkaStreams ks;
+                synchronized (this) {
+                    ks = views.get(m.view());
+                }
+                if (ks == null) {
+                    continue;
+                }
+                List<String> sources = cfg.spec.joinsOf(m.view()).stream().flatMap(j -> j.sources().stream())
+                        .map(s -> topics.tableTopic(s.table())).distinct().toList();
+                if (!awaitProcessed(m.application(), ks, sources, deadline)) {
+                    return false;
+                }
+                List<String> internal = admin.listTopics().stream()
+                        .filter(t -> t.startsWith(m.application() + "-") && t.endsWith("-repartition")).toList();
+                if (!internal.isEmpty() && !awaitProcessed(m.application(), ks, internal, deadline)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean awaitProcessed(String application, KafkaStreams ks, List<String> topicsToCheck, long deadline)
+            throws InterruptedException {
+        java.util.Set<org.apache.kafka.common.TopicPartition> local = new java.util.HashSet<>();
+        for (org.apache.kafka.streams.ThreadMetadata t : ks.metadataForLocalThreads()) {
+            t.activeTasks().forEach(task -> local.addAll(task.topicPartitions()));
+        }
+        Map<org.apache.kafka.common.TopicPartition, Long> ends = admin.endOffsets(topicsToCheck);
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : ends.entrySet()) {
+            if (e.getValue() == 0 || !local.contains(e.getKey())) {
+                continue; // empty, or another instance's
+            }
+            while (positions.processed(application, e.getKey().topic(), e.getKey().partition()) < e.getValue() - 1) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(1);
+            }
+        }
+        io.pequod.views.internals.processor.AckCounter.Counts acks = io.pequod.views.internals.processor.AckCounter.counts(ackPrefix + application);
+        while (!acks.quiet()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
+    }
+
+    private boolean awaitApplied(List<String> all, long deadline) throws InterruptedException {
         Map<org.apache.kafka.common.TopicPartition, Long> ends = admin.endOffsets(all);
         for (Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : ends.entrySet()) {
             while (e.getValue() > 0 && progress.appliedOffset(e.getKey().topic(), e.getKey().partition()) < e.getValue() - 1) {
@@ -406,6 +477,8 @@ public final class ViewEngine implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 128 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), cfg.compression);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG), io.pequod.views.internals.processor.AckCounter.class.getName());
+        p.put(StreamsConfig.producerPrefix(io.pequod.views.internals.processor.AckCounter.ID), ackPrefix + applicationId);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
         // Join results do not depend on the order in which the two sides of a step arrive, so a
         // task need not wait for an empty input partition: lower latency, same final state.

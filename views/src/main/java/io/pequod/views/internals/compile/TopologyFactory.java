@@ -56,6 +56,16 @@ public final class TopologyFactory {
     private final io.pequod.views.StoreProgress progress;
     private final Map<String, Integer> partitions;
     private AtomicLong commitRequests;
+    private io.pequod.views.internals.processor.Positions positions;
+
+    /**
+     * @param p where processors report the records they processed
+     * @return this factory
+     */
+    public TopologyFactory trackingPositions(io.pequod.views.internals.processor.Positions p) {
+        this.positions = p;
+        return this;
+    }
 
     /**
      * @param topics                topic names of the namespace
@@ -140,7 +150,7 @@ public final class TopologyFactory {
         KStream<byte[], SourceOutput> out = b.stream(topics.tableTopic(table),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
                 .process(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
-                        emitDeltas ? null : progress).committingOnRequest(commitRequests),
+                        emitDeltas ? null : progress).committingOnRequest(commitRequests).reporting(positions),
                         Named.as("materialize-" + table), store);
         if (!emitDeltas) {
             out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
@@ -190,7 +200,7 @@ public final class TopologyFactory {
                 b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(rs), Serdes.Bytes(), Serdes.ByteArray()));
                 int st = step;
                 left = l.merge(r, Named.as(s + "-merge"))
-                        .process(() -> new JoinStepProcessor(plan, st, ls, rs), Named.as(s + "-join"), ls, rs);
+                        .process(() -> new JoinStepProcessor(plan, st, ls, rs).reporting(positions), Named.as(s + "-join"), ls, rs);
             }
             results = left;
         }
@@ -202,7 +212,7 @@ public final class TopologyFactory {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(contrib), Serdes.Bytes(), Serdes.ByteArray()));
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(agg), Serdes.Bytes(), Serdes.ByteArray()));
         return results.repartition(repartitioned(p + "-group"))
-                .process(() -> new AggregateProcessor(plan, contrib, agg), Named.as(p + "-aggregate"), contrib, agg);
+                .process(() -> new AggregateProcessor(plan, contrib, agg).reporting(positions), Named.as(p + "-aggregate"), contrib, agg);
     }
 
     private static int sourceAt(JoinPlan plan, int position) {

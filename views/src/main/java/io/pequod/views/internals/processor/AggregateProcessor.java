@@ -42,6 +42,14 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
      * @param contribName store of individual results
      * @param aggName     store of aggregates
      */
+    private Positions.Reporter positions = new Positions.Reporter(null);
+
+    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
+    public AggregateProcessor reporting(Positions p) {
+        this.positions = new Positions.Reporter(p);
+        return this;
+    }
+
     public AggregateProcessor(JoinPlan plan, String contribName, String aggName) {
         this.plan = plan;
         this.contribName = contribName;
@@ -57,6 +65,11 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
 
     @Override
     public void process(Record<byte[], TupleDelta> record) {
+        processRecord(record);
+        positions.done(context);
+    }
+
+    private void processRecord(Record<byte[], TupleDelta> record) {
         byte[] sinkKey = record.key();
         byte[] group = groupPrefix(sinkKey);
         Bytes ck = Bytes.wrap(Tuple.concat(group, record.value().tuple().identity()));

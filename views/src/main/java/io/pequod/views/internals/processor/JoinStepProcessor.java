@@ -37,6 +37,14 @@ public final class JoinStepProcessor implements Processor<byte[], TupleDelta, by
      * @param leftStoreName  store of the left side
      * @param rightStoreName store of the right side
      */
+    private Positions.Reporter positions = new Positions.Reporter(null);
+
+    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
+    public JoinStepProcessor reporting(Positions p) {
+        this.positions = new Positions.Reporter(p);
+        return this;
+    }
+
     public JoinStepProcessor(JoinPlan plan, int step, String leftStoreName, String rightStoreName) {
         this.plan = plan;
         this.step = step;
@@ -53,6 +61,11 @@ public final class JoinStepProcessor implements Processor<byte[], TupleDelta, by
 
     @Override
     public void process(Record<byte[], TupleDelta> record) {
+        processRecord(record);
+        positions.done(context);
+    }
+
+    private void processRecord(Record<byte[], TupleDelta> record) {
         TupleDelta d = record.value();
         byte[] joinKey = record.key();
         boolean isLeft = d.side() == TupleDelta.LEFT;

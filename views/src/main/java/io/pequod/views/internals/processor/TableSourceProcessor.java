@@ -58,6 +58,14 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         return this;
     }
 
+    private Positions.Reporter positions = new Positions.Reporter(null);
+
+    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
+    public TableSourceProcessor reporting(Positions p) {
+        this.positions = new Positions.Reporter(p);
+        return this;
+    }
+
     /**
      * @param storeName   the store to materialize into
      * @param registry    the schema registry for decoding
@@ -106,6 +114,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         RecordMetadata md = context.recordMetadata().orElse(null);
         String[] outcome = {null, null};
         byte[] value = apply(record, md, outcome);
+        positions.done(context);
         if (progress != null && md != null) {
             progress.applied(md.topic(), md.partition(), md.offset(), record.key(), value, outcome[0], outcome[1]);
             if (outcome[1] == null) {
