@@ -140,16 +140,35 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             return null;
         }
         Bytes k = Bytes.wrap(key);
+        Change c = null;
+        if (record.value() != null) {
+            try {
+                c = deserializer.deserialize(topic, record.value());
+            } catch (SerializationException e) {
+                outcome[1] = deadLetter(record, e.getMessage(), md);
+                return store.get(k);
+            }
+            outcome[0] = c.getRequestId();
+        }
+        if (!emitDeltas && (c == null || c.getOp() == io.pequod.schemas.avro.Operation.PUT)) {
+            // A table store needs the old value only to apply a read-modify-write change: a PUT or
+            // an erase is written blind (rewriting an equal value is harmless), saving a read.
+            byte[] now = c == null ? null : Changes.apply(key, null, c);
+            if (now == null) {
+                store.delete(k);
+            } else {
+                store.put(k, now);
+            }
+            return now;
+        }
         byte[] old = store.get(k);
         byte[] now;
-        if (record.value() == null) {
+        if (c == null) {
             now = null;
         } else {
             try {
-                Change c = deserializer.deserialize(topic, record.value());
-                outcome[0] = c.getRequestId();
                 now = Changes.apply(key, old, c);
-            } catch (SerializationException | PequodException e) {
+            } catch (PequodException e) {
                 outcome[1] = deadLetter(record, e.getMessage(), md);
                 return old;
             }
