@@ -35,6 +35,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     /** Header naming the originating write of a derived record. */
     public static final String ORIGIN = "pequod.origin";
     private static final Logger LOG = LoggerFactory.getLogger(TableSourceProcessor.class);
+    /** The old value of an erased key when it was not read: downstream stores know the real one. */
+    public static final byte[] BLIND = new byte[0];
 
     private final String storeName;
     private final SchemaRegistryClient registry;
@@ -150,14 +152,19 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             }
             outcome[0] = c.getRequestId();
         }
-        if (!emitDeltas && (c == null || c.getOp() == io.pequod.schemas.avro.Operation.PUT)) {
-            // A table store needs the old value only to apply a read-modify-write change: a PUT or
-            // an erase is written blind (rewriting an equal value is harmless), saving a read.
+        if (c == null || c.getOp() == io.pequod.schemas.avro.Operation.PUT) {
+            // The old value is needed only to apply a read-modify-write change: a PUT or an erase
+            // is written blind, saving a read. Downstream join and aggregate stores reconcile each
+            // delta with what they hold, so a view source need not know the old value either: a
+            // PUT goes on as an insert, an erase as a delete (BLIND marks its unknown old value).
             byte[] now = c == null ? null : Changes.apply(key, null, c);
             if (now == null) {
                 store.delete(k);
             } else {
                 store.put(k, now);
+            }
+            if (emitDeltas) {
+                forward(record, md, new KeyDelta(key, now == null ? BLIND : null, now));
             }
             return now;
         }
@@ -182,14 +189,18 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             store.put(k, now);
         }
         if (emitDeltas) {
-            Record<byte[], SourceOutput> out = record.withValue((SourceOutput) new KeyDelta(key, old, now));
-            if (md != null) {
-                out.headers().remove(ORIGIN);
-                out.headers().add(ORIGIN, (md.topic() + ":" + md.partition() + ":" + md.offset()).getBytes(StandardCharsets.UTF_8));
-            }
-            context.forward(out);
+            forward(record, md, new KeyDelta(key, old, now));
         }
         return now;
+    }
+
+    private void forward(Record<byte[], byte[]> record, RecordMetadata md, KeyDelta delta) {
+        Record<byte[], SourceOutput> out = record.withValue((SourceOutput) delta);
+        if (md != null) {
+            out.headers().remove(ORIGIN);
+            out.headers().add(ORIGIN, (md.topic() + ":" + md.partition() + ":" + md.offset()).getBytes(StandardCharsets.UTF_8));
+        }
+        context.forward(out);
     }
 
     /** @return the topic of the write a derived record came from ({@value #ORIGIN} header), or {@code null} */
