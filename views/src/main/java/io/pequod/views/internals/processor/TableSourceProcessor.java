@@ -23,8 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Materializes one table topic into a store, applying each {@link Change} to the current value
  * (PUT, INCR, INCRF, APPEND, PREPEND; tombstone = erase), and emits the resulting
- * {@link KeyDelta} (old and new value) for the joins that read the table. A change that leaves the
- * value as it was emits nothing, so replays are harmless.
+ * {@link KeyDelta} (old and new value) for the joins that read the table. PUTs and erases are
+ * written without reading the old value (their delta says insert or delete, {@link #BLIND} standing
+ * for the unknown old value); the join and aggregate stores downstream reconcile every delta with
+ * the tuple they hold, so a replayed or unchanged PUT changes nothing there. A read-modify-write
+ * change reads the old value, and one that leaves it as it was emits nothing.
  *
  * <p>A record that cannot be used (no key, a key over the limit, a value not in the wire format,
  * an increment of a non-number) becomes a {@link DeadLetter} with the reason; processing goes on.
