@@ -30,7 +30,8 @@ public final class StoreProgress {
     /**
      * Asks every application to commit soon (within a few milliseconds) rather than at its commit
      * interval: a commit flushes what the tasks produced and records what they consumed, which is
-     * what {@code awaitSettled} waits for.
+     * what {@code awaitSettled} waits for under exactly-once (only then do the source processors
+     * listen for requests; at least once it needs no commit).
      */
     public void requestCommit() {
         commitRequests.incrementAndGet();

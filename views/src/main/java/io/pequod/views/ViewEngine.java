@@ -134,7 +134,7 @@ public final class ViewEngine implements AutoCloseable {
         }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
         factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions)
-                .committingOnRequest(progress.commitRequests()).trackingPositions(positions);
+                .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions);
         String tablesId = topics.namespace() + "-tables";
         if (cfg.tablesApplication) {
             tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
@@ -178,7 +178,7 @@ public final class ViewEngine implements AutoCloseable {
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
                 .max().orElse(cfg.partitions);
         TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null, partitions)
-                .committingOnRequest(progress.commitRequests()).trackingPositions(positions);
+                .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions);
         KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
         views.put(m.view(), ks);
         ks.start();
