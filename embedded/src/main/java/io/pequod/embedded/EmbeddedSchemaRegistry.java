@@ -49,6 +49,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private Process process;
     private Thread shutdownHook;
     private int port;
+    /** Where this run's JVM writes a class-data archive at exit (first run on this JVM), or {@code null}. */
+    private Path archiveBeingWritten;
+    private Path archive;
 
     private EmbeddedSchemaRegistry(Path dataDir, int port) {
         this.dataDir = dataDir;
@@ -82,6 +85,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             port = requestedPort == 0 ? Ports.free() : requestedPort;
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(classDataSharing(home));
             cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms64m", "-Xmx384m",
                     "-Dquarkus.http.host=127.0.0.1",
                     "-Dquarkus.http.port=" + port,
@@ -168,15 +172,57 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
     }
 
-    private static void stop(Process p) {
+    /** @return whether the process exited on its own after being asked to */
+    private static boolean stop(Process p) {
         p.destroy();
         try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            if (p.waitFor(10, TimeUnit.SECONDS)) {
+                return true;
             }
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /**
+     * Class-data sharing for the registry's JVM (JDK 13+ dynamic archives): the first run on a
+     * given JVM writes the classes it loaded into an archive when it exits; later runs map that
+     * archive instead of loading and verifying thousands of classes again (start-up about a third
+     * faster). An archive that does not fit the JVM is ignored by the JVM itself.
+     */
+    private List<String> classDataSharing(Path home) {
+        String jvm = Integer.toHexString((System.getProperty("java.home") + Runtime.version()).hashCode());
+        archive = home.resolve("registry-" + jvm + ".jsa");
+        if (Files.isRegularFile(archive)) {
+            return List.of("-XX:SharedArchiveFile=" + archive);
+        }
+        archiveBeingWritten = home.resolve("registry-" + jvm + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".jsa.tmp");
+        return List.of("-XX:ArchiveClassesAtExit=" + archiveBeingWritten);
+    }
+
+    /** Publishes the archive the registry wrote at exit, if it exited cleanly and wrote one. */
+    private void publishArchive(boolean exitedCleanly) {
+        Path tmp = archiveBeingWritten;
+        archiveBeingWritten = null;
+        if (tmp == null) {
+            return;
+        }
+        try {
+            if (exitedCleanly && Files.size(tmp) > 0) {
+                Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
+                LOG.info("Wrote the registry's class-data archive {}", archive);
+            }
+        } catch (IOException e) {
+            LOG.debug("No class-data archive for the registry: {}", e.toString());
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a leftover temporary file in the cache is harmless
+            }
         }
     }
 
@@ -184,7 +230,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (process != null) {
-            stop(process);
+            publishArchive(stop(process));
             process = null;
         }
         if (shutdownHook != null) {
