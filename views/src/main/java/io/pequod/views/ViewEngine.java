@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -69,6 +70,7 @@ public final class ViewEngine implements AutoCloseable {
     private final AtomicLong deadLetters = new AtomicLong();
     private final StoreProgress progress = new StoreProgress();
     private final io.pequod.views.internals.processor.Positions positions = new io.pequod.views.internals.processor.Positions();
+    private final io.pequod.views.internals.processor.LiveStores liveStores = new io.pequod.views.internals.processor.LiveStores();
     /** Names this engine's producer acknowledgement counters apart from other engines' in the JVM. */
     private final String ackPrefix = java.util.UUID.randomUUID() + "/";
     private final Map<String, KafkaStreams> views = new LinkedHashMap<>();
@@ -134,7 +136,8 @@ public final class ViewEngine implements AutoCloseable {
         }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
         factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions)
-                .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions);
+                .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions)
+                .registeringStoresIn(liveStores);
         String tablesId = topics.namespace() + "-tables";
         if (cfg.tablesApplication) {
             tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
@@ -412,7 +415,7 @@ public final class ViewEngine implements AutoCloseable {
             c = new ViewCatalog(topics, rule, cfg.spec, t -> {
                 KafkaStreams late = lateTables.get(t);
                 return late != null ? late : tablesApp;
-            }, () -> snapshot, Map.copyOf(partitions));
+            }, () -> snapshot, Map.copyOf(partitions), liveStores::get);
             catalog = c;
         }
         return c;
@@ -438,23 +441,35 @@ public final class ViewEngine implements AutoCloseable {
         return rule;
     }
 
-    /** Stops every application (leaving their groups, so that a restart does not wait). */
+    /**
+     * Stops every application (leaving their groups, so that a restart does not wait). The
+     * applications shut down side by side: each close starts a shutdown, then all are awaited.
+     */
     @Override
     public synchronized void close() {
-        views.values().forEach(ViewEngine::closeStreams);
-        views.clear();
-        lateTables.values().forEach(ViewEngine::closeStreams);
+        List<KafkaStreams> all = new ArrayList<>(views.values());
+        all.addAll(lateTables.values());
         if (tablesApp != null) {
-            closeStreams(tablesApp);
+            all.add(tablesApp);
+        }
+        views.clear();
+        for (KafkaStreams ks : all) {
+            ks.close(leaving(Duration.ZERO)); // starts the shutdown, returns at once
+        }
+        for (KafkaStreams ks : all) {
+            closeStreams(ks); // waits for it
         }
         if (admin != null) {
             admin.close();
         }
     }
 
+    private static CloseOptions leaving(Duration timeout) {
+        return CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(timeout);
+    }
+
     private static void closeStreams(KafkaStreams ks) {
-        ks.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(Duration.ofSeconds(30)));
+        ks.close(leaving(Duration.ofSeconds(30)));
     }
 
     private Map<String, Object> clientConfig() {

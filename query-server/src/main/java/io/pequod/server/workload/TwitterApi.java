@@ -17,8 +17,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * How the Twitter workload talks to Pequod: over the HTTP API as a remote client would
  * ({@link Http}), or by direct calls into an embedded server's query service ({@link InProcess},
- * {@code --in-process}). Writes are asynchronous so that a client can build its next batch while
- * the last one is written; every other call blocks.
+ * {@code --in-process}). Writes and counts are asynchronous so that a client can build its next
+ * batch while the last one is served; every other call blocks.
  */
 interface TwitterApi {
     /**
@@ -32,10 +32,9 @@ interface TwitterApi {
 
     /**
      * @param ranges [first, last) pairs
-     * @return the number of keys in each
-     * @throws Exception on failure
+     * @return completed with the number of keys in each
      */
-    long[] count(List<String[]> ranges) throws Exception;
+    CompletableFuture<long[]> count(List<String[]> ranges);
 
     /**
      * @param first inclusive start
@@ -83,7 +82,7 @@ interface TwitterApi {
         }
 
         @Override
-        public long[] count(List<String[]> ranges) throws Exception {
+        public CompletableFuture<long[]> count(List<String[]> ranges) {
             StringBuilder body = new StringBuilder(ranges.size() * 64).append('[');
             for (String[] r : ranges) {
                 if (body.length() > 1) {
@@ -92,16 +91,22 @@ interface TwitterApi {
                 body.append("{\"first\":\"").append(QUOTE.quoteAsString(r[0])).append("\",\"last\":\"")
                         .append(QUOTE.quoteAsString(r[1])).append("\"}");
             }
-            HttpResponse<String> resp = web.send("POST", "/v1/counts", body.append(']').toString());
-            if (resp.statusCode() != 200) {
-                throw new IllegalStateException("counts failed: " + resp.statusCode() + " " + resp.body());
-            }
-            JsonNode counts = WorkloadHttp.JSON.readTree(resp.body()).path("counts");
-            long[] out = new long[ranges.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = counts.path(i).asLong();
-            }
-            return out;
+            return web.client().sendAsync(web.request("POST", "/v1/counts", body.append(']').toString()),
+                    HttpResponse.BodyHandlers.ofString()).thenApply(resp -> {
+                        if (resp.statusCode() != 200) {
+                            throw new IllegalStateException("counts failed: " + resp.statusCode() + " " + resp.body());
+                        }
+                        try {
+                            JsonNode counts = WorkloadHttp.JSON.readTree(resp.body()).path("counts");
+                            long[] out = new long[ranges.size()];
+                            for (int i = 0; i < out.length; i++) {
+                                out[i] = counts.path(i).asLong();
+                            }
+                            return out;
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException("counts answered with bad JSON", e);
+                        }
+                    });
         }
 
         @Override
@@ -162,13 +167,15 @@ interface TwitterApi {
         }
 
         @Override
-        public long[] count(List<String[]> ranges) {
-            long[] out = new long[ranges.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = service.count(ranges.get(i)[0].getBytes(StandardCharsets.UTF_8), ranges.get(i)[1].getBytes(StandardCharsets.UTF_8),
-                        null, false);
-            }
-            return out;
+        public CompletableFuture<long[]> count(List<String[]> ranges) {
+            return CompletableFuture.supplyAsync(() -> {
+                long[] out = new long[ranges.size()];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = service.count(ranges.get(i)[0].getBytes(StandardCharsets.UTF_8),
+                            ranges.get(i)[1].getBytes(StandardCharsets.UTF_8), null, false);
+                }
+                return out;
+            });
         }
 
         @Override

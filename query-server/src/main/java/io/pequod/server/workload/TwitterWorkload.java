@@ -32,10 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link Timelines#CELEBRITY}, {@code examples/celebrity.pq}: posters with more than N followers
  * write {@code ct}/{@code cs}, pulled at read time; the others are pushed).
  *
- * <p>Exactness: a client buffers writes and checks and sends them in batches; before sending a
- * batch of checks that one of its not-yet-visible writes could change, it waits for the views
- * ({@code settle}, once per batch); before a write that could change one of its buffered checks,
- * it sends the checks. With one client
+ * <p>Exactness: a client buffers writes and checks and sends them in batches, keeping a couple of
+ * count requests in flight; before sending a batch of checks that one of its not-yet-visible
+ * writes could change, it waits for the views ({@code settle}, once per batch); before a write
+ * that could change one of its buffered or unanswered checks, it sends the checks and waits for
+ * their answers. With one client
  * every count therefore equals the in-memory reference. With several ({@code --clients}), each
  * owns the users with {@code user % clients == index} (their checks and subscriptions, and their
  * posts) and runs concurrently: counts may then differ from run to run, and the result says
@@ -326,16 +327,26 @@ public final class TwitterWorkload {
 
     /** One client: its share of the operations, with its own buffers and counters. */
     private final class ClientRun {
+        /** Count requests a client keeps in flight while it builds the next. */
+        private static final int CHECKS_IN_FLIGHT = 2;
         private final int index;
         private final TwitterApi api;
         private final AtomicLong done;
         private final Progress bar;
         private final List<TreeSet<Long>> postsBy = new ArrayList<>();
-        private final List<TwitterModel.Post> pendingPosts = new ArrayList<>();
+        /** Times of this client's posts sent since the last settle (not known to be visible yet). */
+        private final TreeSet<Long> pendingPosts = new TreeSet<>();
         private final Map<Integer, List<Integer>> pendingSubs = new HashMap<>();
         private final List<String[]> writes = new ArrayList<>();
         private final List<TwitterModel.Check> checks = new ArrayList<>();
         private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+        /** Count requests sent and not yet answered, oldest first. */
+        private final ArrayDeque<SentChecks> checksInFlight = new ArrayDeque<>();
+        /** Checks buffered or in flight, by user: a write must not overtake one it could change. */
+        private final Map<Integer, List<TwitterModel.Check>> outstanding = new HashMap<>();
+        /** At least the largest end of an outstanding check's window (posts at or after it change none). */
+        private long outstandingMaxTo = Long.MIN_VALUE;
+        private int outstandingCount;
         private boolean needSettle;
         long postsRead;
         long nposts;
@@ -346,6 +357,9 @@ public final class TwitterWorkload {
         long writeNanos;
         long readNanos;
         long settleNanos;
+
+        private record SentChecks(List<TwitterModel.Check> checks, CompletableFuture<long[]> counts) {
+        }
 
         ClientRun(int index, TwitterApi api, List<TwitterModel.Post> backPosts, AtomicLong done, Progress bar) {
             this.index = index;
@@ -368,16 +382,17 @@ public final class TwitterWorkload {
                 if (op instanceof TwitterModel.Post p) {
                     postsBy.get(p.poster()).add(p.time()); // every client knows every post, to judge its checks
                     if (mine(p.poster())) {
-                        if (checks.stream().anyMatch(c -> p.time() >= c.from() && p.time() < c.to())) {
-                            sendChecks(); // a buffered check must not see this later post
+                        if (p.time() < outstandingMaxTo && anyOutstanding(c -> p.time() >= c.from() && p.time() < c.to())) {
+                            drainChecks(); // a check sent or buffered earlier must not see this later post
                         }
                         writes.add(new String[] {postKey(p.poster(), p.time()), "tweet"});
-                        pendingPosts.add(p);
+                        pendingPosts.add(p.time());
                         nposts++;
                     }
                 } else if (op instanceof TwitterModel.Subscribe s && mine(s.user())) {
-                    if (checks.stream().anyMatch(c -> c.user() == s.user() && !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
-                        sendChecks();
+                    List<TwitterModel.Check> theirs = outstanding.get(s.user());
+                    if (theirs != null && theirs.stream().anyMatch(c -> !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
+                        drainChecks();
                     }
                     writes.add(new String[] {subscriptionKey(s.user(), s.poster()), "1"});
                     pendingSubs.computeIfAbsent(s.user(), x -> new ArrayList<>()).add(s.poster());
@@ -386,12 +401,11 @@ public final class TwitterWorkload {
                     // A check that a pending write could change waits for the views, but not at once:
                     // it is buffered with the others and one settle precedes the batch. Writes made in
                     // between cannot change it (they would have sent the batch first).
-                    needSettle |= pendingPosts.stream().anyMatch(x -> x.time() >= c.from() && x.time() < c.to())
+                    Long next = pendingPosts.ceiling(c.from());
+                    needSettle |= next != null && next < c.to()
                             || pendingSubs.getOrDefault(c.user(), List.of()).stream()
                             .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
-                    if (c.to() > c.from()) {
-                        checks.add(c);
-                    }
+                    buffer(c);
                     nchecks++;
                     nfull += c.full() ? 1 : 0;
                 }
@@ -412,15 +426,34 @@ public final class TwitterWorkload {
                 if (!mine(c.user())) {
                     continue;
                 }
-                if (c.to() > c.from()) {
-                    checks.add(c);
-                }
+                buffer(c);
                 nchecks++;
                 if (checks.size() >= CHECK_BATCH) {
                     sendChecks();
                 }
             }
-            sendChecks();
+            drainChecks();
+        }
+
+        private void buffer(TwitterModel.Check c) {
+            if (c.to() <= c.from()) {
+                return; // an empty window reads nothing
+            }
+            checks.add(c);
+            outstanding.computeIfAbsent(c.user(), x -> new ArrayList<>(2)).add(c);
+            outstandingMaxTo = Math.max(outstandingMaxTo, c.to());
+            outstandingCount++;
+        }
+
+        private boolean anyOutstanding(java.util.function.Predicate<TwitterModel.Check> p) {
+            for (List<TwitterModel.Check> l : outstanding.values()) {
+                for (TwitterModel.Check c : l) {
+                    if (p.test(c)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         private void sendWrites() {
@@ -451,6 +484,7 @@ public final class TwitterWorkload {
             settleNanos += System.nanoTime() - t0;
         }
 
+        /** Sends the buffered checks (after a settle if one of them needs it), keeping a few batches in flight. */
         private void sendChecks() throws Exception {
             if (checks.isEmpty()) {
                 return;
@@ -459,21 +493,55 @@ public final class TwitterWorkload {
                 settle();
             }
             long t0 = System.nanoTime();
+            List<TwitterModel.Check> batch = new ArrayList<>(checks);
+            checks.clear();
             if (o.fetch()) {
-                for (TwitterModel.Check c : checks) {
+                for (TwitterModel.Check c : batch) {
                     postsRead += api.fetch(TwitterModel.t(c.user(), c.from()), TwitterModel.t(c.user(), c.to()));
                 }
+                answered(batch);
             } else {
-                List<String[]> ranges = new ArrayList<>(checks.size());
-                for (TwitterModel.Check c : checks) {
+                while (checksInFlight.size() >= CHECKS_IN_FLIGHT) {
+                    collect(checksInFlight.poll());
+                }
+                List<String[]> ranges = new ArrayList<>(batch.size());
+                for (TwitterModel.Check c : batch) {
                     ranges.add(new String[] {TwitterModel.t(c.user(), c.from()), TwitterModel.t(c.user(), c.to())});
                 }
-                for (long n : api.count(ranges)) {
-                    postsRead += n;
+                checksInFlight.add(new SentChecks(batch, api.count(ranges)));
+            }
+            readNanos += System.nanoTime() - t0;
+        }
+
+        /** Sends the buffered checks and waits for every answer. */
+        private void drainChecks() throws Exception {
+            sendChecks();
+            long t0 = System.nanoTime();
+            while (!checksInFlight.isEmpty()) {
+                collect(checksInFlight.poll());
+            }
+            readNanos += System.nanoTime() - t0;
+        }
+
+        private void collect(SentChecks sent) {
+            for (long n : sent.counts().join()) {
+                postsRead += n;
+            }
+            answered(sent.checks());
+        }
+
+        private void answered(List<TwitterModel.Check> batch) {
+            for (TwitterModel.Check c : batch) {
+                List<TwitterModel.Check> l = outstanding.get(c.user());
+                l.remove(c);
+                if (l.isEmpty()) {
+                    outstanding.remove(c.user());
                 }
             }
-            checks.clear();
-            readNanos += System.nanoTime() - t0;
+            outstandingCount -= batch.size();
+            if (outstandingCount == 0) {
+                outstandingMaxTo = Long.MIN_VALUE;
+            }
         }
     }
 

@@ -57,6 +57,16 @@ public final class TopologyFactory {
     private final Map<String, Integer> partitions;
     private AtomicLong commitRequests;
     private io.pequod.views.internals.processor.Positions positions;
+    private io.pequod.views.internals.processor.LiveStores live;
+
+    /**
+     * @param l where the tables topology's processors register their stores while running
+     * @return this factory
+     */
+    public TopologyFactory registeringStoresIn(io.pequod.views.internals.processor.LiveStores l) {
+        this.live = l;
+        return this;
+    }
 
     /**
      * @param p where processors report the records they processed
@@ -150,7 +160,8 @@ public final class TopologyFactory {
         KStream<byte[], SourceOutput> out = b.stream(topics.tableTopic(table),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
                 .process(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
-                        emitDeltas ? null : progress).committingOnRequest(commitRequests).reporting(positions),
+                        emitDeltas ? null : progress).committingOnRequest(commitRequests).reporting(positions)
+                        .registeringIn(emitDeltas ? null : live),
                         Named.as("materialize-" + table), store);
         if (!emitDeltas) {
             out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))

@@ -64,6 +64,14 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     }
 
     private Positions.Reporter positions = new Positions.Reporter(null);
+    private LiveStores live;
+    private int partition;
+
+    /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
+    public TableSourceProcessor registeringIn(LiveStores l) {
+        this.live = l;
+        return this;
+    }
 
     /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
     public TableSourceProcessor reporting(Positions p) {
@@ -95,11 +103,22 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         this.context = ctx;
         this.store = ctx.getStateStore(storeName);
         this.deserializer = new ChangeSerde.ChangeDeserializer(registry);
+        if (live != null) {
+            partition = ctx.taskId().partition();
+            live.add(storeName, partition, store);
+        }
         if (commitRequests != null) {
             commitsSeen = commitRequests.get();
             // A busy task sees a request at its next record; an idle one at this punctuation.
             ctx.schedule(java.time.Duration.ofMillis(50), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
                     now -> commitIfRequested());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (live != null) {
+            live.remove(storeName, partition, store);
         }
     }
 
