@@ -486,6 +486,7 @@ public final class ViewEngine implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, cfg.exactlyOnce ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.exactlyOnce ? 100 : Integer.getInteger("pequod.commit.ms", 1000));
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, io.pequod.views.internals.engine.StoreOptions.class);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.threads);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), cfg.lingerMs);
