@@ -148,7 +148,14 @@ public final class ViewCatalog {
         }
         StoreQueryParameters<ReadOnlyKeyValueStore<Bytes, byte[]>> q = StoreQueryParameters
                 .fromNameAndType(storeName(table), QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition);
-        ReadOnlyKeyValueStore<Bytes, byte[]> s = ks.store(stale ? q.enableStaleStores() : q);
+        ReadOnlyKeyValueStore<Bytes, byte[]> s;
+        try {
+            s = ks.store(stale ? q.enableStaleStores() : q);
+        } catch (IllegalStateException notRunning) {
+            // Kafka Streams says so for an application that stopped (NOT_RUNNING, ERROR): to callers
+            // that is a store not queryable here now, like any other.
+            throw new org.apache.kafka.streams.errors.InvalidStateStoreException(notRunning.getMessage(), notRunning);
+        }
         stores.put(k, new CachedStore(ks, s));
         return s;
     }

@@ -193,6 +193,47 @@ class ViewEngineIT {
     }
 
     @Test
+    void shouldReadRunningStoresDirectlyAndStopWhenTheirTasksStop() throws Exception {
+        JoinSpec spec = JoinSpecParser.parse("direct.pq", "t|<u>|<p> = copy p|<p> using s|<u>|<p>");
+        String ns = newNamespace("direct");
+        ViewEngine e = engine(ns, spec, stateDir);
+        try (ChangeWriter w = writer(ns, e)) {
+            for (int i = 0; i < 40; i++) {
+                w.put("s|u" + (i % 5) + "|p" + i, "1");
+            }
+            w.flush();
+            assertTrue(e.awaitSettled(Duration.ofSeconds(60)));
+            ViewCatalog c = e.catalog();
+            int total = 0;
+            for (int part = 0; part < c.partitions("s"); part++) {
+                // The running store (straight from its processor) and Interactive Queries' handle agree.
+                org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> direct = c.store("s", part, false);
+                org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> viaStreams = c.streams("s").store(
+                        org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(c.storeName("s"),
+                                org.apache.kafka.streams.state.QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(part));
+                assertTrue(direct instanceof org.apache.kafka.streams.state.KeyValueStore, "partition " + part + " is read directly");
+                assertEquals(keys(viaStreams), keys(direct), "partition " + part);
+                total += keys(direct).size();
+            }
+            assertEquals(40, total);
+        } finally {
+            e.close();
+        }
+        // Closed tasks deregister their stores: reads go back to Streams, which says the store is gone.
+        ViewCatalog closed = e.catalog();
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.streams.errors.InvalidStateStoreException.class,
+                () -> keys(closed.store("s", 0, false)));
+    }
+
+    private static List<String> keys(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            it.forEachRemaining(kv -> out.add(new String(kv.key.get(), StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    @Test
     void shouldSendBadRecordsToDeadLettersAndKeepProcessing() throws Exception {
         JoinSpec spec = JoinSpecParser.parse("dlq.pq", "cnt|<g> = count v|<g>|<k>");
         String ns = newNamespace("dlq");
