@@ -102,6 +102,7 @@ final class TwitterCommand implements Callable<Integer> {
         }
         String joins = pull ? "twitter-pull.pq" : celebrity != null ? "celebrity.pq" : "twitter.pq";
         AllInOne embedded = null;
+        Thread closing = null;
         try {
             TwitterWorkload workload = new TwitterWorkload(options);
             TwitterWorkload.Result r;
@@ -115,6 +116,14 @@ final class TwitterCommand implements Callable<Integer> {
             }
             r.json().put("joins", "examples/" + joins);
             r.json().put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);
+            if (embedded != null) {
+                // The embedded runtime stops while the reference is computed and the result printed.
+                AllInOne stopping = embedded;
+                embedded = null;
+                Thread stopper = new Thread(stopping::close, "pequod-stop-embedded");
+                stopper.start();
+                closing = stopper;
+            }
             if (check) {
                 long expected = TwitterWorkload.reference(nusers, duration, pactive, seed, popduration);
                 r.json().put("reference_nposts_read", expected);
@@ -129,6 +138,9 @@ final class TwitterCommand implements Callable<Integer> {
         } finally {
             if (embedded != null) {
                 embedded.close();
+            }
+            if (closing != null) {
+                closing.join();
             }
         }
     }
