@@ -134,11 +134,20 @@ public final class ViewEngine implements AutoCloseable {
         for (String t : tables) {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$); // warm caches off the stream threads
         }
+        String tablesId = topics.namespace() + "-tables";
+        if (cfg.tablesApplication) {
+            // Views read their sources from these (see changelogOf); they must exist before the
+            // views start, which may be before the tables application has created them.
+            Map<String, Integer> changelogs = new LinkedHashMap<>();
+            for (String t : cfg.spec.allTables()) {
+                changelogs.put(changelogOf(t), partitions.get(t));
+            }
+            admin.ensureCompacted(changelogs);
+        }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
         factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions)
                 .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions)
                 .registeringStoresIn(liveStores);
-        String tablesId = topics.namespace() + "-tables";
         if (cfg.tablesApplication) {
             tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
         }
@@ -152,6 +161,21 @@ public final class ViewEngine implements AutoCloseable {
         viewMeta.values().forEach(m -> startView(m));
         LOG.info("View engine started: namespace {} tables {} views {}", topics.namespace(), tables, views.keySet());
         return this;
+    }
+
+    /**
+     * The changelog of a table's store in the tables application, which views read their sources
+     * from when this engine runs that application: the table's values with every change applied,
+     * partitioned like the table's topic (Kafka Streams names it {@code <application>-<store>-changelog}).
+     */
+    private String changelogOf(String table) {
+        return topics.namespace() + "-tables-" + TopologyFactory.tableStore(table) + "-changelog";
+    }
+
+    /** @return the topics a view's application reads its sources from */
+    private List<String> sourceTopics(ViewMeta m) {
+        return cfg.spec.joinsOf(m.view()).stream().flatMap(j -> j.sources().stream()).map(s -> s.table()).distinct()
+                .map(t -> cfg.tablesApplication ? changelogOf(t) : topics.tableTopic(t)).toList();
     }
 
     /** Decides a view's application: the recorded one if its definition is unchanged, else a new one on a cleared table. */
@@ -181,7 +205,8 @@ public final class ViewEngine implements AutoCloseable {
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
                 .max().orElse(cfg.partitions);
         TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null, partitions)
-                .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions);
+                .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions)
+                .readingChangelogs(cfg.tablesApplication ? this::changelogOf : null);
         KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
         views.put(m.view(), ks);
         ks.start();
@@ -271,9 +296,12 @@ public final class ViewEngine implements AutoCloseable {
         }
         progress.requestCommit();
         for (int round = 0; round < viewMeta.size() + 3; round++) { // views of views, and chained internal topics
+            // The tables application first: its committed work is what the views read (its changelogs).
+            if (cfg.tablesApplication && tablesApp != null && !awaitCommitted(topics.namespace() + "-tables", all, deadline)) {
+                return false;
+            }
             for (ViewMeta m : List.copyOf(viewMeta.values())) {
-                List<String> sources = cfg.spec.joinsOf(m.view()).stream().flatMap(j -> j.sources().stream())
-                        .map(s -> topics.tableTopic(s.table())).distinct().toList();
+                List<String> sources = sourceTopics(m);
                 // First the sources, then the application's own repartition topics, which the sources
                 // fed while they were read: committed offsets count only what the tasks processed.
                 if (!awaitCommitted(m.application(), sources, deadline)) {
@@ -299,7 +327,14 @@ public final class ViewEngine implements AutoCloseable {
      * offsets are used instead.)
      */
     private boolean awaitProcessed(long deadline) throws InterruptedException {
+        List<String> all = tables.stream().map(topics::tableTopic).toList();
         for (int round = 0; round < viewMeta.size() + 1; round++) {
+            // The tables application first: the views read what it applied (its changelogs), once
+            // the broker has acknowledged it.
+            if (cfg.tablesApplication && tablesApp != null && !(awaitApplied(all, deadline)
+                    && awaitAcks(topics.namespace() + "-tables", deadline))) {
+                return false;
+            }
             for (ViewMeta m : List.copyOf(viewMeta.values())) {
                 KafkaStreams ks;
                 synchronized (this) {
@@ -308,9 +343,7 @@ public final class ViewEngine implements AutoCloseable {
                 if (ks == null) {
                     continue;
                 }
-                List<String> sources = cfg.spec.joinsOf(m.view()).stream().flatMap(j -> j.sources().stream())
-                        .map(s -> topics.tableTopic(s.table())).distinct().toList();
-                if (!awaitProcessed(m.application(), ks, sources, deadline)) {
+                if (!awaitProcessed(m.application(), ks, sourceTopics(m), deadline)) {
                     return false;
                 }
                 List<String> internal = admin.listTopics().stream()
@@ -341,6 +374,11 @@ public final class ViewEngine implements AutoCloseable {
                 Thread.sleep(1);
             }
         }
+        return awaitAcks(application, deadline);
+    }
+
+    /** Waits until the broker acknowledged every record an application's producers sent so far. */
+    private boolean awaitAcks(String application, long deadline) throws InterruptedException {
         io.pequod.views.internals.processor.AckCounter.Counts acks = io.pequod.views.internals.processor.AckCounter.counts(ackPrefix + application);
         while (!acks.quiet()) {
             if (System.nanoTime() > deadline) {

@@ -6,6 +6,8 @@ import io.pequod.schemas.avro.Operation;
 import io.pequod.views.internals.processor.DeadLetter;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -38,9 +40,11 @@ class CacheJoinTopologyTest {
         return h.scan("t", prefix, prefix.substring(0, prefix.length() - 1) + "}");
     }
 
-    @Test
-    void simpleTimelineShouldGainPostsFollowsAndLoseUnfollows() {
-        try (ViewHarness h = new ViewHarness(TWITTER)) {
+    /** Views read the tables application's changelogs (as the engine runs them), or table topics into src stores. */
+    @ParameterizedTest(name = "changelogs {0}")
+    @ValueSource(booleans = {true, false})
+    void simpleTimelineShouldGainPostsFollowsAndLoseUnfollows(boolean changelogs) {
+        try (ViewHarness h = new ViewHarness(changelogs, TWITTER)) {
             h.put(s(1, 2), "1").put(s(1, 3), "1");
             h.put(p(2, 100), "a").put(p(2, 200), "b").put(p(3, 150), "c").put(p(3, 250), "d");
             assertEquals(4, timeline(h, 1).size());
@@ -93,9 +97,10 @@ class CacheJoinTopologyTest {
             sm|<g> = sum v|<g>|<k>
             """;
 
-    @Test
-    void sumShouldAddNewMinusOldAcrossInsertsOverwritesAndErases() {
-        try (ViewHarness h = new ViewHarness(AGGREGATES)) {
+    @ParameterizedTest(name = "changelogs {0}")
+    @ValueSource(booleans = {true, false})
+    void sumShouldAddNewMinusOldAcrossInsertsOverwritesAndErases(boolean changelogs) {
+        try (ViewHarness h = new ViewHarness(changelogs, AGGREGATES)) {
             assertNull(h.table("sm").get("sm|a"), "no key for a group without sources");
             h.put("v|a|1", "10");
             assertEquals("10", h.table("sm").get("sm|a"));
@@ -108,6 +113,20 @@ class CacheJoinTopologyTest {
             h.erase("v|a|2");
             assertEquals("80", h.table("sm").get("sm|a"));
             assertNull(h.table("sm").get("sm|b"));
+        }
+    }
+
+    @ParameterizedTest(name = "changelogs {0}")
+    @ValueSource(booleans = {true, false})
+    void sumShouldFollowReadModifyWriteChangesOfItsSources(boolean changelogs) {
+        try (ViewHarness h = new ViewHarness(changelogs, AGGREGATES)) {
+            h.write("v|a|1", Changes.of(Operation.INCR, "5".getBytes(StandardCharsets.UTF_8)));
+            h.write("v|a|1", Changes.of(Operation.INCR, "5".getBytes(StandardCharsets.UTF_8)));
+            h.put("v|a|2", "7");
+            assertEquals("10", h.table("v").get("v|a|1"));
+            assertEquals("17", h.table("sm").get("sm|a"), "the view sums the values the increments left");
+            h.write("v|a|2", Changes.of(Operation.INCR, "-7".getBytes(StandardCharsets.UTF_8)));
+            assertEquals("10", h.table("sm").get("sm|a"));
         }
     }
 

@@ -56,6 +56,14 @@ final class ViewHarness implements AutoCloseable {
     }
 
     ViewHarness(String specText, String... extraTables) {
+        this(true, specText, extraTables);
+    }
+
+    /**
+     * @param changelogs whether views read the tables application's changelogs (as the engine runs
+     *                   them) or the table topics into {@code src-<table>} stores (no tables application)
+     */
+    ViewHarness(boolean changelogs, String specText, String... extraTables) {
         this.spec = JoinSpecParser.parse("spec.pq", specText);
         PartitionRule rule = PartitionRule.standard();
         for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
@@ -66,13 +74,18 @@ final class ViewHarness implements AutoCloseable {
         Map<String, Integer> partitions = new HashMap<>();
         tables.forEach(t -> partitions.put(t, 1)); // as the engine knows them, so co-partitioned joins are used too
         TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1, new StoreProgress(), partitions);
-        add("tables", f.tablesTopology(tables, "tables"));
+        Set<String> changelogTopics = new java.util.HashSet<>();
+        if (changelogs) {
+            f.readingChangelogs(t -> "tables-" + TopologyFactory.tableStore(t) + "-changelog");
+            tables.forEach(t -> changelogTopics.add("tables-" + TopologyFactory.tableStore(t) + "-changelog"));
+        }
+        add("tables", f.tablesTopology(tables, "tables"), changelogTopics);
         for (String v : spec.materializedViewTables()) {
-            add("view-" + v, f.viewTopology(v, spec.joinsOf(v), "view-" + v));
+            add("view-" + v, f.viewTopology(v, spec.joinsOf(v), "view-" + v), Set.of());
         }
     }
 
-    private void add(String name, Topology t) {
+    private void add(String name, Topology t, Set<String> changelogTopics) {
         Properties p = new Properties();
         p.put("application.id", name);
         p.put("bootstrap.servers", "unused:9092");
@@ -88,6 +101,7 @@ final class ViewHarness implements AutoCloseable {
                 outputs.add(s.topic());
             }
         }));
+        outputs.addAll(changelogTopics); // what the tables application's stores log, read by the views
         Map<String, TestInputTopic<byte[], byte[]>> in = new HashMap<>();
         inputs.forEach(i -> in.put(i, d.createInputTopic(i, new ByteArraySerializer(), new ByteArraySerializer())));
         Map<String, TestOutputTopic<byte[], byte[]>> out = new HashMap<>();

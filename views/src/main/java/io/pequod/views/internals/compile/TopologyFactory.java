@@ -6,6 +6,7 @@ import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
 import io.pequod.views.internals.processor.AggregateProcessor;
+import io.pequod.views.internals.processor.ChangelogSourceProcessor;
 import io.pequod.views.internals.processor.DeadLetterProcessor;
 import io.pequod.views.internals.processor.DirectSinkProcessor;
 import io.pequod.views.internals.processor.JoinStepProcessor;
@@ -37,9 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Builds Kafka Streams topologies: the tables application (every table topic materialized into
  * its queryable store {@code table-<table>}) and one application per view table (its joins).
  *
- * <p>A view topology reads each source table topic, materializes it into {@code src-<table>}
- * (applying read-modify-write changes) and turns its key deltas into tuple deltas per join
- * source; multi-source joins go through repartition topics keyed by each step's join slots into
+ * <p>A view topology reads each source table from the tables application's changelog of its
+ * store (values with every change applied; see {@link #readingChangelogs}) or, without a tables
+ * application, from the table topic, materialized into {@code src-<table>} (applying
+ * read-modify-write changes); it turns the key deltas into tuple deltas per join source;
+ * multi-source joins go through repartition topics keyed by each step's join slots into
  * {@link JoinStepProcessor}s; results are grouped by sink key ({@link AggregateProcessor}) or, for
  * copy joins whose sink key names every slot, written directly; the sink is the view's table
  * topic, partitioned by {@link PartitionRule}. Bad records go to {@code <ns>.dead-letters}.
@@ -58,6 +61,17 @@ public final class TopologyFactory {
     private AtomicLong commitRequests;
     private io.pequod.views.internals.processor.Positions positions;
     private io.pequod.views.internals.processor.LiveStores live;
+    private java.util.function.Function<String, String> changelogOf;
+
+    /**
+     * @param changelog the changelog topic of a table's store in the tables application
+     * @return this factory; its view topologies read their sources from those changelogs (values
+     * already applied) instead of the table topics, and keep no {@code src-<table>} stores
+     */
+    public TopologyFactory readingChangelogs(java.util.function.Function<String, String> changelog) {
+        this.changelogOf = changelog;
+        return this;
+    }
 
     /**
      * @param l where the tables topology's processors register their stores while running
@@ -139,7 +153,7 @@ public final class TopologyFactory {
         joins.forEach(j -> j.sources().forEach(s -> sourceTables.add(s.table())));
         Map<String, KStream<byte[], SourceOutput>> deltas = new LinkedHashMap<>();
         for (String t : sourceTables) {
-            deltas.put(t, source(b, t, "src-" + t, true, application));
+            deltas.put(t, changelogOf != null ? changelogSource(b, t) : source(b, t, "src-" + t, true, application));
         }
         Produced<byte[], Change> produced = Produced.with(Serdes.ByteArray(), (org.apache.kafka.common.serialization.Serde<Change>)
                 new ChangeSerde(registry)).withStreamPartitioner(new RulePartitioner<>(rule)).withName("sink-" + viewTable);
@@ -168,6 +182,12 @@ public final class TopologyFactory {
                     .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));
         }
         return out;
+    }
+
+    private KStream<byte[], SourceOutput> changelogSource(StreamsBuilder b, String table) {
+        return b.stream(changelogOf.apply(table), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
+                .process(() -> new ChangelogSourceProcessor(topics.tableTopic(table), commitRequests).reporting(positions),
+                        Named.as("deltas-" + table));
     }
 
     private KStream<byte[], Change> join(StreamsBuilder b, JoinPlan plan, Map<String, KStream<byte[], SourceOutput>> deltas) {

@@ -49,6 +49,10 @@ public final class EngineAdmin implements AutoCloseable {
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         Set<String> existing = listTopics();
         wanted.removeIf(nt -> existing.contains(nt.name()));
+        create(wanted);
+    }
+
+    private void create(List<NewTopic> wanted) {
         if (wanted.isEmpty()) {
             return;
         }
@@ -62,6 +66,24 @@ public final class EngineAdmin implements AutoCloseable {
         } catch (Exception e) {
             throw new PequodException("Could not create topics: " + e, e);
         }
+    }
+
+    /**
+     * Creates the missing ones of these compacted topics (changelogs created ahead of their
+     * Kafka Streams application, so that other applications can subscribe to them at once).
+     *
+     * @param partitions partition count by topic name
+     */
+    public void ensureCompacted(Map<String, Integer> partitions) {
+        Set<String> existing = listTopics();
+        List<NewTopic> wanted = new ArrayList<>();
+        partitions.forEach((t, n) -> {
+            if (!existing.contains(t)) {
+                wanted.add(new NewTopic(t, Optional.of(n), Optional.empty())
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            }
+        });
+        create(wanted);
     }
 
     /** @return the namespace's meta topic, which records each view's application */

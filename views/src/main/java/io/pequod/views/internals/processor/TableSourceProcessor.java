@@ -50,8 +50,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private ProcessorContext<byte[], SourceOutput> context;
     private KeyValueStore<Bytes, byte[]> store;
     private ChangeSerde.ChangeDeserializer deserializer;
-    private java.util.concurrent.atomic.AtomicLong commitRequests;
-    private long commitsSeen;
+    private CommitOnRequest commits = new CommitOnRequest(null);
 
     /**
      * @param commitRequests a counter that grows when someone wants the task's work committed
@@ -59,7 +58,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
      * @return this processor
      */
     public TableSourceProcessor committingOnRequest(java.util.concurrent.atomic.AtomicLong commitRequests) {
-        this.commitRequests = commitRequests;
+        this.commits = new CommitOnRequest(commitRequests);
         return this;
     }
 
@@ -107,12 +106,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             partition = ctx.taskId().partition();
             live.add(storeName, partition, store);
         }
-        if (commitRequests != null) {
-            commitsSeen = commitRequests.get();
-            // A busy task sees a request at its next record; an idle one at this punctuation.
-            ctx.schedule(java.time.Duration.ofMillis(50), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
-                    now -> commitIfRequested());
-        }
+        commits.init(ctx);
     }
 
     @Override
@@ -122,19 +116,10 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         }
     }
 
-    private void commitIfRequested() {
-        if (commitRequests != null) {
-            long requested = commitRequests.get();
-            if (requested != commitsSeen) {
-                commitsSeen = requested;
-                context.commit(); // Kafka Streams then commits every task of this thread
-            }
-        }
-    }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        commitIfRequested();
+        commits.check();
         RecordMetadata md = context.recordMetadata().orElse(null);
         String[] outcome = {null, null};
         byte[] value = apply(record, md, outcome);

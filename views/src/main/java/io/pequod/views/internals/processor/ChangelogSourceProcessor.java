@@ -1,0 +1,62 @@
+package io.pequod.views.internals.processor;
+
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A view's source read from the tables application's changelog of {@code table-<table>}: each
+ * record is the key's value after a change was applied (a tombstone after an erase), so the view
+ * needs no store of its own, no schema and no read-modify-write logic. Every record becomes a
+ * {@link KeyDelta} with an unknown old value ({@link TableSourceProcessor#BLIND} for an erase, as
+ * for blind PUTs): the join and aggregate stores downstream reconcile each delta with what they
+ * hold, so a repeated value changes nothing. The {@value TableSourceProcessor#ORIGIN} header names
+ * the table's topic, as the table-topic source does, so freshness is traced to the table.
+ */
+public final class ChangelogSourceProcessor implements Processor<byte[], byte[], byte[], SourceOutput> {
+    private final String tableTopic;
+    private final CommitOnRequest commits;
+    private Positions.Reporter positions = new Positions.Reporter(null);
+    private ProcessorContext<byte[], SourceOutput> context;
+
+    /**
+     * @param tableTopic     the table's topic, for the origin header
+     * @param commitRequests grows when a commit is wanted soon, or {@code null}
+     */
+    public ChangelogSourceProcessor(String tableTopic, AtomicLong commitRequests) {
+        this.tableTopic = tableTopic;
+        this.commits = new CommitOnRequest(commitRequests);
+    }
+
+    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
+    public ChangelogSourceProcessor reporting(Positions p) {
+        this.positions = new Positions.Reporter(p);
+        return this;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], SourceOutput> ctx) {
+        this.context = ctx;
+        commits.init(ctx);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        commits.check();
+        if (record.key() != null) {
+            byte[] now = record.value();
+            Record<byte[], SourceOutput> out = record.withValue(new KeyDelta(record.key(), now == null ? TableSourceProcessor.BLIND : null, now));
+            RecordMetadata md = context.recordMetadata().orElse(null);
+            if (md != null) {
+                out.headers().remove(TableSourceProcessor.ORIGIN);
+                out.headers().add(TableSourceProcessor.ORIGIN, (tableTopic + ":" + md.partition() + ":" + md.offset()).getBytes(StandardCharsets.UTF_8));
+            }
+            context.forward(out);
+        }
+        positions.done(context);
+    }
+}
