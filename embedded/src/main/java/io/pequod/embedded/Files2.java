@@ -9,13 +9,19 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-final class Files2 {
+/** File helpers for temporary runtime directories. */
+public final class Files2 {
     private static final Logger LOG = LoggerFactory.getLogger(Files2.class);
 
     private Files2() {
     }
 
-    static void deleteRecursively(Path root) {
+    /**
+     * Deletes a directory tree, best effort (a failure is logged).
+     *
+     * @param root the directory (nothing happens if it does not exist)
+     */
+    public static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
         }

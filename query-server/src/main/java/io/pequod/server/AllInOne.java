@@ -9,16 +9,19 @@ import java.util.Set;
 
 /**
  * An embedded broker and registry with one Pequod server on them, for workloads and benchmarks
- * that run without a cluster. Closing it stops all three.
+ * that run without a cluster, all in temporary directories. Closing it stops all three and deletes
+ * the directories.
  */
 public final class AllInOne implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AllInOne.class);
     private final EmbeddedRuntime runtime;
     private final PequodServer server;
+    private final java.nio.file.Path dataDir;
 
-    private AllInOne(EmbeddedRuntime runtime, PequodServer server) {
+    private AllInOne(EmbeddedRuntime runtime, PequodServer server, java.nio.file.Path dataDir) {
         this.runtime = runtime;
         this.server = server;
+        this.dataDir = dataDir;
     }
 
     /**
@@ -34,18 +37,23 @@ public final class AllInOne implements AutoCloseable {
         System.err.println("starting an embedded broker, registry and Pequod server ...");
         long t0 = System.nanoTime();
         EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+        java.nio.file.Path dir = null;
         try {
+            dir = Files.createTempDirectory("pequod-" + namespace + "-");
             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                    .namespace(namespace).spec(spec).tables(tables).dataDir(Files.createTempDirectory("pequod-" + namespace + "-"))
+                    .namespace(namespace).spec(spec).tables(tables).dataDir(dir)
                     .httpPort(0).respPort(0).build().start();
             if (!s.awaitRunning(Duration.ofMinutes(2))) {
                 s.close();
                 throw new IllegalStateException("the server did not start: " + s.engine().state());
             }
             LOG.info("All-in-one running after {} ms", (System.nanoTime() - t0) / 1_000_000);
-            return new AllInOne(rt, s);
+            return new AllInOne(rt, s, dir);
         } catch (Exception | Error e) {
             rt.close();
+            if (dir != null) {
+                io.pequod.embedded.Files2.deleteRecursively(dir);
+            }
             throw e;
         }
     }
@@ -69,6 +77,7 @@ public final class AllInOne implements AutoCloseable {
         server.close();
         long t1 = System.nanoTime();
         runtime.kafka().close();
+        io.pequod.embedded.Files2.deleteRecursively(dataDir); // the server's Streams state: temporary, like the broker's
         long t2 = System.nanoTime();
         try {
             registry.join();

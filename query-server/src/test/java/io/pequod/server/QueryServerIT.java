@@ -51,11 +51,12 @@ class QueryServerIT {
     private static EmbeddedRuntime runtime;
     private static PequodServer server;
     private static String base;
+    private static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
         runtime = EmbeddedRuntime.start(null);
-        Path dir = Files.createTempDirectory("pequod-qs-");
+        dir = Files.createTempDirectory("pequod-qs-");
         server = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                 .namespace("qs").spec(JoinSpecParser.parse("spec.pq", SPEC)).dataDir(dir).httpPort(0).respPort(0).mementoPort(0)
                 .partitions(4).build().start();
@@ -67,6 +68,7 @@ class QueryServerIT {
     static void stop() {
         server.close();
         runtime.close();
+        io.pequod.embedded.Files2.deleteRecursively(dir);
     }
 
     record Response(int status, JsonNode json, String body) {

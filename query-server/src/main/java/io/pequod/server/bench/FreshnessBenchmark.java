@@ -79,9 +79,11 @@ public final class FreshnessBenchmark {
                 subsApplied.incrementAndGet();
             }
         };
-        try (ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
+        java.nio.file.Path dir = Files.createTempDirectory("pequod-bench-fresh-");
+        try (JoinBenchmark.TempDir deleting = new JoinBenchmark.TempDir(dir);
+             ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
                 .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN))
-                .stateDir(Files.createTempDirectory("pequod-bench-fresh-")).partitions(8).build().start();
+                .stateDir(dir).partitions(8).build().start();
              ChangeWriter w = ChangeWriter.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
                      .partitions(8).build()) {
             e.progress().addListener(listener);

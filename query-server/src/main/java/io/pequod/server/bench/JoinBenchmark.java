@@ -160,7 +160,7 @@ public final class JoinBenchmark {
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
-        try (KafkaStreams ks = new KafkaStreams(b.build(), p)) {
+        try (TempDir deleting = new TempDir(dir); KafkaStreams ks = new KafkaStreams(b.build(), p)) {
             ks.start();
             while (ks.state() != KafkaStreams.State.RUNNING) {
                 Thread.sleep(5);
@@ -181,7 +181,8 @@ public final class JoinBenchmark {
     /** The timeline join alone; returns seconds until every derived record is in the timeline topic. */
     private double join(String bootstrap, String registry, String ns, long derived) throws Exception {
         Path dir = Files.createTempDirectory("pequod-bench-join-");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        try (TempDir deleting = new TempDir(dir);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
              ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
                      .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8)
                      .tablesApplication(false).build()) {
@@ -210,4 +211,12 @@ public final class JoinBenchmark {
         return r.values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
     }
 
+
+    /** Deletes a temporary state directory when closed (after the Streams client that used it). */
+    record TempDir(Path dir) implements AutoCloseable {
+        @Override
+        public void close() {
+            io.pequod.embedded.Files2.deleteRecursively(dir);
+        }
+    }
 }
