@@ -130,7 +130,8 @@ public final class ChangeSerde implements Serde<Change> {
             b.out.write(id >>> 8);
             b.out.write(id);
             try {
-                b.encoder = EncoderFactory.get().directBinaryEncoder(b.out, b.encoder);
+                // Buffered: the encoder hands the stream one block, not one call per byte.
+                b.encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
                 writer.write(change, b.encoder);
                 b.encoder.flush();
             } catch (IOException | RuntimeException e) {
