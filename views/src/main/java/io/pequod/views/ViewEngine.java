@@ -367,14 +367,38 @@ public final class ViewEngine implements AutoCloseable {
             if (e.getValue() == 0 || !local.contains(e.getKey())) {
                 continue; // empty, or another instance's
             }
-            while (positions.processed(application, e.getKey().topic(), e.getKey().partition()) < e.getValue() - 1) {
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                Thread.sleep(1);
+            org.apache.kafka.common.TopicPartition tp = e.getKey();
+            if (!reached(application, tp, e.getValue(), () -> positions.processed(application, tp.topic(), tp.partition()), deadline)) {
+                return false;
             }
         }
         return awaitAcks(application, deadline);
+    }
+
+    /**
+     * Waits until an application has processed a partition up to {@code end}: its processors saw
+     * offset {@code end - 1}, or (checked every half second) its committed offset reached
+     * {@code end}. The second covers a last offset no processor sees: a tombstone that compaction
+     * removed from a rolled segment of a compacted topic.
+     */
+    private boolean reached(String application, org.apache.kafka.common.TopicPartition tp, long end,
+                            java.util.function.LongSupplier processed, long deadline) throws InterruptedException {
+        long nextCommitCheck = System.nanoTime() + 500_000_000L;
+        while (processed.getAsLong() < end - 1) {
+            long now = System.nanoTime();
+            if (now > deadline) {
+                return false;
+            }
+            if (now > nextCommitCheck) {
+                nextCommitCheck = now + 500_000_000L;
+                Long committed = admin.committed(application).get(tp);
+                if (committed != null && committed >= end) {
+                    return true;
+                }
+            }
+            Thread.sleep(1);
+        }
+        return true;
     }
 
     /** Waits until the broker acknowledged every record an application's producers sent so far. */
@@ -392,14 +416,19 @@ public final class ViewEngine implements AutoCloseable {
     private boolean awaitApplied(List<String> all, long deadline) throws InterruptedException {
         Map<org.apache.kafka.common.TopicPartition, Long> ends = admin.endOffsets(all);
         for (Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : ends.entrySet()) {
-            while (e.getValue() > 0 && progress.appliedOffset(e.getKey().topic(), e.getKey().partition()) < e.getValue() - 1) {
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                Thread.sleep(2);
+            org.apache.kafka.common.TopicPartition tp = e.getKey();
+            if (e.getValue() > 0 && !reached(tablesApplicationOf(tp.topic()), tp, e.getValue(),
+                    () -> progress.appliedOffset(tp.topic(), tp.partition()), deadline)) {
+                return false;
             }
         }
         return true;
+    }
+
+    /** @return the application that materializes a table topic: its own if the table came late */
+    private String tablesApplicationOf(String topic) {
+        String table = topics.tableOf(topic).orElse("");
+        return lateTables.containsKey(table) ? topics.namespace() + "-table-" + table : topics.namespace() + "-tables";
     }
 
     private boolean awaitCommitted(String application, List<String> topicsToCheck, long deadline) throws InterruptedException {
