@@ -50,6 +50,7 @@ final class ViewHarness implements AutoCloseable {
     private final JoinSpec spec;
     final AtomicLong deadLetters = new AtomicLong();
     final List<TestRecord<byte[], byte[]>> deadLetterRecords = new ArrayList<>();
+    private final List<java.nio.file.Path> stateDirs = new ArrayList<>();
 
     private record Driver(TopologyTestDriver driver, Set<String> inputs, Set<String> outputs,
                           Map<String, TestInputTopic<byte[], byte[]>> in, Map<String, TestOutputTopic<byte[], byte[]>> out) {
@@ -89,7 +90,9 @@ final class ViewHarness implements AutoCloseable {
         Properties p = new Properties();
         p.put("application.id", name);
         p.put("bootstrap.servers", "unused:9092");
-        p.put("state.dir", System.getProperty("java.io.tmpdir") + "/pequod-ttd-" + UUID.randomUUID());
+        String stateDir = System.getProperty("java.io.tmpdir") + "/pequod-ttd-" + UUID.randomUUID();
+        stateDirs.add(java.nio.file.Path.of(stateDir));
+        p.put("state.dir", stateDir);
         TopologyTestDriver d = new TopologyTestDriver(t, p);
         Set<String> inputs = new java.util.HashSet<>();
         Set<String> outputs = new java.util.HashSet<>();
@@ -202,5 +205,6 @@ final class ViewHarness implements AutoCloseable {
     @Override
     public void close() {
         drivers.values().forEach(d -> d.driver().close());
+        stateDirs.forEach(io.pequod.embedded.Files2::deleteRecursively);
     }
 }
