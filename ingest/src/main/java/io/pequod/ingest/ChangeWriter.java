@@ -51,12 +51,12 @@ public final class ChangeWriter implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final ChangeSerde.ChangeSerializer serializer;
     private final TopicCreator creator;
-    private final Set<String> readOnlyTables;
+    private final java.util.function.Predicate<String> readOnlyTables;
     private final Map<String, String> topicByTable = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ChangeWriter(Builder b) {
         this.topics = TableTopics.of(b.namespace);
-        this.readOnlyTables = Set.copyOf(b.readOnlyTables);
+        this.readOnlyTables = b.readOnlyTables;
         this.producer = new KafkaProducer<>(producerConfig(b), new ByteArraySerializer(), new ByteArraySerializer());
         this.serializer = new ChangeSerde.ChangeSerializer(SchemaRegistryClient.shared(b.schemaRegistryUrl));
         this.creator = new TopicCreator(b.bootstrapServers, b.partitions, b.adminConfig);
@@ -224,7 +224,7 @@ public final class ChangeWriter implements AutoCloseable {
         if (topic != null) {
             return topic;
         }
-        if (readOnlyTables.contains(table)) {
+        if (readOnlyTables.test(table)) {
             throw new InvalidKeyException("key '" + new String(key, StandardCharsets.UTF_8) + "' is in view table '" + table
                     + "', which only its joins write; write to the view's source tables instead");
         }
@@ -304,7 +304,7 @@ public final class ChangeWriter implements AutoCloseable {
         private String namespace = TableTopics.DEFAULT_NAMESPACE;
         private int partitions = TopicCreator.DEFAULT_PARTITIONS;
         private PartitionRule partitionRule = PartitionRule.standard();
-        private Set<String> readOnlyTables = Set.of();
+        private java.util.function.Predicate<String> readOnlyTables = t -> false;
         private final Map<String, Object> producerConfig = new HashMap<>();
         private final Map<String, Object> adminConfig = new HashMap<>();
 
@@ -365,7 +365,18 @@ public final class ChangeWriter implements AutoCloseable {
          * @return this builder
          */
         public Builder readOnlyTables(Set<String> tables) {
-            this.readOnlyTables = Set.copyOf(tables);
+            Set<String> copy = Set.copyOf(tables);
+            this.readOnlyTables = copy::contains;
+            return this;
+        }
+
+        /**
+         * @param isView whether a table is a view table, which users may not write (asked when a
+         *               table is first written; for views installed while the writer runs)
+         * @return this builder
+         */
+        public Builder readOnlyTables(java.util.function.Predicate<String> isView) {
+            this.readOnlyTables = java.util.Objects.requireNonNull(isView, "isView cannot be null");
             return this;
         }
 

@@ -11,6 +11,8 @@ import io.pequod.views.internals.engine.ViewMetaStore;
 import io.pequod.views.internals.engine.ViewMetaStore.ViewMeta;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
+import io.pequod.views.spec.JoinSpecException;
+import io.pequod.views.spec.JoinSpecParser;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -28,6 +30,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -83,10 +86,18 @@ public final class ViewEngine implements AutoCloseable {
     private volatile ViewCatalog catalog;
     /** Tables discovered after start, each materialized by an application of its own. */
     private final Map<String, KafkaStreams> lateTables = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The application id of each table in {@link #lateTables}. */
+    private final Map<String, String> lateApplications = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The joins in force: the builder's spec plus those installed at run time. */
+    private volatile JoinSpec spec;
+    /** Spec texts installed at run time (also recorded in {@code <ns>-meta}). */
+    private final List<ViewMetaStore.InstalledSpec> installed = new ArrayList<>();
     private EngineAdmin admin;
     private ViewMetaStore meta;
     private TopologyFactory factory;
     private boolean started;
+    /** End offset of {@code <ns>-meta} when this engine last read the installed specs. */
+    private long metaEnd = -1;
 
     private ViewEngine(Builder b) {
         this.cfg = b;
@@ -96,6 +107,7 @@ public final class ViewEngine implements AutoCloseable {
             r = r.withFixedWidth(e.getKey(), e.getValue());
         }
         this.rule = r;
+        this.spec = b.spec;
         this.registry = SchemaRegistryClient.shared(b.schemaRegistryUrl);
     }
 
@@ -118,13 +130,29 @@ public final class ViewEngine implements AutoCloseable {
         Map<String, Object> client = clientConfig();
         admin = new EngineAdmin(client, topics);
         meta = new ViewMetaStore(client, topics);
-        Set<String> wanted = new LinkedHashSet<>(cfg.spec.allTables());
+        admin.ensureTopics(Map.of()); // the meta topic
+        ViewMetaStore.Records records = meta.read();
+        for (ViewMetaStore.InstalledSpec s : records.installed()) {
+            try {
+                JoinSpec next = spec.plus(JoinSpecParser.parse(s.name(), s.text()));
+                checkInstallable(next);
+                spec = next;
+                installed.add(s);
+            } catch (RuntimeException e) {
+                LOG.error("Joins installed earlier from {} no longer fit the joins given at start and are not installed: {}",
+                        s.name(), e.getMessage());
+            }
+        }
+        if (installed.size() != records.installed().size()) {
+            meta.writeInstalled(installed);
+        }
+        Set<String> wanted = new LinkedHashSet<>(spec.allTables());
         wanted.addAll(cfg.extraTables);
         Set<String> existing = admin.existingTables();
         Map<String, Integer> create = new LinkedHashMap<>();
         for (String t : wanted) {
             if (!existing.contains(t)) {
-                create.put(t, cfg.spec.declaredPartitions(t).orElse(cfg.partitions));
+                create.put(t, spec.declaredPartitions(t).orElse(cfg.partitions));
             }
         }
         admin.ensureTopics(create);
@@ -135,29 +163,41 @@ public final class ViewEngine implements AutoCloseable {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$); // warm caches off the stream threads
         }
         String tablesId = topics.namespace() + "-tables";
-        if (cfg.tablesApplication) {
-            // Views read their sources from these (see changelogOf); they must exist before the
-            // views start, which may be before the tables application has created them.
-            Map<String, Integer> changelogs = new LinkedHashMap<>();
-            for (String t : cfg.spec.allTables()) {
-                changelogs.put(changelogOf(t), partitions.get(t));
-            }
-            admin.ensureCompacted(changelogs);
-        }
         int maxPartitions = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(cfg.partitions);
         factory = new TopologyFactory(topics, rule, registry, deadLetters, maxPartitions, progress, partitions)
                 .committingOnRequest(cfg.exactlyOnce ? progress.commitRequests() : null).trackingPositions(positions)
                 .registeringStoresIn(liveStores);
+        List<KafkaStreams> late = new ArrayList<>();
         if (cfg.tablesApplication) {
-            tablesApp = streams(tablesId, factory.tablesTopology(tables, tablesId));
+            // Tables that came after an earlier start stay with the applications that materialized
+            // them (their stores and changelogs, which views read, are kept).
+            for (Map.Entry<String, List<String>> e : records.tableApplications().entrySet()) {
+                List<String> ts = e.getValue().stream().filter(tables::contains).toList();
+                if (!ts.isEmpty()) {
+                    late.add(lateApplication(e.getKey(), ts));
+                }
+            }
+            // Views read their sources from these (see changelogOf); they must exist before the
+            // views start, which may be before the tables application has created them.
+            Map<String, Integer> changelogs = new LinkedHashMap<>();
+            for (String t : spec.allTables()) {
+                changelogs.put(changelogOf(t), partitions.get(t));
+            }
+            admin.ensureCompacted(changelogs);
         }
-        Map<String, ViewMeta> recorded = meta.readAll();
-        for (String v : cfg.spec.materializedViewTables()) {
+        Set<String> main = new TreeSet<>(tables);
+        main.removeAll(lateApplications.keySet());
+        if (cfg.tablesApplication && !main.isEmpty()) { // Streams refuses a topology without topics
+            tablesApp = streams(tablesId, factory.tablesTopology(main, tablesId));
+        }
+        Map<String, ViewMeta> recorded = records.views();
+        for (String v : spec.materializedViewTables()) {
             viewMeta.put(v, prepare(v, recorded.get(v)));
         }
         if (tablesApp != null) {
             tablesApp.start();
         }
+        late.forEach(KafkaStreams::start);
         viewMeta.values().forEach(m -> startView(m));
         LOG.info("View engine started: namespace {} tables {} views {}", topics.namespace(), tables, views.keySet());
         return this;
@@ -169,18 +209,29 @@ public final class ViewEngine implements AutoCloseable {
      * partitioned like the table's topic (Kafka Streams names it {@code <application>-<store>-changelog}).
      */
     private String changelogOf(String table) {
-        return topics.namespace() + "-tables-" + TopologyFactory.tableStore(table) + "-changelog";
+        return tablesApplicationOfTable(table) + "-" + TopologyFactory.tableStore(table) + "-changelog";
+    }
+
+    /** @return the application that materializes a table: its own if the table came after start */
+    private String tablesApplicationOfTable(String table) {
+        return lateApplications.getOrDefault(table, topics.namespace() + "-tables");
     }
 
     /** @return the topics a view's application reads its sources from */
     private List<String> sourceTopics(ViewMeta m) {
-        return cfg.spec.joinsOf(m.view()).stream().flatMap(j -> j.sources().stream()).map(s -> s.table()).distinct()
+        return sourceTopics(m.view());
+    }
+
+    private List<String> sourceTopics(String view) {
+        return spec.joinsOf(view).stream().flatMap(j -> j.sources().stream()).map(s -> s.table()).distinct()
                 .map(t -> cfg.tablesApplication ? changelogOf(t) : topics.tableTopic(t)).toList();
     }
 
     /** Decides a view's application: the recorded one if its definition is unchanged, else a new one on a cleared table. */
     private ViewMeta prepare(String view, ViewMeta recorded) {
-        String def = definitionHash(cfg.spec.joinsOf(view));
+        // The topics read are part of the definition: a source table materialized by another
+        // application after a restart has another changelog, and the view is rebuilt from it.
+        String def = definitionHash(spec.joinsOf(view), sourceTopics(view));
         if (recorded != null && recorded.definition().equals(def) && recorded.ready()) {
             return recorded;
         }
@@ -201,7 +252,7 @@ public final class ViewEngine implements AutoCloseable {
     }
 
     private void startView(ViewMeta m) {
-        List<Join> joins = cfg.spec.joinsOf(m.view());
+        List<Join> joins = spec.joinsOf(m.view());
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
                 .max().orElse(cfg.partitions);
         TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, parts, null, partitions)
@@ -235,6 +286,7 @@ public final class ViewEngine implements AutoCloseable {
     }
 
     private synchronized void refreshNow() {
+        installRecorded();
         Set<String> found = new TreeSet<>(admin.existingTables());
         found.removeAll(tables);
         if (found.isEmpty() || !cfg.tablesApplication) {
@@ -244,13 +296,188 @@ public final class ViewEngine implements AutoCloseable {
         for (String t : found) {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$);
             // A table of its own: the running applications (and their stores) are not disturbed.
-            String id = topics.namespace() + "-table-" + t;
-            KafkaStreams ks = streams(id, factory.tablesTopology(List.of(t), id));
-            lateTables.put(t, ks);
+            KafkaStreams ks = lateApplication(topics.namespace() + "-table-" + t, List.of(t));
             tables.add(t);
             ks.start();
         }
+        recordLateApplications();
         LOG.info("Now materializing new tables {}", found);
+    }
+
+    /** Creates (does not start) a tables application for tables besides the main one's. */
+    private KafkaStreams lateApplication(String id, Collection<String> ts) {
+        KafkaStreams ks = streams(id, factory.tablesTopology(ts, id));
+        for (String t : ts) {
+            lateTables.put(t, ks);
+            lateApplications.put(t, id);
+        }
+        return ks;
+    }
+
+    /** Records which application materializes each late table, so that restarts keep the layout. */
+    private void recordLateApplications() {
+        Map<String, List<String>> byApplication = new java.util.TreeMap<>();
+        lateApplications.forEach((t, a) -> byApplication.computeIfAbsent(a, x -> new ArrayList<>()).add(t));
+        byApplication.values().forEach(java.util.Collections::sort);
+        meta.writeTableApplications(byApplication);
+    }
+
+    /**
+     * What {@link #install} did.
+     *
+     * @param added  the joins added, as written (empty if every join was installed already)
+     * @param views  the view tables whose applications started (new views, or views whose joins
+     *               changed and are rebuilt), with their application ids
+     * @param tables the tables the joins brought (topics created if missing, materialized here)
+     */
+    public record Installed(List<String> added, Map<String, String> views, Set<String> tables) {
+    }
+
+    /**
+     * Installs joins into the running engine, as if they had been given at start: creates and
+     * materializes the tables they name, starts the applications of new views (a view that gains
+     * a join is rebuilt under a new generation), and records the spec text in {@code <ns>-meta},
+     * so that restarts install it again and other instances pick it up (within their table
+     * refresh period). Joins already in force are skipped, so installing a spec twice is harmless.
+     *
+     * @param name the spec's name, for positions in error messages (e.g. the file name)
+     * @param text the spec text, in Pequod's join language
+     * @return what was installed
+     * @throws JoinSpecException if the text is invalid, or does not fit the joins in force (for
+     *                           example a join writing a table that users write)
+     */
+    public synchronized Installed install(String name, String text) {
+        if (!started) {
+            throw new IllegalStateException("View engine of namespace " + topics.namespace() + " is not started");
+        }
+        Installed r = apply(JoinSpecParser.parse(name, text), false);
+        if (!r.added().isEmpty()) {
+            installed.add(new ViewMetaStore.InstalledSpec(name, text));
+            meta.writeInstalled(installed);
+            LOG.info("Installed joins from {}: {} joins, started views {}, new tables {}", name, r.added().size(), r.views(), r.tables());
+        }
+        return r;
+    }
+
+    /** Installs the specs that other instances recorded since this one last looked. */
+    private void installRecorded() {
+        long end = admin.endOffsets(List.of(EngineAdmin.metaTopic(topics))).values().stream().mapToLong(Long::longValue).sum();
+        if (end == metaEnd) {
+            return;
+        }
+        metaEnd = end;
+        for (ViewMetaStore.InstalledSpec s : meta.read().installed()) {
+            if (!installed.contains(s)) {
+                try {
+                    Installed r = apply(JoinSpecParser.parse(s.name(), s.text()), true);
+                    LOG.info("Installed joins that another instance recorded ({}): started views {}", s.name(), r.views());
+                } catch (RuntimeException e) {
+                    LOG.error("Joins installed by another instance from {} do not fit this instance's: {}", s.name(), e.getMessage());
+                }
+                installed.add(s);
+            }
+        }
+    }
+
+    /**
+     * @param recorded whether another instance installed it already (and checked that its views
+     *                 write no table of users: this instance may have found their topics first)
+     */
+    private Installed apply(JoinSpec added, boolean recorded) {
+        JoinSpec before = spec;
+        JoinSpec next = before.plus(added);
+        if (next == before) {
+            return new Installed(List.of(), Map.of(), Set.of());
+        }
+        checkInstallable(next);
+        List<Join> fresh = next.joinsNotIn(before);
+        for (Join j : fresh) {
+            if (!recorded && tables.contains(j.sinkTable()) && !before.viewTables().contains(j.sinkTable())) {
+                throw new JoinSpecException(j.position(), "table " + j.sinkTable() + " already exists as a table that users "
+                        + "write; a view table is written only by its joins, so give this join's output another table");
+            }
+        }
+        for (io.pequod.views.spec.TableDeclaration d : added.tables()) {
+            Integer n = partitions.get(d.name());
+            if (n != null && n != d.partitions()) {
+                throw new JoinSpecException(d.position(), "table " + d.name() + " exists with " + n
+                        + " partitions; it cannot be declared with " + d.partitions());
+            }
+        }
+        Set<String> newTables = new TreeSet<>(next.allTables());
+        newTables.removeAll(tables);
+        Set<String> existing = admin.existingTables();
+        Map<String, Integer> create = new LinkedHashMap<>();
+        for (String t : newTables) {
+            if (!existing.contains(t)) {
+                create.put(t, next.declaredPartitions(t).orElse(cfg.partitions));
+            }
+        }
+        admin.ensureTopics(create);
+        partitions.putAll(admin.partitions(newTables));
+        for (String t : newTables) {
+            registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$);
+        }
+        List<String> changedViews = new ArrayList<>();
+        for (String v : next.materializedViewTables()) {
+            if (!texts(before.joinsOf(v)).equals(texts(next.joinsOf(v)))) {
+                changedViews.add(v);
+            }
+        }
+        List<KafkaStreams> toStart = new ArrayList<>();
+        if (cfg.tablesApplication && !newTables.isEmpty()) {
+            // One more tables application for these tables: the running applications are not
+            // disturbed. Its id depends only on the tables, so every instance runs the same one.
+            String id = topics.namespace() + "-tables-" + definitionHash(List.of(), List.copyOf(newTables));
+            toStart.add(lateApplication(id, newTables));
+            recordLateApplications();
+        }
+        if (cfg.tablesApplication) {
+            Map<String, Integer> changelogs = new LinkedHashMap<>();
+            for (String v : changedViews) {
+                next.joinsOf(v).forEach(j -> j.sources().forEach(src -> changelogs.put(changelogOf(src.table()), partitions.get(src.table()))));
+            }
+            admin.ensureCompacted(changelogs); // before the views that read them start
+        }
+        spec = next;
+        tables.addAll(newTables);
+        toStart.forEach(KafkaStreams::start);
+        Map<String, ViewMeta> records = meta.readAll();
+        Map<String, String> startedViews = new LinkedHashMap<>();
+        for (String v : changedViews) {
+            KafkaStreams old = views.remove(v);
+            if (old != null) {
+                closeStreams(old);
+                old.cleanUp();
+            }
+            ViewMeta m = prepare(v, viewMeta.containsKey(v) ? viewMeta.get(v) : records.get(v));
+            viewMeta.put(v, m);
+            startView(m);
+            startedViews.put(v, m.application());
+        }
+        catalog = null;
+        return new Installed(fresh.stream().map(Join::text).toList(), startedViews, newTables);
+    }
+
+    private static List<String> texts(List<Join> joins) {
+        return joins.stream().map(Join::text).toList();
+    }
+
+    /**
+     * Joins installed at run time cannot change the partitioning rule, which writers and stores
+     * already follow: a table whose keys start with a fixed-width field must be given at start.
+     */
+    private void checkInstallable(JoinSpec next) {
+        Map<String, Integer> fixed = cfg.spec.fixedFirstFieldWidths();
+        for (Map.Entry<String, Integer> e : next.fixedFirstFieldWidths().entrySet()) {
+            if (!fixed.containsKey(e.getKey())) {
+                Join j = next.joins().stream().filter(x -> x.sinkTable().equals(e.getKey())
+                        || x.sources().stream().anyMatch(src -> src.table().equals(e.getKey()))).findFirst().orElseThrow();
+                throw new JoinSpecException(j.position(), "table " + e.getKey() + "'s keys start with a fixed-width field (no '|' after "
+                        + "the first slot), which decides how its keys are partitioned; such joins must be given when the server "
+                        + "starts (serve --joins), not installed into a running one");
+            }
+        }
     }
 
     /**
@@ -297,8 +524,16 @@ public final class ViewEngine implements AutoCloseable {
         progress.requestCommit();
         for (int round = 0; round < viewMeta.size() + 3; round++) { // views of views, and chained internal topics
             // The tables application first: its committed work is what the views read (its changelogs).
-            if (cfg.tablesApplication && tablesApp != null && !awaitCommitted(topics.namespace() + "-tables", all, deadline)) {
-                return false;
+            if (cfg.tablesApplication) {
+                Map<String, List<String>> byApplication = new LinkedHashMap<>();
+                for (String t : all) {
+                    byApplication.computeIfAbsent(tablesApplicationOf(t), a -> new ArrayList<>()).add(t);
+                }
+                for (Map.Entry<String, List<String>> e : byApplication.entrySet()) {
+                    if (!awaitCommitted(e.getKey(), e.getValue(), deadline)) {
+                        return false;
+                    }
+                }
             }
             for (ViewMeta m : List.copyOf(viewMeta.values())) {
                 List<String> sources = sourceTopics(m);
@@ -331,9 +566,17 @@ public final class ViewEngine implements AutoCloseable {
         for (int round = 0; round < viewMeta.size() + 1; round++) {
             // The tables application first: the views read what it applied (its changelogs), once
             // the broker has acknowledged it.
-            if (cfg.tablesApplication && tablesApp != null && !(awaitApplied(all, deadline)
-                    && awaitAcks(topics.namespace() + "-tables", deadline))) {
-                return false;
+            if (cfg.tablesApplication) {
+                if (!awaitApplied(all, deadline)) {
+                    return false;
+                }
+                Set<String> applications = new LinkedHashSet<>(lateApplications.values());
+                applications.add(topics.namespace() + "-tables");
+                for (String a : applications) {
+                    if (!awaitAcks(a, deadline)) {
+                        return false;
+                    }
+                }
             }
             for (ViewMeta m : List.copyOf(viewMeta.values())) {
                 KafkaStreams ks;
@@ -427,8 +670,7 @@ public final class ViewEngine implements AutoCloseable {
 
     /** @return the application that materializes a table topic: its own if the table came late */
     private String tablesApplicationOf(String topic) {
-        String table = topics.tableOf(topic).orElse("");
-        return lateTables.containsKey(table) ? topics.namespace() + "-table-" + table : topics.namespace() + "-tables";
+        return tablesApplicationOfTable(topics.tableOf(topic).orElse(""));
     }
 
     private boolean awaitCommitted(String application, List<String> topicsToCheck, long deadline) throws InterruptedException {
@@ -469,7 +711,7 @@ public final class ViewEngine implements AutoCloseable {
         if (tablesApp != null) {
             out.put(topics.namespace() + "-tables", tablesApp.state());
         }
-        lateTables.forEach((t, ks) -> out.put(topics.namespace() + "-table-" + t, ks.state()));
+        lateTables.forEach((t, ks) -> out.put(lateApplications.get(t), ks.state()));
         views.forEach((v, ks) -> out.put(viewMeta.get(v).application(), ks.state()));
         return out;
     }
@@ -477,9 +719,10 @@ public final class ViewEngine implements AutoCloseable {
     /** @return the catalog of tables, stores and partitioners for the query side */
     public ViewCatalog catalog() {
         ViewCatalog c = catalog;
-        if (c == null || c.tables().size() != tables.size()) {
+        JoinSpec current = spec;
+        if (c == null || c.tables().size() != tables.size() || c.spec() != current) {
             Set<String> snapshot = Set.copyOf(tables);
-            c = new ViewCatalog(topics, rule, cfg.spec, t -> {
+            c = new ViewCatalog(topics, rule, current, t -> {
                 KafkaStreams late = lateTables.get(t);
                 return late != null ? late : tablesApp;
             }, () -> snapshot, Map.copyOf(partitions), liveStores::get);
@@ -488,9 +731,9 @@ public final class ViewEngine implements AutoCloseable {
         return c;
     }
 
-    /** @return the join spec */
+    /** @return the joins in force: those given at start and those installed since */
     public JoinSpec spec() {
-        return cfg.spec;
+        return spec;
     }
 
     /** @return how far this instance's table stores have applied their topics */
@@ -515,7 +758,7 @@ public final class ViewEngine implements AutoCloseable {
     @Override
     public synchronized void close() {
         List<KafkaStreams> all = new ArrayList<>(views.values());
-        all.addAll(lateTables.values());
+        new java.util.LinkedHashSet<>(lateTables.values()).forEach(all::add);
         if (tablesApp != null) {
             all.add(tablesApp);
         }
@@ -585,13 +828,17 @@ public final class ViewEngine implements AutoCloseable {
      */
     static final String VIEW_FORMAT = "view-format 2: sources from the tables application's changelogs";
 
-    static String definitionHash(List<Join> joins) {
+    static String definitionHash(List<Join> joins, List<String> sourceTopics) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(VIEW_FORMAT.getBytes(StandardCharsets.UTF_8));
             md.update((byte) '\n');
             for (Join j : joins) {
                 md.update(j.text().getBytes(StandardCharsets.UTF_8));
+                md.update((byte) '\n');
+            }
+            for (String t : sourceTopics) {
+                md.update(t.getBytes(StandardCharsets.UTF_8));
                 md.update((byte) '\n');
             }
             return HexFormat.of().formatHex(md.digest()).substring(0, 8);

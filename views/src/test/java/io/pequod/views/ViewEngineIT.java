@@ -8,6 +8,7 @@ import io.pequod.schemas.Range;
 import io.pequod.views.internals.processor.DeadLetter;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
+import io.pequod.views.spec.JoinSpecException;
 import io.pequod.views.spec.JoinSpecParser;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -294,6 +295,44 @@ class ViewEngineIT {
             e.rebuild("followers");
             assertTrue(e.awaitRunning(Duration.ofSeconds(120)));
             assertEquals(followers, eventually(() -> read(e, "followers"), followers, Duration.ofSeconds(60)), "rebuilt from the topics");
+        }
+    }
+
+    @Test
+    void shouldInstallJoinsIntoARunningEngineAndKeepThemAcrossARestart(@TempDir Path dir) throws Exception {
+        String ns = newNamespace("install");
+        String twitter = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";
+        String normalized = JoinSpecParser.parse("timeline.pq", twitter).joins().get(0).text();
+        Map<String, String> timeline = Map.of("t|00000001|0000000005|00000002", "post");
+        String application;
+        try (ViewEngine e = engine(ns, JoinSpec.empty(), dir); ChangeWriter w = writer(ns, e)) {
+            w.put("s|00000001|00000002", "1").get(); // a source written before the join exists
+            ViewEngine.Installed r = e.install("timeline.pq", twitter);
+            assertEquals(List.of(normalized), r.added());
+            assertEquals(java.util.Set.of("t"), r.views().keySet());
+            application = r.views().get("t");
+            assertEquals(java.util.Set.of("p", "s", "t"), r.tables());
+            assertTrue(e.awaitRunning(Duration.ofSeconds(120)), "running: " + e.state());
+            w.put("p|00000002|0000000005", "post").get();
+            assertTrue(e.awaitSettled(Duration.ofSeconds(60)));
+            assertEquals(timeline, read(e, "t"));
+            assertEquals(List.of(), e.install("again.pq", "\n" + twitter + "\n").added(), "installed already");
+            JoinSpecException users = org.junit.jupiter.api.Assertions.assertThrows(JoinSpecException.class,
+                    () -> e.install("users.pq", "s|<a>|<b> = copy p|<a>|<b>"));
+            assertTrue(users.getMessage().startsWith("Invalid join spec users.pq:1:1: table s already exists"), users.getMessage());
+            JoinSpecException partitions = org.junit.jupiter.api.Assertions.assertThrows(JoinSpecException.class,
+                    () -> e.install("declared.pq", "# more partitions\ntable t partitions 16"));
+            assertEquals("Invalid join spec declared.pq:2:1: table t exists with 4 partitions; it cannot be declared with 16",
+                    partitions.getMessage());
+            assertEquals(1, e.spec().joins().size(), "failed installs change nothing");
+        }
+        try (ViewEngine e = engine(ns, JoinSpec.empty(), dir); ChangeWriter w = writer(ns, e)) {
+            assertEquals(List.of(normalized), e.spec().joins().stream().map(Join::text).toList(), "the installed join is restored");
+            assertTrue(e.state().containsKey(application), "the view resumes, not rebuilt: " + e.state());
+            assertEquals(timeline, eventually(() -> read(e, "t"), timeline, Duration.ofSeconds(60)));
+            w.put("p|00000002|0000000006", "more").get();
+            assertTrue(e.awaitSettled(Duration.ofSeconds(60)));
+            assertEquals(Map.of("t|00000001|0000000005|00000002", "post", "t|00000001|0000000006|00000002", "more"), read(e, "t"));
         }
     }
 

@@ -26,6 +26,54 @@ public record JoinSpec(List<Join> joins, List<TableDeclaration> tables) {
         return new JoinSpec(List.of(), List.of());
     }
 
+    /**
+     * This spec with another's joins and table declarations added, checked as one spec. A join
+     * whose text equals one of this spec's, or a declaration equal to one of this spec's, is
+     * already there and not added again; so adding a spec twice changes nothing.
+     *
+     * @param added joins and declarations to add (cannot be {@code null})
+     * @return the combined spec ({@code this} if nothing is new)
+     * @throws JoinSpecException if the combination is invalid (a table declared with another
+     *                           partition count, different key widths for one table, a cycle),
+     *                           naming the position in {@code added}
+     */
+    public JoinSpec plus(JoinSpec added) {
+        Set<String> texts = new LinkedHashSet<>();
+        joins.forEach(j -> texts.add(j.text()));
+        List<Join> js = new ArrayList<>(joins);
+        for (Join j : added.joins()) {
+            if (texts.add(j.text())) {
+                js.add(j);
+            }
+        }
+        List<TableDeclaration> ts = new ArrayList<>(tables);
+        for (TableDeclaration t : added.tables()) {
+            Optional<TableDeclaration> prior = tables.stream().filter(x -> x.name().equals(t.name())).findFirst();
+            if (prior.isEmpty()) {
+                ts.add(t);
+            } else if (prior.get().partitions() != t.partitions()) {
+                throw new JoinSpecException(t.position(), "table " + t.name() + " is declared with " + t.partitions()
+                        + " partitions here but " + prior.get().partitions() + " at " + prior.get().position());
+            }
+        }
+        if (js.size() == joins.size() && ts.size() == tables.size()) {
+            return this;
+        }
+        JoinSpec out = new JoinSpec(js, ts);
+        SpecChecker.check(out, added.joins().isEmpty() ? added.tables().get(0).position() : added.joins().get(0).position());
+        return out;
+    }
+
+    /**
+     * @param other another spec
+     * @return the joins of this spec whose text is not among {@code other}'s
+     */
+    public List<Join> joinsNotIn(JoinSpec other) {
+        Set<String> texts = new LinkedHashSet<>();
+        other.joins().forEach(j -> texts.add(j.text()));
+        return joins.stream().filter(j -> !texts.contains(j.text())).toList();
+    }
+
     /** @return the tables that joins write (maintained or pull), in order of appearance */
     public Set<String> viewTables() {
         Set<String> s = new LinkedHashSet<>();

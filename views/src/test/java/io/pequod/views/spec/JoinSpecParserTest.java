@@ -29,6 +29,23 @@ class JoinSpecParserTest {
     }
 
     @Test
+    void shouldAddAnotherSpecOnceAndCheckTheCombination() {
+        JoinSpec base = JoinSpecParser.parse("a.pq", "table s partitions 8\nt|<u>|<p> = copy p|<p> using s|<u>|<p>");
+        JoinSpec more = JoinSpecParser.parse("b.pq", "t|<u>|<p> = copy p|<p> using s|<u>|<p>\nf|<p> = count s|<u>|<p>");
+        JoinSpec both = base.plus(more);
+        assertEquals(List.of("t", "f"), both.joins().stream().map(Join::sinkTable).toList());
+        assertEquals(both, both.plus(more), "adding again changes nothing");
+        assertTrue(both.plus(more) == both);
+        assertEquals(List.of("f|<p> = count s|<u>|<p>"), both.joinsNotIn(base).stream().map(Join::text).toList());
+        JoinSpecException declared = assertThrows(JoinSpecException.class,
+                () -> base.plus(JoinSpecParser.parse("c.pq", "\ntable s partitions 4")));
+        assertEquals("Invalid join spec c.pq:2:1: table s is declared with 4 partitions here but 8 at a.pq:1:1", declared.getMessage());
+        JoinSpecException cycle = assertThrows(JoinSpecException.class,
+                () -> both.plus(JoinSpecParser.parse("e.pq", "s|<u>|<p> = copy f|<p> using t|<u>|<p>")));
+        assertTrue(cycle.getMessage().contains("cycle between views"), cycle.getMessage());
+    }
+
+    @Test
     void shouldParseTwitterTimelineJoin() {
         JoinSpec spec = parse("t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8");
         Join j = spec.joins().get(0);

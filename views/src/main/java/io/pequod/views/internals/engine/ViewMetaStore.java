@@ -43,6 +43,38 @@ public final class ViewMetaStore {
     public record ViewMeta(String view, String definition, int generation, String application, boolean ready) {
     }
 
+    /**
+     * Join spec text installed into a running engine (not given at its start), kept so that a
+     * restart installs it again.
+     *
+     * @param name the name that positions in its error messages use
+     * @param text the spec text
+     */
+    public record InstalledSpec(String name, String text) {
+    }
+
+    /**
+     * Everything recorded.
+     *
+     * @param views     every view's latest record, by view table
+     * @param installed spec texts installed at run time, in order
+     * @param tableApplications the tables materialized by applications other than the main tables
+     *                  application (tables that came after start), by application id
+     */
+    public record Records(Map<String, ViewMeta> views, List<InstalledSpec> installed, Map<String, List<String>> tableApplications) {
+    }
+
+    /** Key of the installed specs' record: no table name starts with '|'. */
+    static final String INSTALLED_KEY = "|installed-joins";
+    /** Key of the record of tables applications besides the main one. */
+    static final String TABLE_APPLICATIONS_KEY = "|table-applications";
+
+    record InstalledList(List<InstalledSpec> specs) {
+    }
+
+    record TableApplications(Map<String, List<String>> applications) {
+    }
+
     private final Map<String, Object> clientConfig;
     private final TableTopics topics;
 
@@ -62,7 +94,14 @@ public final class ViewMetaStore {
 
     /** @return every view's latest record */
     public Map<String, ViewMeta> readAll() {
+        return read().views();
+    }
+
+    /** @return every view's latest record and the installed spec texts */
+    public Records read() {
         Map<String, ViewMeta> out = new HashMap<>();
+        List<InstalledSpec> installed = new java.util.ArrayList<>();
+        Map<String, List<String>> apps = new java.util.TreeMap<>();
         Map<String, Object> cfg = new HashMap<>(clientConfig);
         cfg.put("enable.auto.commit", false);
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
@@ -73,7 +112,17 @@ public final class ViewMetaStore {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (c.position(tp) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
+                    if (r.key().equals(TABLE_APPLICATIONS_KEY)) {
+                        apps.clear();
+                        if (r.value() != null) {
+                            apps.putAll(JSON.readValue(r.value(), TableApplications.class).applications());
+                        }
+                    } else if (r.key().equals(INSTALLED_KEY)) {
+                        installed.clear();
+                        if (r.value() != null) {
+                            installed.addAll(JSON.readValue(r.value(), InstalledList.class).specs());
+                        }
+                    } else if (r.value() == null) {
                         out.remove(r.key());
                     } else {
                         out.put(r.key(), JSON.readValue(r.value(), ViewMeta.class));
@@ -83,15 +132,29 @@ public final class ViewMetaStore {
         } catch (Exception e) {
             throw new PequodException("Could not read the view records in " + EngineAdmin.metaTopic(topics) + ": " + e.getMessage(), e);
         }
-        return out;
+        return new Records(out, List.copyOf(installed), Map.copyOf(apps));
+    }
+
+    /** @param specs every spec text installed at run time, in order (replaces the earlier list) */
+    public void writeInstalled(List<InstalledSpec> specs) {
+        send(INSTALLED_KEY, new InstalledList(List.copyOf(specs)), "the installed joins");
+    }
+
+    /** @param applications tables applications besides the main one, with their tables (replaces the earlier record) */
+    public void writeTableApplications(Map<String, List<String>> applications) {
+        send(TABLE_APPLICATIONS_KEY, new TableApplications(Map.copyOf(applications)), "the tables applications");
     }
 
     /** @param meta the record to write */
     public void write(ViewMeta meta) {
+        send(meta.view(), meta, "the view record of " + meta.view());
+    }
+
+    private void send(String key, Object value, String what) {
         try (KafkaProducer<String, String> p = new KafkaProducer<>(clientConfig, new StringSerializer(), new StringSerializer())) {
-            p.send(new ProducerRecord<>(EngineAdmin.metaTopic(topics), meta.view(), JSON.writeValueAsString(meta))).get(30, TimeUnit.SECONDS);
+            p.send(new ProducerRecord<>(EngineAdmin.metaTopic(topics), key, JSON.writeValueAsString(value))).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new PequodException("Could not write the view record of " + meta.view() + ": " + e.getMessage(), e);
+            throw new PequodException("Could not write " + what + ": " + e.getMessage(), e);
         }
     }
 
