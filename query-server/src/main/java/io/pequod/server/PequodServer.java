@@ -67,7 +67,7 @@ public final class PequodServer implements AutoCloseable {
                 .extraTables(tables()).build().start();
         writer = ChangeWriter.builder().bootstrapServers(cfg.bootstrapServers).schemaRegistryUrl(cfg.schemaRegistryUrl)
                 .namespace(cfg.namespace).partitions(cfg.partitions).partitionRule(engine.partitionRule())
-                .readOnlyTables(cfg.spec.materializedViewTables()).producerConfig("linger.ms", 1).build();
+                .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t)).producerConfig("linger.ms", 1).build();
         service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), new PeerClient(cfg.authToken,
                 Duration.ofSeconds(15)), QueryLimits.defaults());
         ServerMetrics metrics = new ServerMetrics(engine);

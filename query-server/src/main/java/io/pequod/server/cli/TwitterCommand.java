@@ -3,10 +3,11 @@ package io.pequod.server.cli;
 import io.pequod.server.AllInOne;
 import io.pequod.server.workload.TwitterWorkload;
 import io.pequod.views.spec.JoinSpec;
-import io.pequod.views.spec.JoinSpecParser;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -16,9 +17,13 @@ import java.util.concurrent.Callable;
         description = {"Pequod's twitternew workload against a server's HTTP API (default: an embedded all-in-one server).",
                 "Prints one JSON object with Pequod's fields; progress on stderr."})
 final class TwitterCommand implements Callable<Integer> {
-    @Option(names = "--server", paramLabel = "URL", description = "A running server started with --joins examples/twitter.pq "
-            + "(twitter-pull.pq with --pull, celebrity.pq with --celebrity).")
+    @Option(names = "--server", paramLabel = "URL", description = "A running server (the initialize phase installs the joins "
+            + "examples/twitter.pq, twitter-pull.pq with --pull, celebrity.pq with --celebrity, unless it has them).")
     String server;
+
+    @Option(names = "--initialize", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Install the joins first (POST /v1/joins; --no-initialize: the server has them already). Default: on.")
+    boolean initialize;
 
     @Option(names = "--nusers", defaultValue = "5000", description = "Users. Default: ${DEFAULT-VALUE}.")
     int nusers;
@@ -35,11 +40,13 @@ final class TwitterCommand implements Callable<Integer> {
     @Option(names = "--fetch", description = "Scan timelines instead of counting them.")
     boolean fetch;
 
-    @Option(names = "--no-populate", description = "Do not write the follow graph (it is there already).")
-    boolean noPopulate;
+    @Option(names = "--populate", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write the follow graph and the --popduration posts (--no-populate: they are there already). Default: on.")
+    boolean populate;
 
-    @Option(names = "--no-execute", description = "Only populate.")
-    boolean noExecute;
+    @Option(names = "--execute", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the operation loop (--no-execute: only initialize and populate). Default: on.")
+    boolean execute;
 
     @Option(names = "--popduration", defaultValue = "0", description = "Ticks of posts written while populating, before the run "
             + "starts (so that the run's checks read them). Default: ${DEFAULT-VALUE}.")
@@ -53,10 +60,11 @@ final class TwitterCommand implements Callable<Integer> {
     Integer celebrity;
 
     @Option(names = "--clients", defaultValue = "1", description = "Concurrent clients, each a share of the users (user %% clients); "
-            + "with more than one, counts are not reproducible. Default: ${DEFAULT-VALUE}.")
+            + "they wait for each other's writes where a check needs them, so counts stay exact. Default: ${DEFAULT-VALUE}.")
     int clients;
 
-    @Option(names = "--client", paramLabel = "I", description = "Run only client I of --clients (for several client processes against one server).")
+    @Option(names = "--client", paramLabel = "I", description = "Run only client I of --clients (for several client processes against "
+            + "one server; such processes do not wait for each other, so their counts are not exact).")
     Integer clientIndex;
 
     @Option(names = "--in-process", description = "Direct calls into the embedded server instead of its HTTP API (no network).")
@@ -89,8 +97,9 @@ final class TwitterCommand implements Callable<Integer> {
         if (inProcess && server != null) {
             throw new PequodCli.UserException("--in-process calls an embedded server directly; it cannot be used with --server", 2);
         }
-        if (check && clients > 1) {
-            throw new PequodCli.UserException("--check needs --clients 1: concurrent clients' counts are not reproducible", 2);
+        if (check && clientIndex != null && clients > 1) {
+            throw new PequodCli.UserException("--check cannot judge one client process (--client): clients in separate "
+                    + "processes do not wait for each other's writes, so their counts are not reproducible", 2);
         }
         TwitterWorkload.Options options;
         try {
@@ -101,18 +110,22 @@ final class TwitterCommand implements Callable<Integer> {
             throw new PequodCli.UserException(e.getMessage(), 2);
         }
         String joins = pull ? "twitter-pull.pq" : celebrity != null ? "celebrity.pq" : "twitter.pq";
+        if (!initialize && server == null) {
+            throw new PequodCli.UserException("--no-initialize needs --server: the embedded server starts without joins", 2);
+        }
+        TwitterWorkload.Spec spec = initialize ? new TwitterWorkload.Spec(joins,
+                Files.readString(Path.of(System.getProperty("pequod.home", "."), "examples", joins), StandardCharsets.UTF_8)) : null;
         AllInOne embedded = null;
         Thread closing = null;
         try {
             TwitterWorkload workload = new TwitterWorkload(options);
             TwitterWorkload.Result r;
             if (server == null) {
-                embedded = AllInOne.start("twitter", JoinSpecParser.parse(Path.of(System.getProperty("pequod.home", "."), "examples", joins)),
-                        Set.of());
-                r = inProcess ? workload.runInProcess(!noPopulate, !noExecute, embedded.server())
-                        : workload.run(!noPopulate, !noExecute, embedded.url());
+                embedded = AllInOne.start("twitter", JoinSpec.empty(), Set.of());
+                r = inProcess ? workload.runInProcess(spec, populate, execute, embedded.server())
+                        : workload.run(spec, populate, execute, embedded.url());
             } else {
-                r = workload.run(!noPopulate, !noExecute, server);
+                r = workload.run(spec, populate, execute, server);
             }
             r.json().put("joins", "examples/" + joins);
             r.json().put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);

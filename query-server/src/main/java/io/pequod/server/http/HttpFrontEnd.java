@@ -220,6 +220,9 @@ public final class HttpFrontEnd implements AutoCloseable {
             String app = engine.rebuild(view);
             return json(200, JSON.createObjectNode().put("view", view).put("application", app));
         }
+        if (path.equals("/v1/joins") && m.equals(HttpMethod.POST)) {
+            return install(req, param(p, "name"));
+        }
         if (path.equals("/v1/batch") || path.equals("/v1/counts")) {
             if (!m.equals(HttpMethod.POST)) {
                 throw new QueryException(405, "method not allowed", "use POST " + path);
@@ -368,6 +371,31 @@ public final class HttpFrontEnd implements AutoCloseable {
             default:
                 throw QueryException.badRequest("unknown op '" + op + "'; use incr, incrf, append or prepend");
         }
+    }
+
+    /** {@code POST /v1/joins[?name=FILE]}: installs the body's joins (Pequod's join language). */
+    private FullHttpResponse install(FullHttpRequest req, String name) {
+        String text = req.content().toString(StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            throw QueryException.badRequest("POST /v1/joins needs a join spec in the body (Pequod's join language), "
+                    + "e.g. the contents of examples/twitter.pq");
+        }
+        ViewEngine.Installed r;
+        try {
+            r = engine.install(name == null || name.isBlank() ? "request" : name, text);
+        } catch (io.pequod.views.spec.JoinSpecException e) {
+            throw new QueryException(400, "invalid join spec", e.getMessage());
+        } catch (PequodException e) {
+            throw QueryException.unavailable("could not install the joins: " + e.getMessage());
+        }
+        ObjectNode o = joins();
+        ArrayNode added = o.putArray("added");
+        r.added().forEach(added::add);
+        ObjectNode started = o.putObject("started");
+        r.views().forEach(started::put);
+        ArrayNode newTables = o.putArray("new_tables");
+        r.tables().forEach(newTables::add);
+        return json(200, o);
     }
 
     private ObjectNode joins() {

@@ -47,6 +47,16 @@ interface TwitterApi {
     /** @return the server's {@code /v1/stats} (with store sizes) @throws Exception on failure */
     JsonNode stats() throws Exception;
 
+    /**
+     * Installs joins into the server (skipping those it has already).
+     *
+     * @param name the spec's name, for error positions
+     * @param text the spec text
+     * @return the number of joins added
+     * @throws Exception if the server refuses them or fails
+     */
+    int installJoins(String name, String text) throws Exception;
+
     /** @return how requests travel, for the result */
     String describe();
 
@@ -135,6 +145,17 @@ interface TwitterApi {
         }
 
         @Override
+        public int installJoins(String name, String text) throws Exception {
+            java.net.http.HttpResponse<String> r = web.send("POST", "/v1/joins?name=" + WorkloadHttp.enc(name), text);
+            JsonNode n = WorkloadHttp.JSON.readTree(r.body());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("the server did not install the joins of " + name + ": "
+                        + n.path("detail").asText(r.body()));
+            }
+            return n.path("added").size();
+        }
+
+        @Override
         public String describe() {
             return "http " + server;
         }
@@ -197,6 +218,11 @@ interface TwitterApi {
         @Override
         public JsonNode stats() {
             return ServerStats.json(server.engine(), service);
+        }
+
+        @Override
+        public int installJoins(String name, String text) {
+            return server.engine().install(name, text).added().size();
         }
 
         @Override

@@ -39,8 +39,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * their answers. With one client
  * every count therefore equals the in-memory reference. With several ({@code --clients}), each
  * owns the users with {@code user % clients == index} (their checks and subscriptions, and their
- * posts) and runs concurrently: counts may then differ from run to run, and the result says
- * {@code "exact": false}.
+ * posts) and runs concurrently; a check whose window holds another client's posts that may not be
+ * visible yet waits until every client's writes up to the window's end are acknowledged (each
+ * client publishes how far its writes are, in logical time) and then settles. So counts are exact
+ * with any number of clients in one process. Client processes started separately
+ * ({@code --client I}) cannot see each other's progress: their counts may differ from run to run,
+ * and the result says {@code "exact": false}.
  */
 public final class TwitterWorkload {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -90,7 +94,7 @@ public final class TwitterWorkload {
 
         /** @return whether counts are reproducible and must equal the reference */
         public boolean exact() {
-            return clients == 1;
+            return clients == 1 || clientIndex == null;
         }
 
         String describe() {
@@ -130,11 +134,34 @@ public final class TwitterWorkload {
      * @throws Exception if the server fails
      */
     public Result run(boolean populate, boolean execute, String server) throws Exception {
+        return run(null, populate, execute, server);
+    }
+
+    /**
+     * Runs against a server's HTTP API, one connection pool per client.
+     *
+     * @param joins    joins to install first (the initialize phase), or {@code null} to skip it
+     * @param populate whether to write the follow graph and the populate posts
+     * @param execute  whether to run the loop
+     * @param server   the server's URL
+     * @return the JSON result
+     * @throws Exception if the server fails
+     */
+    public Result run(Spec joins, boolean populate, boolean execute, String server) throws Exception {
         List<TwitterApi> apis = new ArrayList<>();
         for (int c = 0; c < o.clients(); c++) {
             apis.add(new TwitterApi.Http(server));
         }
-        return run(populate, execute, apis);
+        return run(joins, populate, execute, apis);
+    }
+
+    /**
+     * A join spec for the initialize phase.
+     *
+     * @param name its name (file name), for error positions
+     * @param text its text
+     */
+    public record Spec(String name, String text) {
     }
 
     /**
@@ -147,7 +174,21 @@ public final class TwitterWorkload {
      * @throws Exception if the server fails
      */
     public Result runInProcess(boolean populate, boolean execute, io.pequod.server.PequodServer server) throws Exception {
-        return run(populate, execute, List.of(new TwitterApi.InProcess(server)));
+        return runInProcess(null, populate, execute, server);
+    }
+
+    /**
+     * Runs by direct calls into an embedded server (no network).
+     *
+     * @param joins    joins to install first (the initialize phase), or {@code null} to skip it
+     * @param populate whether to write the follow graph and the populate posts
+     * @param execute  whether to run the loop
+     * @param server   the embedded server
+     * @return the JSON result
+     * @throws Exception if the server fails
+     */
+    public Result runInProcess(Spec joins, boolean populate, boolean execute, io.pequod.server.PequodServer server) throws Exception {
+        return run(joins, populate, execute, List.of(new TwitterApi.InProcess(server)));
     }
 
     /**
@@ -158,9 +199,16 @@ public final class TwitterWorkload {
      * @throws Exception if the server fails
      */
     Result run(boolean populate, boolean execute, List<TwitterApi> apis) throws Exception {
+        return run(null, populate, execute, apis);
+    }
+
+    private Result run(Spec joins, boolean populate, boolean execute, List<TwitterApi> apis) throws Exception {
         ObjectNode out = JSON.createObjectNode();
         ResourceLog log = new ResourceLog();
         log.start();
+        long initStart = System.nanoTime();
+        int installed = joins == null ? 0 : apis.get(0).installJoins(joins.name(), joins.text());
+        double initSecs = (System.nanoTime() - initStart) / 1e9;
         List<TwitterModel.Post> backPosts = model.populatePosts(o.popduration());
         long popStart = System.nanoTime();
         if (populate) {
@@ -189,6 +237,11 @@ public final class TwitterWorkload {
                     indexes.add(c);
                 }
             }
+            // Clients of other processes report nothing: only clients run here wait for each other.
+            java.util.concurrent.atomic.AtomicLongArray acked = new java.util.concurrent.atomic.AtomicLongArray(o.clients());
+            for (int c = 0; c < o.clients(); c++) {
+                acked.set(c, indexes.contains(c) ? TwitterModel.START : Long.MAX_VALUE);
+            }
             ExecutorService pool = Executors.newFixedThreadPool(indexes.size(), r -> {
                 Thread t = new Thread(r, "twitter-client");
                 t.setDaemon(true);
@@ -198,7 +251,7 @@ public final class TwitterWorkload {
                 List<Future<?>> fs = new ArrayList<>();
                 for (int k = 0; k < indexes.size(); k++) {
                     ClientRun run = new ClientRun(indexes.get(k), apis.get(Math.min(k, apis.size() - 1)), backPosts, done,
-                            k == 0 ? bar : null);
+                            k == 0 ? bar : null, acked);
                     runs.add(run);
                     List<TwitterModel.Op> allOps = ops;
                     List<TwitterModel.Check> allFinals = finals;
@@ -257,6 +310,9 @@ public final class TwitterWorkload {
         out.put("nsubscriptions_populated", populate ? model.follows.size() : 0);
         out.put("ncelebrities", celebrities.cardinality());
         out.put("nsettles", settles);
+        out.put("initialize", joins != null);
+        out.put("initialize_joins_added", installed);
+        out.put("initialize_wall_time", round(initSecs));
         out.put("populate_wall_time", round(popSecs));
         out.put("populate_writes_per_sec", populate ? Math.round((model.follows.size() + backPosts.size()) / popSecs) : 0);
         out.put("run_ops_per_sec", execute ? Math.round(o.duration() / runSecs) : 0);
@@ -348,6 +404,21 @@ public final class TwitterWorkload {
         private long outstandingMaxTo = Long.MIN_VALUE;
         private int outstandingCount;
         private boolean needSettle;
+        /**
+         * Each client's acknowledged progress in logical time: every write of its operations
+         * before that time is acknowledged ({@code Long.MAX_VALUE} for clients of other processes).
+         */
+        private final java.util.concurrent.atomic.AtomicLongArray acked;
+        /** Writes sent and not yet acknowledged, oldest first, with the time their batch ends at. */
+        private final java.util.concurrent.ConcurrentLinkedDeque<SentWrites> unacked = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        /** Times of the other clients' posts (of this run) that the last settle may not have covered. */
+        private final TreeSet<Long> othersPosts = new TreeSet<>();
+        /** The other clients' writes before this time were acknowledged when the last settle began. */
+        private long othersSettled = TwitterModel.START;
+        /** The largest window end of a buffered check that needs the other clients' writes. */
+        private long needOthers = Long.MIN_VALUE;
+        /** Writes buffered so far belong to operations before this time. */
+        private long frontier = TwitterModel.START;
         long postsRead;
         long nposts;
         long nsubscribes;
@@ -361,7 +432,12 @@ public final class TwitterWorkload {
         private record SentChecks(List<TwitterModel.Check> checks, CompletableFuture<long[]> counts) {
         }
 
-        ClientRun(int index, TwitterApi api, List<TwitterModel.Post> backPosts, AtomicLong done, Progress bar) {
+        private record SentWrites(CompletableFuture<Void> done, long upTo) {
+        }
+
+        ClientRun(int index, TwitterApi api, List<TwitterModel.Post> backPosts, AtomicLong done, Progress bar,
+                  java.util.concurrent.atomic.AtomicLongArray acked) {
+            this.acked = acked;
             this.index = index;
             this.api = api;
             this.done = done;
@@ -379,9 +455,12 @@ public final class TwitterWorkload {
         void run(List<TwitterModel.Op> ops, List<TwitterModel.Check> finals) throws Exception {
             long i = 0;
             for (TwitterModel.Op op : ops) {
+                frontier = TwitterModel.START + i;
                 if (op instanceof TwitterModel.Post p) {
                     postsBy.get(p.poster()).add(p.time()); // every client knows every post, to judge its checks
-                    if (mine(p.poster())) {
+                    if (!mine(p.poster())) {
+                        othersPosts.add(p.time());
+                    } else {
                         if (p.time() < outstandingMaxTo && anyOutstanding(c -> p.time() >= c.from() && p.time() < c.to())) {
                             drainChecks(); // a check sent or buffered earlier must not see this later post
                         }
@@ -405,15 +484,20 @@ public final class TwitterWorkload {
                     needSettle |= next != null && next < c.to()
                             || pendingSubs.getOrDefault(c.user(), List.of()).stream()
                             .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
+                    needOthers(c);
                     buffer(c);
                     nchecks++;
                     nfull += c.full() ? 1 : 0;
                 }
+                frontier = TwitterModel.START + i + 1;
                 if (writes.size() >= RUN_WRITE_BATCH) {
                     sendWrites();
                 }
                 if (checks.size() >= CHECK_BATCH) {
                     sendChecks();
+                }
+                if (unacked.isEmpty()) {
+                    publish(frontier);
                 }
                 i++;
                 if (bar != null && (i & 1023) == 0) {
@@ -422,10 +506,12 @@ public final class TwitterWorkload {
             }
             sendChecks();
             settle();
+            publish(Long.MAX_VALUE); // no more writes from this client: the final checks read up to now + 1
             for (TwitterModel.Check c : finals) {
                 if (!mine(c.user())) {
                     continue;
                 }
+                needOthers(c);
                 buffer(c);
                 nchecks++;
                 if (checks.size() >= CHECK_BATCH) {
@@ -433,6 +519,40 @@ public final class TwitterWorkload {
                 }
             }
             drainChecks();
+        }
+
+        /** Notes that a check must wait for the other clients if their posts in its window may not be visible. */
+        private void needOthers(TwitterModel.Check c) {
+            long from = Math.max(c.from(), othersSettled);
+            if (from < c.to() && !othersPosts.subSet(from, c.to()).isEmpty()) {
+                needOthers = Math.max(needOthers, c.to());
+                needSettle = true;
+            }
+        }
+
+        private void publish(long upTo) {
+            acked.accumulateAndGet(index, upTo, Math::max);
+        }
+
+        /** Publishes the progress of the oldest acknowledged batches. */
+        private void advance() {
+            synchronized (unacked) {
+                SentWrites w;
+                while ((w = unacked.peekFirst()) != null && w.done().isDone()) {
+                    unacked.pollFirst();
+                    publish(w.upTo());
+                }
+            }
+        }
+
+        private long othersAcked() {
+            long min = Long.MAX_VALUE;
+            for (int c = 0; c < acked.length(); c++) {
+                if (c != index) {
+                    min = Math.min(min, acked.get(c));
+                }
+            }
+            return min;
         }
 
         private void buffer(TwitterModel.Check c) {
@@ -464,7 +584,10 @@ public final class TwitterWorkload {
             while (inFlight.size() >= 2) {
                 inFlight.poll().join();
             }
-            inFlight.add(api.write(new ArrayList<>(writes)));
+            CompletableFuture<Void> f = api.write(new ArrayList<>(writes));
+            inFlight.add(f);
+            unacked.add(new SentWrites(f, frontier));
+            f.whenComplete((v, e) -> advance());
             writes.clear();
             writeNanos += System.nanoTime() - t0;
         }
@@ -476,7 +599,19 @@ public final class TwitterWorkload {
             while (!inFlight.isEmpty()) {
                 inFlight.poll().join();
             }
+            advance();
+            publish(frontier); // every write so far is acknowledged
+            if (needOthers != Long.MIN_VALUE) {
+                // Another client's posts in a buffered check's window: wait until its writes up to
+                // the window's end are acknowledged (it publishes as it goes, and before it waits).
+                while (othersAcked() < needOthers) {
+                    Thread.sleep(1);
+                }
+            }
+            long others = othersAcked();
             api.settle();
+            othersSettled = Math.max(othersSettled, others);
+            needOthers = Long.MIN_VALUE;
             pendingPosts.clear();
             pendingSubs.clear();
             needSettle = false;

@@ -1,5 +1,6 @@
 package io.pequod.server.workload;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.server.PequodServer;
 import io.pequod.views.spec.JoinSpecParser;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,17 +20,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(600)
 class TwitterWorkloadIT {
     @Test
-    void shouldReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
+    void shouldInstallTheJoinsThenReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
         try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
              PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                     .namespace("tw").spec(JoinSpecParser.parse("twitter.pq", spec)).dataDir(dir).httpPort(0).respPort(-1)
-                     .build().start()) {
+                     .namespace("tw").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
+            String url = "http://127.0.0.1:" + s.httpPort();
             // longer than the 100,000-tick skew: in-loop checks read posts of the loop, so the client
             // must wait for the views (settle) where a pending write could change a count
             TwitterWorkload w = new TwitterWorkload(options(false));
-            TwitterWorkload.Result r = w.run(true, true, "http://127.0.0.1:" + s.httpPort());
+            // the initialize phase installs the join into the server, started without joins
+            TwitterWorkload.Result r = w.run(new TwitterWorkload.Spec("twitter.pq", spec), true, true, url);
+            assertEquals(1, r.json().path("initialize_joins_added").asInt(), r.json().toString());
             long expected = TwitterWorkload.reference(200, 110_000, 0.7, 7, 0);
             assertTrue(r.json().path("nsettles").asLong() > 0, "settles exercised: " + r.json());
             assertTrue(expected > 1000, "the run reads a sizable number of posts: " + expected);
@@ -36,8 +40,45 @@ class TwitterWorkloadIT {
             assertEquals(expected, r.json().path("nposts_read").asLong());
             assertTrue(r.json().path("write_to_visible_ms").path("t").path("count").asLong() > 0, "latencies reported: " + r.json());
             assertTrue(r.json().path("server_stats").path(0).path("tables").size() >= 3, "per-table stats: " + r.json());
-            TwitterWorkload.Result fetched = new TwitterWorkload(options(true)).run(false, false, "http://127.0.0.1:" + s.httpPort());
+            TwitterWorkload.Result fetched = new TwitterWorkload(options(true)).run(false, false, url);
             assertEquals(0, fetched.postsRead(), "no execute phase, nothing read");
+
+            WorkloadHttp web = new WorkloadHttp(url);
+            JsonNode joins = WorkloadHttp.JSON.readTree(web.send("GET", "/v1/joins", null).body());
+            assertEquals(1, joins.path("joins").size(), joins.toString());
+            assertEquals("t", joins.path("joins").get(0).path("sink").asText());
+            HttpResponse<String> again = web.send("POST", "/v1/joins?name=twitter.pq", spec);
+            assertEquals(200, again.statusCode(), again.body());
+            assertEquals(0, WorkloadHttp.JSON.readTree(again.body()).path("added").size(), "installed already: " + again.body());
+            HttpResponse<String> bad = web.send("POST", "/v1/joins?name=bad.pq", "\nfollowers|<poster> = count s|<user>|<nobody>");
+            assertEquals(400, bad.statusCode(), bad.body());
+            assertTrue(bad.body().contains("bad.pq:2:"), "names file and line: " + bad.body());
+            HttpResponse<String> usersTable = web.send("POST", "/v1/joins?name=s.pq", "s|<user>|<poster> = copy p|<user>|<poster>");
+            assertEquals(400, usersTable.statusCode(), usersTable.body());
+            assertTrue(usersTable.body().contains("already exists as a table that users write"), usersTable.body());
+            assertEquals(400, web.send("POST", "/v1/joins", " ").statusCode());
+            HttpResponse<String> viewWrite = web.send("PUT", "/v1/keys/" + WorkloadHttp.enc("t|00000001|0000000001|00000002"), "x");
+            assertEquals(400, viewWrite.statusCode(), "the installed view is read-only: " + viewWrite.body());
+        }
+    }
+
+    @Test
+    void shouldStayExactWithConcurrentClientsThatWaitForEachOthersWrites(@TempDir Path dir) throws Exception {
+        String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
+        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                     .namespace("tw3").spec(JoinSpecParser.parse("twitter.pq", spec)).dataDir(dir).httpPort(0).respPort(-1)
+                     .build().start()) {
+            assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
+            // three clients, each with its own connection pool; the last 10,000 ticks' checks read
+            // posts that other clients wrote during the run
+            TwitterWorkload.Options o = new TwitterWorkload.Options(300, 120_000, 0.7, 11, false, 0,
+                    TwitterWorkload.Timelines.JOIN, 0, 3, null);
+            TwitterWorkload.Result r = new TwitterWorkload(o).run(true, true, "http://127.0.0.1:" + s.httpPort());
+            long expected = TwitterWorkload.reference(300, 120_000, 0.7, 11, 0);
+            assertTrue(r.json().path("exact").asBoolean(), r.json().toString());
+            assertTrue(expected > 1000, "the run reads a sizable number of posts: " + expected);
+            assertEquals(expected, r.postsRead());
         }
     }
 
