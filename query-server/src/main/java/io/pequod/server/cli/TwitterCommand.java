@@ -64,7 +64,7 @@ final class TwitterCommand implements Callable<Integer> {
     int clients;
 
     @Option(names = "--client", paramLabel = "I", description = "Run only client I of --clients (for several client processes against "
-            + "one server; such processes do not wait for each other, so their counts are not exact).")
+            + "one server, populated with the same --clients; they report their progress to each other through the server).")
     Integer clientIndex;
 
     @Option(names = "--in-process", description = "Direct calls into the embedded server instead of its HTTP API (no network).")
@@ -98,8 +98,8 @@ final class TwitterCommand implements Callable<Integer> {
             throw new PequodCli.UserException("--in-process calls an embedded server directly; it cannot be used with --server", 2);
         }
         if (check && clientIndex != null && clients > 1) {
-            throw new PequodCli.UserException("--check cannot judge one client process (--client): clients in separate "
-                    + "processes do not wait for each other's writes, so their counts are not reproducible", 2);
+            throw new PequodCli.UserException("--check compares every client's reads with the reference; one client "
+                    + "process (--client) reads only its share", 2);
         }
         TwitterWorkload.Options options;
         try {

@@ -48,6 +48,13 @@ interface TwitterApi {
     JsonNode stats() throws Exception;
 
     /**
+     * @param key a key
+     * @return its value, if present and readable (empty while its table is not served yet)
+     * @throws Exception on failure
+     */
+    java.util.Optional<String> get(String key) throws Exception;
+
+    /**
      * Installs joins into the server (skipping those it has already).
      *
      * @param name the spec's name, for error positions
@@ -145,6 +152,15 @@ interface TwitterApi {
         }
 
         @Override
+        public java.util.Optional<String> get(String key) throws Exception {
+            java.net.http.HttpResponse<String> r = web.send("GET", "/v1/keys/" + WorkloadHttp.enc(key), null);
+            if (r.statusCode() != 200) {
+                return java.util.Optional.empty(); // absent (404), or its table not served yet (503)
+            }
+            return java.util.Optional.of(WorkloadHttp.JSON.readTree(r.body()).path("value").asText());
+        }
+
+        @Override
         public int installJoins(String name, String text) throws Exception {
             java.net.http.HttpResponse<String> r = web.send("POST", "/v1/joins?name=" + WorkloadHttp.enc(name), text);
             JsonNode n = WorkloadHttp.JSON.readTree(r.body());
@@ -218,6 +234,15 @@ interface TwitterApi {
         @Override
         public JsonNode stats() {
             return ServerStats.json(server.engine(), service);
+        }
+
+        @Override
+        public java.util.Optional<String> get(String key) {
+            try {
+                return service.get(key.getBytes(StandardCharsets.UTF_8), null, false).map(v -> new String(v, StandardCharsets.UTF_8));
+            } catch (RuntimeException notServedYet) {
+                return java.util.Optional.empty();
+            }
         }
 
         @Override

@@ -13,6 +13,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,9 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * posts) and runs concurrently; a check whose window holds another client's posts that may not be
  * visible yet waits until every client's writes up to the window's end are acknowledged (each
  * client publishes how far its writes are, in logical time) and then settles. So counts are exact
- * with any number of clients in one process. Client processes started separately
- * ({@code --client I}) cannot see each other's progress: their counts may differ from run to run,
- * and the result says {@code "exact": false}.
+ * with any number of clients, in one process or, with {@code --client I}, in several: those report
+ * their progress in the server (keys {@code twprogress|<client>}, reset by the populate phase).
  */
 public final class TwitterWorkload {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -92,9 +93,12 @@ public final class TwitterWorkload {
             }
         }
 
-        /** @return whether counts are reproducible and must equal the reference */
+        /**
+         * @return whether counts are reproducible and must equal the reference: always, since
+         * clients wait for each other's writes where their checks need them
+         */
         public boolean exact() {
-            return clients == 1 || clientIndex == null;
+            return true;
         }
 
         String describe() {
@@ -237,11 +241,9 @@ public final class TwitterWorkload {
                     indexes.add(c);
                 }
             }
-            // Clients of other processes report nothing: only clients run here wait for each other.
-            java.util.concurrent.atomic.AtomicLongArray acked = new java.util.concurrent.atomic.AtomicLongArray(o.clients());
-            for (int c = 0; c < o.clients(); c++) {
-                acked.set(c, indexes.contains(c) ? TwitterModel.START : Long.MAX_VALUE);
-            }
+            // Clients of one process share their progress in memory; client processes through the server.
+            ProgressBoard board = o.clientIndex() != null && o.clients() > 1 ? new ServerBoard(apis.get(0), o.clients())
+                    : new LocalBoard(o.clients());
             ExecutorService pool = Executors.newFixedThreadPool(indexes.size(), r -> {
                 Thread t = new Thread(r, "twitter-client");
                 t.setDaemon(true);
@@ -251,7 +253,7 @@ public final class TwitterWorkload {
                 List<Future<?>> fs = new ArrayList<>();
                 for (int k = 0; k < indexes.size(); k++) {
                     ClientRun run = new ClientRun(indexes.get(k), apis.get(Math.min(k, apis.size() - 1)), backPosts, done,
-                            k == 0 ? bar : null, acked);
+                            k == 0 ? bar : null, board);
                     runs.add(run);
                     List<TwitterModel.Op> allOps = ops;
                     List<TwitterModel.Check> allFinals = finals;
@@ -353,6 +355,12 @@ public final class TwitterWorkload {
                 bar.update(n, n);
             }
         }
+        if (o.clients() > 1) {
+            // A new run: client processes report their progress from the start again.
+            for (int c = 0; c < o.clients(); c++) {
+                batch.add(new String[] {progressKey(c), Long.toString(TwitterModel.START)});
+            }
+        }
         send(api, batch, inFlight);
         while (!inFlight.isEmpty()) {
             inFlight.poll().join();
@@ -408,7 +416,9 @@ public final class TwitterWorkload {
          * Each client's acknowledged progress in logical time: every write of its operations
          * before that time is acknowledged ({@code Long.MAX_VALUE} for clients of other processes).
          */
-        private final java.util.concurrent.atomic.AtomicLongArray acked;
+        private final ProgressBoard board;
+        /** Every write of this client's operations before this time is acknowledged. */
+        private final AtomicLong acked = new AtomicLong(TwitterModel.START);
         /** Writes sent and not yet acknowledged, oldest first, with the time their batch ends at. */
         private final java.util.concurrent.ConcurrentLinkedDeque<SentWrites> unacked = new java.util.concurrent.ConcurrentLinkedDeque<>();
         /** Times of the other clients' posts (of this run) that the last settle may not have covered. */
@@ -436,8 +446,8 @@ public final class TwitterWorkload {
         }
 
         ClientRun(int index, TwitterApi api, List<TwitterModel.Post> backPosts, AtomicLong done, Progress bar,
-                  java.util.concurrent.atomic.AtomicLongArray acked) {
-            this.acked = acked;
+                  ProgressBoard board) {
+            this.board = board;
             this.index = index;
             this.api = api;
             this.done = done;
@@ -499,6 +509,7 @@ public final class TwitterWorkload {
                 if (unacked.isEmpty()) {
                     publish(frontier);
                 }
+                board.report(index, acked.get(), false);
                 i++;
                 if (bar != null && (i & 1023) == 0) {
                     bar.update(i, i);
@@ -507,6 +518,7 @@ public final class TwitterWorkload {
             sendChecks();
             settle();
             publish(Long.MAX_VALUE); // no more writes from this client: the final checks read up to now + 1
+            board.report(index, Long.MAX_VALUE, true);
             for (TwitterModel.Check c : finals) {
                 if (!mine(c.user())) {
                     continue;
@@ -531,7 +543,7 @@ public final class TwitterWorkload {
         }
 
         private void publish(long upTo) {
-            acked.accumulateAndGet(index, upTo, Math::max);
+            acked.accumulateAndGet(upTo, Math::max);
         }
 
         /** Publishes the progress of the oldest acknowledged batches. */
@@ -545,15 +557,6 @@ public final class TwitterWorkload {
             }
         }
 
-        private long othersAcked() {
-            long min = Long.MAX_VALUE;
-            for (int c = 0; c < acked.length(); c++) {
-                if (c != index) {
-                    min = Math.min(min, acked.get(c));
-                }
-            }
-            return min;
-        }
 
         private void buffer(TwitterModel.Check c) {
             if (c.to() <= c.from()) {
@@ -601,14 +604,21 @@ public final class TwitterWorkload {
             }
             advance();
             publish(frontier); // every write so far is acknowledged
-            if (needOthers != Long.MIN_VALUE) {
+            board.report(index, acked.get(), true);
+            long others = board.othersAcked(index);
+            if (needOthers != Long.MIN_VALUE && others < needOthers) {
                 // Another client's posts in a buffered check's window: wait until its writes up to
-                // the window's end are acknowledged (it publishes as it goes, and before it waits).
-                while (othersAcked() < needOthers) {
-                    Thread.sleep(1);
+                // the window's end are acknowledged (it reports as it goes, and before it waits).
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+                while ((others = board.othersAcked(index)) < needOthers) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("client " + index + " waited 10 minutes for the other clients' writes up to "
+                                + "logical time " + needOthers + " (they reported " + others + "); are all " + o.clients()
+                                + " clients running, with the same options?");
+                    }
+                    Thread.sleep(board.pollMillis());
                 }
             }
-            long others = othersAcked();
             api.settle();
             othersSettled = Math.max(othersSettled, others);
             needOthers = Long.MIN_VALUE;
@@ -678,6 +688,97 @@ public final class TwitterWorkload {
                 outstandingMaxTo = Long.MIN_VALUE;
             }
         }
+    }
+
+    /** Where clients report how far their writes are acknowledged, in logical time, and read each other's. */
+    private interface ProgressBoard {
+        /** @param upTo every write of the client's operations before this time is acknowledged @param now report it at once */
+        void report(int client, long upTo, boolean now) throws Exception;
+
+        /** @return the least progress the other clients reported */
+        long othersAcked(int client) throws Exception;
+
+        /** @return how long a waiting client sleeps between reads */
+        long pollMillis();
+    }
+
+    /** Clients of this process. */
+    private static final class LocalBoard implements ProgressBoard {
+        private final java.util.concurrent.atomic.AtomicLongArray acked;
+
+        LocalBoard(int clients) {
+            acked = new java.util.concurrent.atomic.AtomicLongArray(clients);
+            for (int c = 0; c < clients; c++) {
+                acked.set(c, TwitterModel.START);
+            }
+        }
+
+        @Override
+        public void report(int client, long upTo, boolean now) {
+            acked.accumulateAndGet(client, upTo, Math::max);
+        }
+
+        @Override
+        public long othersAcked(int client) {
+            long min = Long.MAX_VALUE;
+            for (int c = 0; c < acked.length(); c++) {
+                if (c != client) {
+                    min = Math.min(min, acked.get(c));
+                }
+            }
+            return min;
+        }
+
+        @Override
+        public long pollMillis() {
+            return 1;
+        }
+    }
+
+    /**
+     * Client processes ({@code --client I}): progress in the server's keys {@code twprogress|<client>},
+     * which the populate phase resets. A client reports every 2,000 ticks and before it waits.
+     */
+    private static final class ServerBoard implements ProgressBoard {
+        private static final long EVERY = 2_000;
+        private final TwitterApi api;
+        private final int clients;
+        private long reported = Long.MIN_VALUE;
+
+        ServerBoard(TwitterApi api, int clients) {
+            this.api = api;
+            this.clients = clients;
+        }
+
+        @Override
+        public void report(int client, long upTo, boolean now) throws Exception {
+            if (upTo > reported && (now || upTo - reported >= EVERY)) {
+                api.write(List.<String[]>of(new String[] {progressKey(client), Long.toString(upTo)})).join();
+                reported = upTo;
+            }
+        }
+
+        @Override
+        public long othersAcked(int client) throws Exception {
+            long min = Long.MAX_VALUE;
+            for (int c = 0; c < clients; c++) {
+                if (c != client) {
+                    java.util.Optional<String> v = api.get(progressKey(c));
+                    min = Math.min(min, v.map(Long::parseLong).orElse(TwitterModel.START));
+                }
+            }
+            return min;
+        }
+
+        @Override
+        public long pollMillis() {
+            return 5;
+        }
+    }
+
+    /** @return the key where client processes report their progress */
+    static String progressKey(int client) {
+        return String.format(Locale.ROOT, "twprogress|%08d", client);
     }
 
     private ArrayNode serverStats(TwitterApi api) throws Exception {

@@ -83,6 +83,34 @@ class TwitterWorkloadIT {
     }
 
     @Test
+    void shouldStayExactWithClientProcessesThatReportTheirProgressThroughTheServer(@TempDir Path dir) throws Exception {
+        String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
+        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                     .namespace("twp").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
+            assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
+            String url = "http://127.0.0.1:" + s.httpPort();
+            // as `twitter --clients 2 --no-execute`, then `--client 0` and `--client 1` side by side
+            new TwitterWorkload(clientOptions(null)).run(new TwitterWorkload.Spec("twitter.pq", spec), true, false, url);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                java.util.concurrent.Future<TwitterWorkload.Result> c0 = pool.submit(() -> new TwitterWorkload(clientOptions(0)).run(false, true, url));
+                java.util.concurrent.Future<TwitterWorkload.Result> c1 = pool.submit(() -> new TwitterWorkload(clientOptions(1)).run(false, true, url));
+                long read0 = c0.get().postsRead();
+                long read1 = c1.get().postsRead();
+                assertTrue(read0 > 0 && read1 > 0, "both clients read: " + read0 + ", " + read1);
+                assertEquals(TwitterWorkload.reference(300, 120_000, 0.7, 13, 0), read0 + read1);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static TwitterWorkload.Options clientOptions(Integer index) {
+        return new TwitterWorkload.Options(300, 120_000, 0.7, 13, false, 0, TwitterWorkload.Timelines.JOIN, 0, 2, index);
+    }
+
+    @Test
     void shouldPullCelebritiesPostsAndStillReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "celebrity.pq"));
         try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
