@@ -86,14 +86,57 @@ class MultiInstanceIT {
         }
     }
 
+    @Test
+    void shouldInstallJoinsOnEveryInstanceWhenOneIsAsked(@TempDir Path a, @TempDir Path b) throws Exception {
+        String spec = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";
+        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+             PequodServer one = server(rt, null, a, "multi2").start();
+             PequodServer two = server(rt, null, b, "multi2").start()) {
+            assertTrue(one.awaitRunning(Duration.ofMinutes(2)));
+            assertTrue(two.awaitRunning(Duration.ofMinutes(2)));
+            HttpResponse<String> installed = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + one.httpPort()
+                    + "/v1/joins?name=timeline.pq")).POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, installed.statusCode(), installed.body());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (two.engine().spec().joins().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200); // the other instance looks every 10 s
+            }
+            assertEquals(1, two.engine().spec().joins().size(), "the other instance installed the recorded joins");
+            assertTrue(one.awaitRunning(Duration.ofMinutes(2)) && two.awaitRunning(Duration.ofMinutes(2)));
+            assertEquals(one.engine().state().keySet(), two.engine().state().keySet(), "the same applications, sharing the partitions");
+            for (int u = 0; u < 16; u++) {
+                (u % 2 == 0 ? one : two).service().put(String.format("s|%08d|%08d", u, 99).getBytes(StandardCharsets.UTF_8), "1".getBytes());
+            }
+            for (int i = 0; i < 3; i++) {
+                two.service().put(String.format("p|%08d|%010d", 99, i).getBytes(StandardCharsets.UTF_8), ("post" + i).getBytes());
+            }
+            String count = "/v1/count?first=" + enc("t|") + "&last=" + enc("t}");
+            long n = 0;
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (n < 48 && System.nanoTime() < deadline && sleep()) {
+                n = get(one.httpPort(), count, 200).path("count").asLong();
+            }
+            assertEquals(48, n, "16 followers x 3 posts");
+            assertEquals(48, get(two.httpPort(), count, 200).path("count").asLong());
+            HttpResponse<String> viewWrite = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.httpPort()
+                    + "/v1/keys/" + enc("t|00000001|0000000001|00000002"))).PUT(HttpRequest.BodyPublishers.ofString("x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, viewWrite.statusCode(), "a view on the other instance too: " + viewWrite.body());
+        }
+    }
+
     private static boolean sleep() throws InterruptedException {
         Thread.sleep(200);
         return true;
     }
 
     private static PequodServer server(EmbeddedRuntime rt, String spec, Path dir) {
+        return server(rt, spec, dir, "multi");
+    }
+
+    private static PequodServer server(EmbeddedRuntime rt, String spec, Path dir, String namespace) {
         return PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                .namespace("multi").spec(JoinSpecParser.parse("spec.pq", spec)).dataDir(dir).httpPort(0).respPort(-1)
-                .partitions(4).build();
+                .namespace(namespace).spec(spec == null ? io.pequod.views.spec.JoinSpec.empty() : JoinSpecParser.parse("spec.pq", spec))
+                .dataDir(dir).httpPort(0).respPort(-1).partitions(4).build();
     }
 }

@@ -98,6 +98,8 @@ public final class ViewEngine implements AutoCloseable {
     private boolean started;
     /** End offset of {@code <ns>-meta} when this engine last read the installed specs. */
     private long metaEnd = -1;
+    /** The tables applications besides the main one, with their tables, as last read from {@code <ns>-meta}. */
+    private Map<String, List<String>> recordedLayout = Map.of();
 
     private ViewEngine(Builder b) {
         this.cfg = b;
@@ -132,6 +134,7 @@ public final class ViewEngine implements AutoCloseable {
         meta = new ViewMetaStore(client, topics);
         admin.ensureTopics(Map.of()); // the meta topic
         ViewMetaStore.Records records = meta.read();
+        recordedLayout = records.tableApplications();
         for (ViewMetaStore.InstalledSpec s : records.installed()) {
             try {
                 JoinSpec next = spec.plus(JoinSpecParser.parse(s.name(), s.text()));
@@ -295,13 +298,31 @@ public final class ViewEngine implements AutoCloseable {
         partitions.putAll(admin.partitions(found));
         for (String t : found) {
             registry.register(topics.tableTopic(t) + "-value", Change.SCHEMA$);
-            // A table of its own: the running applications (and their stores) are not disturbed.
-            KafkaStreams ks = lateApplication(topics.namespace() + "-table-" + t, List.of(t));
-            tables.add(t);
-            ks.start();
         }
+        // Each a table of its own, unless another instance recorded where it goes: the running
+        // applications (and their stores) are not disturbed.
+        lateApplications(found, t -> topics.namespace() + "-table-" + t).forEach(KafkaStreams::start);
+        tables.addAll(found);
         recordLateApplications();
         LOG.info("Now materializing new tables {}", found);
+    }
+
+    /**
+     * Creates (does not start) the tables applications of tables that came after start: the
+     * application recorded for a table (by this or another instance), else {@code id}'s.
+     */
+    private List<KafkaStreams> lateApplications(Collection<String> ts, java.util.function.Function<String, String> id) {
+        Map<String, List<String>> byApplication = new LinkedHashMap<>();
+        for (String t : ts) {
+            String recorded = recordedLayout.entrySet().stream().filter(e -> e.getValue().contains(t)).map(Map.Entry::getKey)
+                    .findFirst().orElse(null);
+            // (an application already running here cannot take more tables: its topology is fixed)
+            boolean usable = recorded != null && !lateApplications.containsValue(recorded);
+            byApplication.computeIfAbsent(usable ? recorded : id.apply(t), a -> new ArrayList<>()).add(t);
+        }
+        List<KafkaStreams> out = new ArrayList<>();
+        byApplication.forEach((a, group) -> out.add(lateApplication(a, group)));
+        return out;
     }
 
     /** Creates (does not start) a tables application for tables besides the main one's. */
@@ -316,10 +337,22 @@ public final class ViewEngine implements AutoCloseable {
 
     /** Records which application materializes each late table, so that restarts keep the layout. */
     private void recordLateApplications() {
-        Map<String, List<String>> byApplication = new java.util.TreeMap<>();
-        lateApplications.forEach((t, a) -> byApplication.computeIfAbsent(a, x -> new ArrayList<>()).add(t));
-        byApplication.values().forEach(java.util.Collections::sort);
-        meta.writeTableApplications(byApplication);
+        Map<String, Set<String>> byApplication = new java.util.TreeMap<>();
+        recordedLayout.forEach((a, ts) -> byApplication.computeIfAbsent(a, x -> new TreeSet<>()).addAll(ts));
+        lateApplications.forEach((t, a) -> {
+            byApplication.values().forEach(ts -> ts.remove(t));
+            byApplication.computeIfAbsent(a, x -> new TreeSet<>()).add(t);
+        });
+        Map<String, List<String>> layout = new java.util.TreeMap<>();
+        byApplication.forEach((a, ts) -> {
+            if (!ts.isEmpty()) {
+                layout.put(a, List.copyOf(ts));
+            }
+        });
+        if (!layout.equals(recordedLayout)) {
+            meta.writeTableApplications(layout);
+            recordedLayout = layout;
+        }
     }
 
     /**
@@ -366,7 +399,9 @@ public final class ViewEngine implements AutoCloseable {
             return;
         }
         metaEnd = end;
-        for (ViewMetaStore.InstalledSpec s : meta.read().installed()) {
+        ViewMetaStore.Records records = meta.read();
+        recordedLayout = records.tableApplications();
+        for (ViewMetaStore.InstalledSpec s : records.installed()) {
             if (!installed.contains(s)) {
                 try {
                     Installed r = apply(JoinSpecParser.parse(s.name(), s.text()), true);
@@ -429,7 +464,7 @@ public final class ViewEngine implements AutoCloseable {
             // One more tables application for these tables: the running applications are not
             // disturbed. Its id depends only on the tables, so every instance runs the same one.
             String id = topics.namespace() + "-tables-" + definitionHash(List.of(), List.copyOf(newTables));
-            toStart.add(lateApplication(id, newTables));
+            toStart.addAll(lateApplications(newTables, t -> id));
             recordLateApplications();
         }
         if (cfg.tablesApplication) {
