@@ -83,9 +83,13 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             Path dir = dataDir != null ? dataDir : (tempDir = Files.createTempDirectory("pequod-registry-"));
             Path storeDir = Files.createDirectories(dir.resolve("registry"));
             port = requestedPort == 0 ? Ports.free() : requestedPort;
+            // The registry's own main class runs under a watchdog that stops it when this JVM is gone,
+            // even killed with SIGKILL (when the shutdown hook below cannot run).
+            Path runner = home.resolve(Distribution.RUNNER_JAR);
+            String classPath = runner + java.io.File.pathSeparator + watchdogJar(home);
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(classDataSharing(home));
+            cmd.addAll(classDataSharing(home, classPath));
             cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms64m", "-Xmx384m",
                     "-Dquarkus.http.host=127.0.0.1",
                     "-Dquarkus.http.port=" + port,
@@ -99,7 +103,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                     "-Dapicurio.datasource.jdbc.initial-size=2",
                     "-Dapicurio.datasource.jdbc.min-size=2",
                     "-Dapicurio.datasource.jdbc.max-size=20",
-                    "-jar", home.resolve(Distribution.RUNNER_JAR).toString()));
+                    "-cp", classPath, ParentWatchdog.class.getName(), Long.toString(ProcessHandle.current().pid()),
+                    mainClass(runner)));
             Path log = storeDir.resolve("registry.log");
             process = new ProcessBuilder(cmd)
                     .directory(storeDir.toFile())
@@ -193,14 +198,78 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      * archive instead of loading and verifying thousands of classes again (start-up about a third
      * faster). An archive that does not fit the JVM is ignored by the JVM itself.
      */
-    private List<String> classDataSharing(Path home) {
-        String jvm = Integer.toHexString((System.getProperty("java.home") + Runtime.version()).hashCode());
+    private List<String> classDataSharing(Path home, String classPath) {
+        String jvm = Integer.toHexString((System.getProperty("java.home") + Runtime.version() + classPath).hashCode());
+        deleteAbandonedArchives(home);
         archive = home.resolve("registry-" + jvm + ".jsa");
         if (Files.isRegularFile(archive)) {
             return List.of("-XX:SharedArchiveFile=" + archive);
         }
         archiveBeingWritten = home.resolve("registry-" + jvm + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".jsa.tmp");
         return List.of("-XX:ArchiveClassesAtExit=" + archiveBeingWritten);
+    }
+
+    /**
+     * The {@link ParentWatchdog} class in a jar of its own next to the distribution (named by its
+     * content, written once), so that the registry's class path holds jars only, as class-data
+     * archives require.
+     */
+    private static Path watchdogJar(Path home) throws IOException {
+        String entry = ParentWatchdog.class.getName().replace('.', '/') + ".class";
+        byte[] bytes;
+        try (InputStream in = ParentWatchdog.class.getClassLoader().getResourceAsStream(entry)) {
+            bytes = Objects.requireNonNull(in, entry + " is missing").readAllBytes();
+        }
+        Path jar = home.resolve("pequod-watchdog-" + Integer.toHexString(java.util.Arrays.hashCode(bytes)) + ".jar");
+        if (Files.isRegularFile(jar)) {
+            return jar;
+        }
+        Path tmp = Files.createTempFile(home, "watchdog-", ".jar.tmp");
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(tmp))) {
+            java.util.jar.JarEntry e = new java.util.jar.JarEntry(entry);
+            e.setTime(0);
+            out.putNextEntry(e);
+            out.write(bytes);
+            out.closeEntry();
+        }
+        try {
+            Files.move(tmp, jar, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException raced) {
+            Files.deleteIfExists(tmp);
+        }
+        return jar;
+    }
+
+    private static String mainClass(Path runnerJar) throws IOException {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(runnerJar.toFile())) {
+            String main = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Main-Class");
+            if (main == null) {
+                throw new EmbeddedRuntimeException(runnerJar + " names no Main-Class", null);
+            }
+            return main;
+        }
+    }
+
+    /**
+     * Deletes archives that registries wrote at exit for a parent that did not publish them (it
+     * was killed, and the registry stopped by itself): {@code registry-<jvm>-<parent pid>-<n>.jsa.tmp}
+     * whose parent is gone.
+     */
+    private static void deleteAbandonedArchives(Path home) {
+        try (var files = Files.list(home)) {
+            files.filter(f -> f.getFileName().toString().matches("registry-[0-9a-f]+-\\d+-\\d+\\.jsa\\.tmp")).forEach(f -> {
+                long pid = Long.parseLong(f.getFileName().toString().split("-")[2]);
+                if (ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true)) {
+                    try {
+                        Files.deleteIfExists(f);
+                    } catch (IOException ignored) {
+                        // another start deleted it, or it cannot be: harmless
+                    }
+                }
+            });
+        } catch (IOException ignored) {
+            // nothing to clean
+        }
     }
 
     /** Publishes the archive the registry wrote at exit, if it exited cleanly and wrote one. */
