@@ -31,6 +31,17 @@ public final class ServerStats {
      * @return the statistics
      */
     public static ObjectNode json(ViewEngine engine, QueryService service) {
+        return json(engine, service, false);
+    }
+
+    /**
+     * @param engine     the engine
+     * @param service    the query service, to count keys ({@code null}: no sizes)
+     * @param histograms whether to add each latency histogram ({@code visible_latency_hdr}: HdrHistogram's
+     *                   compressed encoding in base64), so that a client can subtract an earlier snapshot
+     * @return the statistics
+     */
+    public static ObjectNode json(ViewEngine engine, QueryService service, boolean histograms) {
         ObjectNode o = JSON.createObjectNode();
         ViewCatalog c = engine.catalog();
         Map<String, Long> lags = ServerMetrics.storeLags(engine);
@@ -45,6 +56,9 @@ public final class ServerStats {
             t.put("records_in", st.recordsIn());
             t.put("records_out", st.recordsOut());
             t.set("visible_latency_ms", latency(st.visibleLatency()));
+            if (histograms) {
+                t.put("visible_latency_hdr", encode(st.visibleLatency()));
+            }
             Long lag = lags.get(c.storeName(table));
             if (lag != null) {
                 t.put("store_lag", lag);
@@ -63,6 +77,26 @@ public final class ServerStats {
         o.put("system_time", ps.systemMicros() / 1e6);
         o.put("max_rss_mb", ps.maxRssMb());
         return o;
+    }
+
+    /** @return a histogram in HdrHistogram's compressed encoding, in base64 */
+    public static String encode(Histogram h) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int n = h.encodeIntoCompressedByteBuffer(b);
+        return java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(b.array(), n));
+    }
+
+    /**
+     * @param base64 what {@link #encode} wrote
+     * @return the histogram
+     * @throws IllegalArgumentException if it is not one
+     */
+    public static Histogram decode(String base64) {
+        try {
+            return Histogram.decodeFromCompressedByteBuffer(java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(base64)), 2);
+        } catch (java.util.zip.DataFormatException | RuntimeException e) {
+            throw new IllegalArgumentException("not an encoded latency histogram: " + e.getMessage(), e);
+        }
     }
 
     /** @return count, p50, p90, p99, p99.9 and max of a histogram */

@@ -258,7 +258,8 @@ public final class HttpFrontEnd implements AutoCloseable {
                 return json(200, JSON.createObjectNode().put("settled", true));
             }
             case "/v1/stats":
-                return json(200, io.pequod.server.ServerStats.json(engine, bool(p, "sizes") ? service : null));
+                return json(200, io.pequod.server.ServerStats.json(engine, bool(p, "sizes") ? service : null,
+                        bool(p, "histograms")));
             case "/health":
                 return health();
             case "/metrics":

@@ -44,8 +44,12 @@ interface TwitterApi {
      */
     long fetch(String first, String last) throws Exception;
 
-    /** @return the server's {@code /v1/stats} (with store sizes) @throws Exception on failure */
-    JsonNode stats() throws Exception;
+    /**
+     * @param sizes whether to count each table's keys (slow)
+     * @return the server's {@code /v1/stats}, with latency histograms
+     * @throws Exception on failure
+     */
+    JsonNode stats(boolean sizes) throws Exception;
 
     /**
      * @param key a key
@@ -147,8 +151,8 @@ interface TwitterApi {
         }
 
         @Override
-        public JsonNode stats() throws Exception {
-            return WorkloadHttp.JSON.readTree(web.send("GET", "/v1/stats?sizes=true", null).body());
+        public JsonNode stats(boolean sizes) throws Exception {
+            return WorkloadHttp.JSON.readTree(web.send("GET", "/v1/stats?histograms=true&sizes=" + sizes, null).body());
         }
 
         @Override
@@ -232,8 +236,8 @@ interface TwitterApi {
         }
 
         @Override
-        public JsonNode stats() {
-            return ServerStats.json(server.engine(), service);
+        public JsonNode stats(boolean sizes) {
+            return ServerStats.json(server.engine(), sizes ? service : null, true);
         }
 
         @Override

@@ -210,6 +210,8 @@ public final class TwitterWorkload {
         ObjectNode out = JSON.createObjectNode();
         ResourceLog log = new ResourceLog();
         log.start();
+        // the server's latency histograms now: the result reports this workload's share of them
+        JsonNode statsBefore = apis.get(0).stats(false);
         long initStart = System.nanoTime();
         int installed = joins == null ? 0 : apis.get(0).installJoins(joins.name(), joins.text());
         double initSecs = (System.nanoTime() - initStart) / 1e9;
@@ -307,8 +309,9 @@ public final class TwitterWorkload {
         out.put("system_time", round((cpu1.systemMicros() - cpu0.systemMicros()) / 1e6));
         out.put("wall_time", round(runSecs));
         out.set("log", log.json());
-        out.set("server_stats", serverStats(apis.get(0)));
-        out.set("write_to_visible_ms", visibleLatency(out.path("server_stats")));
+        ObjectNode latencies = JSON.createObjectNode();
+        out.set("server_stats", serverStats(apis.get(0), statsBefore, latencies));
+        out.set("write_to_visible_ms", latencies);
         out.put("nsubscriptions_populated", populate ? model.follows.size() : 0);
         out.put("ncelebrities", celebrities.cardinality());
         out.put("nsettles", settles);
@@ -781,30 +784,34 @@ public final class TwitterWorkload {
         return String.format(Locale.ROOT, "twprogress|%08d", client);
     }
 
-    private ArrayNode serverStats(TwitterApi api) throws Exception {
+    /** The server's statistics; {@code latencies} gets each table's write-to-visible latencies since {@code before}. */
+    private ArrayNode serverStats(TwitterApi api, JsonNode before, ObjectNode latencies) throws Exception {
         ArrayNode a = JSON.createArrayNode();
-        JsonNode st = api.stats();
+        JsonNode st = api.stats(true);
         ObjectNode s = a.addObject();
         s.put("server", api.describe());
         ArrayNode tables = s.putArray("tables");
-        st.path("tables").fields().forEachRemaining(e -> {
+        st.path("tables").properties().forEach(e -> {
             ObjectNode t = tables.addObject().put("name", e.getKey());
             t.setAll((ObjectNode) e.getValue());
+            t.remove("visible_latency_hdr");
+            String now = e.getValue().path("visible_latency_hdr").asText(null);
+            if (now == null) { // a server without histograms: its figures since it started
+                latencies.set(e.getKey(), e.getValue().path("visible_latency_ms"));
+                return;
+            }
+            org.HdrHistogram.Histogram h = io.pequod.server.ServerStats.decode(now);
+            String earlier = before.path("tables").path(e.getKey()).path("visible_latency_hdr").asText(null);
+            if (earlier != null) {
+                h.subtract(io.pequod.server.ServerStats.decode(earlier));
+            }
+            latencies.set(e.getKey(), io.pequod.server.ServerStats.latency(h));
         });
         s.put("dead_letters", st.path("dead_letters").asLong());
         s.put("server_max_rss_mb", st.path("max_rss_mb").asLong());
         s.put("server_user_time", st.path("user_time").asDouble());
         s.put("server_system_time", st.path("system_time").asDouble());
         return a;
-    }
-
-    /** The write-to-visible percentiles of each table, from the server's statistics. */
-    private static ObjectNode visibleLatency(JsonNode serverStats) {
-        ObjectNode out = JSON.createObjectNode();
-        for (JsonNode t : serverStats.path(0).path("tables")) {
-            out.set(t.path("name").asText(), t.path("visible_latency_ms"));
-        }
-        return out;
     }
 
     private static double round(double d) {

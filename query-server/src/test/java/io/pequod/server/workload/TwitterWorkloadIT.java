@@ -42,6 +42,8 @@ class TwitterWorkloadIT {
             assertTrue(r.json().path("server_stats").path(0).path("tables").size() >= 3, "per-table stats: " + r.json());
             TwitterWorkload.Result fetched = new TwitterWorkload(options(true)).run(false, false, url);
             assertEquals(0, fetched.postsRead(), "no execute phase, nothing read");
+            assertEquals(0, fetched.json().path("write_to_visible_ms").path("t").path("count").asLong(),
+                    "latencies of this workload's writes only (it wrote nothing): " + fetched.json().path("write_to_visible_ms"));
 
             WorkloadHttp web = new WorkloadHttp(url);
             JsonNode joins = WorkloadHttp.JSON.readTree(web.send("GET", "/v1/joins", null).body());
