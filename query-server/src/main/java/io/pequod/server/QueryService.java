@@ -494,6 +494,71 @@ public final class QueryService {
         throw QueryException.unavailable("table " + table + " is new and not materialized yet; retry in a few seconds");
     }
 
+    /** @return every instance of the namespace that Streams knows of, this one first */
+    public List<HostInfo> instances() {
+        java.util.Set<HostInfo> out = new java.util.LinkedHashSet<>();
+        out.add(self);
+        ViewCatalog c = catalog();
+        for (String t : c.tables()) {
+            KafkaStreams ks = c.streams(t);
+            if (ks == null) {
+                continue;
+            }
+            try {
+                ks.metadataForAllStreamsClients().forEach(m -> out.add(m.hostInfo()));
+            } catch (RuntimeException notRunning) {
+                // its instances are found through the other applications
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** @return this instance's endpoint */
+    public HostInfo self() {
+        return self;
+    }
+
+    /**
+     * Waits until every instance's stores reflect the writes made before this call: this
+     * instance's, then each other's ({@code /v1/settle?scope=local}).
+     *
+     * @param timeout how long to wait in all
+     * @return whether every instance settled in time
+     * @throws InterruptedException if interrupted
+     */
+    public boolean settleAll(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!engine.awaitSettled(timeout)) {
+            return false;
+        }
+        for (HostInfo h : instances()) {
+            if (isSelf(h)) {
+                continue;
+            }
+            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            try {
+                peers.get(h, "/v1/settle?scope=local&timeout_ms=" + left, java.time.Duration.ofMillis(left + 5_000));
+            } catch (QueryException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @param pathAndQuery an endpoint about one instance ({@code /v1/stats?...})
+     * @return each other instance's answer, by instance
+     */
+    public Map<HostInfo, com.fasterxml.jackson.databind.JsonNode> askOthers(String pathAndQuery) {
+        Map<HostInfo, com.fasterxml.jackson.databind.JsonNode> out = new java.util.LinkedHashMap<>();
+        for (HostInfo h : instances()) {
+            if (!isSelf(h)) {
+                out.put(h, peers.get(h, pathAndQuery, java.time.Duration.ofSeconds(60)));
+            }
+        }
+        return out;
+    }
+
     private boolean isSelf(HostInfo h) {
         return self.equals(h);
     }

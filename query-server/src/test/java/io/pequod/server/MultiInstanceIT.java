@@ -110,14 +110,18 @@ class MultiInstanceIT {
             for (int i = 0; i < 3; i++) {
                 two.service().put(String.format("p|%08d|%010d", 99, i).getBytes(StandardCharsets.UTF_8), ("post" + i).getBytes());
             }
+            // settling on one instance waits for both: the counts are right at once, on either
+            assertTrue(get(one.httpPort(), "/v1/settle?timeout_ms=60000", 200).path("settled").asBoolean());
             String count = "/v1/count?first=" + enc("t|") + "&last=" + enc("t}");
-            long n = 0;
-            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (n < 48 && System.nanoTime() < deadline && sleep()) {
-                n = get(one.httpPort(), count, 200).path("count").asLong();
+            assertEquals(48, get(two.httpPort(), count, 200).path("count").asLong(), "16 followers x 3 posts");
+            assertEquals(48, get(one.httpPort(), count, 200).path("count").asLong());
+            JsonNode stats = get(two.httpPort(), "/v1/stats?all=true&sizes=true", 200);
+            assertEquals(2, stats.path("instances").size(), stats.toString());
+            long stored = 0;
+            for (JsonNode i : stats.path("instances")) {
+                stored += i.path("tables").path("t").path("store_size").asLong();
             }
-            assertEquals(48, n, "16 followers x 3 posts");
-            assertEquals(48, get(two.httpPort(), count, 200).path("count").asLong());
+            assertEquals(48, stored, "each instance counts the keys it holds: " + stats);
             HttpResponse<String> viewWrite = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.httpPort()
                     + "/v1/keys/" + enc("t|00000001|0000000001|00000002"))).PUT(HttpRequest.BodyPublishers.ofString("x")).build(),
                     HttpResponse.BodyHandlers.ofString());

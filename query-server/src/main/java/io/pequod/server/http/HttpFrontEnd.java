@@ -246,8 +246,9 @@ public final class HttpFrontEnd implements AutoCloseable {
             case "/v1/settle": {
                 Integer ms = intParam(p, "timeout_ms");
                 boolean settled;
+                java.time.Duration wait = java.time.Duration.ofMillis(ms == null ? 60_000 : ms);
                 try {
-                    settled = engine.awaitSettled(java.time.Duration.ofMillis(ms == null ? 60_000 : ms));
+                    settled = "local".equals(param(p, "scope")) ? engine.awaitSettled(wait) : service.settleAll(wait);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     settled = false;
@@ -257,9 +258,19 @@ public final class HttpFrontEnd implements AutoCloseable {
                 }
                 return json(200, JSON.createObjectNode().put("settled", true));
             }
-            case "/v1/stats":
-                return json(200, io.pequod.server.ServerStats.json(engine, bool(p, "sizes") ? service : null,
-                        bool(p, "histograms")));
+            case "/v1/stats": {
+                ObjectNode local = io.pequod.server.ServerStats.json(engine, bool(p, "sizes") ? service : null, bool(p, "histograms"));
+                if (!bool(p, "all")) {
+                    return json(200, local);
+                }
+                // every instance's, this one first
+                ObjectNode all = JSON.createObjectNode();
+                ArrayNode instances = all.putArray("instances");
+                instances.add(local.put("instance", service.self().host() + ":" + service.self().port()));
+                service.askOthers("/v1/stats?sizes=" + bool(p, "sizes") + "&histograms=" + bool(p, "histograms"))
+                        .forEach((h, st) -> instances.add(((ObjectNode) st).put("instance", h.host() + ":" + h.port())));
+                return json(200, all);
+            }
             case "/health":
                 return health();
             case "/metrics":

@@ -121,12 +121,27 @@ public final class PeerClient {
         }
     }
 
+    /**
+     * @param host          another instance
+     * @param pathAndQuery  one of its endpoints about itself ({@code /v1/settle?scope=local}, {@code /v1/stats})
+     * @param wait          how long to wait for the answer
+     * @return its JSON answer
+     * @throws QueryException if it fails or answers an error
+     */
+    public JsonNode get(HostInfo host, String pathAndQuery, Duration wait) {
+        return call(host, "GET", pathAndQuery, null, false, wait);
+    }
+
     private JsonNode call(HostInfo host, String method, String path, byte[] body, boolean notFoundIsNull) {
+        return call(host, method, path, body, notFoundIsNull, timeout);
+    }
+
+    private JsonNode call(HostInfo host, String method, String path, byte[] body, boolean notFoundIsNull, Duration wait) {
         if (NON_BLOCKING.get()) {
             throw new WouldBlockException();
         }
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
-                .timeout(timeout)
+                .timeout(wait)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (authToken != null) {
             b.header("Authorization", "Bearer " + authToken);

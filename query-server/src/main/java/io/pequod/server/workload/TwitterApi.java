@@ -46,7 +46,7 @@ interface TwitterApi {
 
     /**
      * @param sizes whether to count each table's keys (slow)
-     * @return the server's {@code /v1/stats}, with latency histograms
+     * @return every instance's {@code /v1/stats}, with latency histograms ({@code {"instances": [...]}})
      * @throws Exception on failure
      */
     JsonNode stats(boolean sizes) throws Exception;
@@ -152,7 +152,7 @@ interface TwitterApi {
 
         @Override
         public JsonNode stats(boolean sizes) throws Exception {
-            return WorkloadHttp.JSON.readTree(web.send("GET", "/v1/stats?histograms=true&sizes=" + sizes, null).body());
+            return WorkloadHttp.JSON.readTree(web.send("GET", "/v1/stats?all=true&histograms=true&sizes=" + sizes, null).body());
         }
 
         @Override
@@ -237,7 +237,9 @@ interface TwitterApi {
 
         @Override
         public JsonNode stats(boolean sizes) {
-            return ServerStats.json(server.engine(), sizes ? service : null, true);
+            com.fasterxml.jackson.databind.node.ObjectNode all = WorkloadHttp.JSON.createObjectNode();
+            all.putArray("instances").add(ServerStats.json(server.engine(), sizes ? service : null, true).put("instance", "in-process"));
+            return all;
         }
 
         @Override

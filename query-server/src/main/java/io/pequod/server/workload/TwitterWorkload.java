@@ -784,33 +784,47 @@ public final class TwitterWorkload {
         return String.format(Locale.ROOT, "twprogress|%08d", client);
     }
 
-    /** The server's statistics; {@code latencies} gets each table's write-to-visible latencies since {@code before}. */
+    /**
+     * Each instance's statistics; {@code latencies} gets each table's write-to-visible latencies,
+     * over all instances, since {@code before}.
+     */
     private ArrayNode serverStats(TwitterApi api, JsonNode before, ObjectNode latencies) throws Exception {
         ArrayNode a = JSON.createArrayNode();
-        JsonNode st = api.stats(true);
-        ObjectNode s = a.addObject();
-        s.put("server", api.describe());
-        ArrayNode tables = s.putArray("tables");
-        st.path("tables").properties().forEach(e -> {
-            ObjectNode t = tables.addObject().put("name", e.getKey());
-            t.setAll((ObjectNode) e.getValue());
-            t.remove("visible_latency_hdr");
-            String now = e.getValue().path("visible_latency_hdr").asText(null);
-            if (now == null) { // a server without histograms: its figures since it started
-                latencies.set(e.getKey(), e.getValue().path("visible_latency_ms"));
-                return;
-            }
-            org.HdrHistogram.Histogram h = io.pequod.server.ServerStats.decode(now);
-            String earlier = before.path("tables").path(e.getKey()).path("visible_latency_hdr").asText(null);
+        Map<String, org.HdrHistogram.Histogram> now = new java.util.TreeMap<>();
+        Map<String, org.HdrHistogram.Histogram> then = new java.util.TreeMap<>();
+        for (JsonNode st : api.stats(true).path("instances")) {
+            ObjectNode s = a.addObject();
+            s.put("server", st.path("instance").asText(api.describe()));
+            ArrayNode tables = s.putArray("tables");
+            st.path("tables").properties().forEach(e -> {
+                ObjectNode t = tables.addObject().put("name", e.getKey());
+                t.setAll((ObjectNode) e.getValue());
+                t.remove("visible_latency_hdr");
+                String hdr = e.getValue().path("visible_latency_hdr").asText(null);
+                if (hdr != null) {
+                    now.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.ServerStats.decode(hdr));
+                }
+            });
+            s.put("dead_letters", st.path("dead_letters").asLong());
+            s.put("server_max_rss_mb", st.path("max_rss_mb").asLong());
+            s.put("server_user_time", st.path("user_time").asDouble());
+            s.put("server_system_time", st.path("system_time").asDouble());
+        }
+        for (JsonNode st : before.path("instances")) {
+            st.path("tables").properties().forEach(e -> {
+                String hdr = e.getValue().path("visible_latency_hdr").asText(null);
+                if (hdr != null) {
+                    then.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.ServerStats.decode(hdr));
+                }
+            });
+        }
+        now.forEach((table, h) -> {
+            org.HdrHistogram.Histogram earlier = then.get(table);
             if (earlier != null) {
-                h.subtract(io.pequod.server.ServerStats.decode(earlier));
+                h.subtract(earlier);
             }
-            latencies.set(e.getKey(), io.pequod.server.ServerStats.latency(h));
+            latencies.set(table, io.pequod.server.ServerStats.latency(h));
         });
-        s.put("dead_letters", st.path("dead_letters").asLong());
-        s.put("server_max_rss_mb", st.path("max_rss_mb").asLong());
-        s.put("server_user_time", st.path("user_time").asDouble());
-        s.put("server_system_time", st.path("system_time").asDouble());
         return a;
     }
 
