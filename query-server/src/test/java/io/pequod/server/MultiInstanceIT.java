@@ -122,6 +122,20 @@ class MultiInstanceIT {
                 stored += i.path("tables").path("t").path("store_size").asLong();
             }
             assertEquals(48, stored, "each instance counts the keys it holds: " + stats);
+            HttpResponse<String> rebuilt = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + one.httpPort()
+                    + "/v1/views/t/rebuild")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, rebuilt.statusCode(), rebuilt.body());
+            String generation = JSON.readTree(rebuilt.body()).path("application").asText();
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!two.engine().state().containsKey(generation) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertTrue(two.engine().state().containsKey(generation), "the other instance runs the rebuilt generation: "
+                    + two.engine().state());
+            assertTrue(one.awaitRunning(Duration.ofMinutes(2)) && two.awaitRunning(Duration.ofMinutes(2)));
+            assertEquals(one.engine().state().keySet(), two.engine().state().keySet());
+            assertTrue(get(two.httpPort(), "/v1/settle?timeout_ms=60000", 200).path("settled").asBoolean());
+            assertEquals(48, get(one.httpPort(), count, 200).path("count").asLong(), "rebuilt from the topics");
             HttpResponse<String> viewWrite = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.httpPort()
                     + "/v1/keys/" + enc("t|00000001|0000000001|00000002"))).PUT(HttpRequest.BodyPublishers.ofString("x")).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -412,6 +412,23 @@ public final class ViewEngine implements AutoCloseable {
                 installed.add(s);
             }
         }
+        // Views that another instance rebuilt: run the new generation here too (its table was
+        // cleared by that instance). A generation of another definition is left alone: this
+        // instance's joins differ until it restarts with the new ones.
+        for (ViewMeta recorded : records.views().values()) {
+            ViewMeta mine = viewMeta.get(recorded.view());
+            if (mine != null && recorded.ready() && recorded.generation() > mine.generation()
+                    && recorded.definition().equals(mine.definition())) {
+                KafkaStreams old = views.remove(recorded.view());
+                if (old != null) {
+                    closeStreams(old);
+                    old.cleanUp();
+                }
+                viewMeta.put(recorded.view(), recorded);
+                startView(recorded);
+                LOG.info("View {}: another instance rebuilt it; now running generation {}", recorded.view(), recorded.generation());
+            }
+        }
     }
 
     /**
