@@ -128,6 +128,7 @@ public final class QueryService {
         checkKey(key);
         String table = Key.tableOf(key);
         ViewCatalog c = awaitTable(table, after);
+        awaitViews(c, table, after);
         Optional<byte[]> materialized = Optional.empty();
         if (c.tables().contains(table)) {
             KeyQueryMetadata md = metadata(c, table, key);
@@ -176,6 +177,7 @@ public final class QueryService {
         int lim = limit(limit);
         String table = Key.tableOf(first);
         ViewCatalog c = awaitTable(table, after);
+        awaitViews(c, table, after);
         ScanResult materialized = c.tables().contains(table)
                 ? fanOut(c, table, range, lim, after, stale)
                 : new ScanResult(List.of(), false);
@@ -207,6 +209,7 @@ public final class QueryService {
         if (!c.tables().contains(table)) {
             return 0;
         }
+        awaitViews(c, table, after);
         long n = 0;
         for (Map.Entry<HostInfo, List<Integer>> e : owners(c, table, partitionsOf(c, table, range)).entrySet()) {
             n += isSelf(e.getKey()) ? countLocal(table, first, last, e.getValue(), after, stale)
@@ -696,6 +699,35 @@ public final class QueryService {
         } catch (InvalidStateStoreException e) {
             c.forgetStores();
             return null;
+        }
+    }
+
+    /**
+     * A read of a view (or pull join) with write tokens: the tokens name writes to its sources,
+     * whose effects reach the view through the pipeline, so the read waits until every instance's
+     * views reflect every write made before it (as {@code /v1/settle}; tens of ms).
+     */
+    private void awaitViews(ViewCatalog c, String table, String after) {
+        if (after == null || after.isBlank() || !c.isView(table)) {
+            return;
+        }
+        for (String t : after.split(",")) {
+            try {
+                WritePosition.parse(t.trim());
+            } catch (IllegalArgumentException e) {
+                throw QueryException.badRequest(e.getMessage());
+            }
+        }
+        boolean settled;
+        try {
+            settled = settleAll(limits.maxWait());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw QueryException.unavailable("interrupted");
+        }
+        if (!settled) {
+            throw new QueryException(503, "not yet applied", "view table " + table + " did not reflect the writes before this read within "
+                    + limits.maxWait().toMillis() + " ms");
         }
     }
 

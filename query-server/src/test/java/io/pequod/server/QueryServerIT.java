@@ -169,6 +169,16 @@ class QueryServerIT {
         assertEquals("two-0", one.json().path("value").asText());
         assertEquals(10, http("GET", "/v1/count?first=" + enc("u|00000001|") + "&last=" + enc("u|00000001}"), null).json()
                 .path("count").asLong());
+        // a view read with the token of a write to its source reflects that write at once
+        for (int i = 0; i < 5; i++) {
+            String token = http("PUT", key(String.format("p|00000002|%010d", 300 + i)), "later-" + i).json().path("token").asText();
+            String after = "&after=" + enc(token);
+            assertEquals(11 + i, http("GET", "/v1/count?first=" + enc("t|00000001|") + "&last=" + enc("t|00000001}") + after, null)
+                    .json().path("count").asLong(), "count after " + token);
+            assertEquals("later-" + i, http("GET", key(String.format("t|00000001|%010d|00000002", 300 + i)) + "?after=" + enc(token), null)
+                    .json().path("value").asText());
+        }
+        assertEquals(400, http("GET", key("t|00000001|0000000100|00000002") + "?after=nonsense", null).status());
     }
 
     @Test
