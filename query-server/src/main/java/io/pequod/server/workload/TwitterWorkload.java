@@ -415,10 +415,7 @@ public final class TwitterWorkload {
         private long outstandingMaxTo = Long.MIN_VALUE;
         private int outstandingCount;
         private boolean needSettle;
-        /**
-         * Each client's acknowledged progress in logical time: every write of its operations
-         * before that time is acknowledged ({@code Long.MAX_VALUE} for clients of other processes).
-         */
+        /** Where this client reports how far its writes are acknowledged, and reads the others'. */
         private final ProgressBoard board;
         /** Every write of this client's operations before this time is acknowledged. */
         private final AtomicLong acked = new AtomicLong(TwitterModel.START);
@@ -509,8 +506,8 @@ public final class TwitterWorkload {
                 if (checks.size() >= CHECK_BATCH) {
                     sendChecks();
                 }
-                if (unacked.isEmpty()) {
-                    publish(frontier);
+                if (writes.isEmpty() && unacked.isEmpty()) {
+                    publish(frontier); // nothing buffered or unacknowledged: every write so far is acknowledged
                 }
                 board.report(index, acked.get(), false);
                 i++;
@@ -559,7 +556,6 @@ public final class TwitterWorkload {
                 }
             }
         }
-
 
         private void buffer(TwitterModel.Check c) {
             if (c.to() <= c.from()) {
