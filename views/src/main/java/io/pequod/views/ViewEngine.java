@@ -254,6 +254,25 @@ public final class ViewEngine implements AutoCloseable {
         return next;
     }
 
+    /** Stops a view's application for good and deletes its local state (a new generation replaces it). */
+    private void stopView(String view) {
+        KafkaStreams old = views.remove(view);
+        ViewMeta m = viewMeta.get(view);
+        if (old == null) {
+            return;
+        }
+        closeStreams(old);
+        old.cleanUp();
+        if (m != null) {
+            // cleanUp keeps the application's directory when files other than task state are left in it
+            try {
+                org.apache.kafka.common.utils.Utils.delete(cfg.stateDir.resolve(m.application()).toFile());
+            } catch (java.io.IOException e) {
+                LOG.warn("Could not delete the state of {}: {}", m.application(), e.toString());
+            }
+        }
+    }
+
     private void startView(ViewMeta m) {
         List<Join> joins = spec.joinsOf(m.view());
         int parts = joins.stream().flatMap(j -> j.sources().stream()).mapToInt(s -> partitions.getOrDefault(s.table(), cfg.partitions))
@@ -419,11 +438,7 @@ public final class ViewEngine implements AutoCloseable {
             ViewMeta mine = viewMeta.get(recorded.view());
             if (mine != null && recorded.ready() && recorded.generation() > mine.generation()
                     && recorded.definition().equals(mine.definition())) {
-                KafkaStreams old = views.remove(recorded.view());
-                if (old != null) {
-                    closeStreams(old);
-                    old.cleanUp();
-                }
+                stopView(recorded.view());
                 viewMeta.put(recorded.view(), recorded);
                 startView(recorded);
                 LOG.info("View {}: another instance rebuilt it; now running generation {}", recorded.view(), recorded.generation());
@@ -497,11 +512,7 @@ public final class ViewEngine implements AutoCloseable {
         Map<String, ViewMeta> records = meta.readAll();
         Map<String, String> startedViews = new LinkedHashMap<>();
         for (String v : changedViews) {
-            KafkaStreams old = views.remove(v);
-            if (old != null) {
-                closeStreams(old);
-                old.cleanUp();
-            }
+            stopView(v);
             ViewMeta m = prepare(v, viewMeta.containsKey(v) ? viewMeta.get(v) : records.get(v));
             viewMeta.put(v, m);
             startView(m);
@@ -545,11 +556,7 @@ public final class ViewEngine implements AutoCloseable {
         if (current == null) {
             throw new IllegalArgumentException("Unknown view '" + view + "'; maintained views: " + viewMeta.keySet());
         }
-        KafkaStreams old = views.remove(view);
-        if (old != null) {
-            closeStreams(old);
-            old.cleanUp();
-        }
+        stopView(view);
         ViewMeta next = prepare(view, new ViewMeta(view, current.definition(), current.generation(), current.application(), false));
         viewMeta.put(view, next);
         startView(next);

@@ -292,8 +292,11 @@ class ViewEngineIT {
             Map<String, String> followers = Map.of("followers|00000002", "1");
             assertEquals(followers, eventually(() -> read(e, "followers"), followers, Duration.ofSeconds(60)));
             assertEquals(timeline, eventually(() -> read(e, "t"), timeline, Duration.ofSeconds(60)), "the other view is kept");
+            String first = e.state().keySet().stream().filter(a -> a.contains("-view-followers-")).findFirst().orElseThrow();
+            assertTrue(Files.isDirectory(dir.resolve(first)), "state of " + first);
             e.rebuild("followers");
             assertTrue(e.awaitRunning(Duration.ofSeconds(120)));
+            assertTrue(Files.notExists(dir.resolve(first)), "the old generation's state is deleted");
             assertEquals(followers, eventually(() -> read(e, "followers"), followers, Duration.ofSeconds(60)), "rebuilt from the topics");
         }
     }
