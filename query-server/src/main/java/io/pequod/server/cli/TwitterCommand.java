@@ -25,8 +25,15 @@ final class TwitterCommand implements Callable<Integer> {
             description = "Install the joins first (POST /v1/joins; --no-initialize: the server has them already). Default: on.")
     boolean initialize;
 
-    @Option(names = "--nusers", defaultValue = "5000", description = "Users. Default: ${DEFAULT-VALUE}.")
-    int nusers;
+    @Option(names = "--nusers", description = "Users. Default: 5000, or the graph's with --graph.")
+    Integer nusersOption;
+
+    @Option(names = "--graph", paramLabel = "FILE", description = "The follow graph instead of Pequod's generated one: the number "
+            + "of users on the first line, then 'user follower' pairs, one per line (the follower follows the user).")
+    Path graphFile;
+
+    private int nusers;
+    private io.pequod.server.workload.TwitterModel.Graph graph;
 
     @Option(names = "--duration", defaultValue = "100000", description = "Ticks of the run loop. Default: ${DEFAULT-VALUE}.")
     long duration;
@@ -85,6 +92,21 @@ final class TwitterCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long wall0 = System.nanoTime();
+        nusers = nusersOption == null ? 5000 : nusersOption;
+        if (graphFile != null) {
+            try {
+                graph = io.pequod.server.workload.TwitterModel.Graph.read(graphFile);
+            } catch (java.io.IOException e) {
+                throw new PequodCli.UserException("cannot read graph " + graphFile + ": " + e.getMessage(), 2);
+            } catch (IllegalArgumentException e) {
+                throw new PequodCli.UserException("bad graph " + e.getMessage(), 2);
+            }
+            if (nusersOption != null && nusersOption != graph.nusers()) {
+                throw new PequodCli.UserException("--nusers " + nusersOption + " differs from the graph's " + graph.nusers()
+                        + " users (" + graphFile + "); leave --nusers out", 2);
+            }
+            nusers = graph.nusers();
+        }
         if (backend.equals("redis") || push) {
             return pushMode(wall0);
         }
@@ -105,7 +127,7 @@ final class TwitterCommand implements Callable<Integer> {
         try {
             options = new TwitterWorkload.Options(nusers, duration, pactive, seed, fetch, popduration,
                     pull ? TwitterWorkload.Timelines.PULL : celebrity != null ? TwitterWorkload.Timelines.CELEBRITY : TwitterWorkload.Timelines.JOIN,
-                    celebrity == null ? 0 : celebrity, clients, clientIndex);
+                    celebrity == null ? 0 : celebrity, clients, clientIndex, graph);
         } catch (IllegalArgumentException e) {
             throw new PequodCli.UserException(e.getMessage(), 2);
         }
@@ -128,6 +150,9 @@ final class TwitterCommand implements Callable<Integer> {
                 r = workload.run(spec, populate, execute, server);
             }
             r.json().put("joins", "examples/" + joins);
+            if (graphFile != null) {
+                r.json().put("graph", graphFile.toString());
+            }
             r.json().put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);
             if (embedded != null) {
                 // The embedded runtime stops while the reference is computed and the result printed.
@@ -138,7 +163,7 @@ final class TwitterCommand implements Callable<Integer> {
                 closing = stopper;
             }
             if (check) {
-                long expected = TwitterWorkload.reference(nusers, duration, pactive, seed, popduration);
+                long expected = TwitterWorkload.reference(nusers, duration, pactive, seed, popduration, graph);
                 r.json().put("reference_nposts_read", expected);
                 if (expected != r.postsRead()) {
                     System.out.println(r.json());
@@ -161,7 +186,7 @@ final class TwitterCommand implements Callable<Integer> {
     private Integer pushMode(long wall0) throws Exception {
         AllInOne embedded = null;
         try {
-            io.pequod.server.workload.PushRun run = new io.pequod.server.workload.PushRun(nusers, duration, pactive, seed, popduration);
+            io.pequod.server.workload.PushRun run = new io.pequod.server.workload.PushRun(nusers, duration, pactive, seed, popduration, graph);
             com.fasterxml.jackson.databind.node.ObjectNode out;
             if (backend.equals("redis")) {
                 out = run.redis(redis);
@@ -174,6 +199,9 @@ final class TwitterCommand implements Callable<Integer> {
                 out = run.pequod(url);
             }
             out.put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);
+            if (graphFile != null) {
+                out.put("graph", graphFile.toString());
+            }
             if (check) {
                 long expected = run.reference();
                 out.put("reference_nposts_read", expected);

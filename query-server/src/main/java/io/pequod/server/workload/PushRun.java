@@ -10,6 +10,7 @@ public final class PushRun {
     private final double pactive;
     private final long seed;
     private final long popduration;
+    private final TwitterModel.Graph graph;
 
     /**
      * @param nusers   users
@@ -29,8 +30,16 @@ public final class PushRun {
      * @param popduration ticks of populate posts, fanned out before the run
      */
     public PushRun(int nusers, long duration, double pactive, long seed, long popduration) {
+        this(nusers, duration, pactive, seed, popduration, null);
+    }
+
+    /**
+     * @param graph the follow graph, or {@code null} for Pequod's generated one
+     */
+    public PushRun(int nusers, long duration, double pactive, long seed, long popduration, TwitterModel.Graph graph) {
+        this.graph = graph;
         this.popduration = popduration;
-        this.workload = new TwitterPushWorkload(nusers, duration, pactive, seed, popduration);
+        this.workload = new TwitterPushWorkload(nusers, duration, pactive, seed, popduration, graph);
         this.nusers = nusers;
         this.duration = duration;
         this.pactive = pactive;
@@ -53,6 +62,6 @@ public final class PushRun {
 
     /** @return the posts the run must read */
     public long reference() {
-        return TwitterPushWorkload.reference(nusers, duration, pactive, seed, popduration);
+        return TwitterPushWorkload.reference(nusers, duration, pactive, seed, popduration, graph);
     }
 }

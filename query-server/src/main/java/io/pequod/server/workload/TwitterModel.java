@@ -65,15 +65,123 @@ public final class TwitterModel {
     private long now = START;
 
     /**
+     * A follow graph given by a file ({@code --graph}), as Pequod's: the number of users on the
+     * first line, then one {@code user follower} pair per line (the follower follows the user;
+     * users are numbered from 0). Blank lines are skipped; a pair given twice counts once.
+     *
+     * @param nusers  users
+     * @param follows (follower, user) pairs, without duplicates
+     */
+    public record Graph(int nusers, List<int[]> follows) {
+        /**
+         * @param file the graph file
+         * @return its graph
+         * @throws IOException              if it cannot be read
+         * @throws IllegalArgumentException naming file and line, if it is malformed
+         */
+        public static Graph read(java.nio.file.Path file) throws java.io.IOException {
+            List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+            String name = file.getFileName().toString();
+            int first = 0;
+            while (first < lines.size() && lines.get(first).isBlank()) {
+                first++;
+            }
+            if (first == lines.size()) {
+                throw new IllegalArgumentException(name + ": empty; the first line must be the number of users");
+            }
+            int n;
+            try {
+                n = Integer.parseInt(lines.get(first).trim());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 2) {
+                throw new IllegalArgumentException(name + ":" + (first + 1) + ": expected the number of users (at least 2), found '"
+                        + lines.get(first).trim() + "'");
+            }
+            Set<Long> seen = new HashSet<>();
+            List<int[]> follows = new ArrayList<>();
+            for (int i = first + 1; i < lines.size(); i++) {
+                String line = lines.get(i).trim();
+                if (line.isEmpty()) {
+                    continue;
+                }
+                String[] f = line.split("\\s+");
+                int user = f.length == 2 ? parseUser(f[0], n) : -1;
+                int follower = f.length == 2 ? parseUser(f[1], n) : -1;
+                if (user < 0 || follower < 0) {
+                    throw new IllegalArgumentException(name + ":" + (i + 1) + ": expected 'user follower', two user numbers from 0 to "
+                            + (n - 1) + ", found '" + line + "'");
+                }
+                if (seen.add((long) follower * n + user)) {
+                    follows.add(new int[] {follower, user});
+                }
+            }
+            return new Graph(n, List.copyOf(follows));
+        }
+
+        private static int parseUser(String s, int n) {
+            try {
+                int u = Integer.parseInt(s);
+                return u < n ? u : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+    }
+
+    /**
      * @param nusers  users
      * @param pactive fraction of active users
      * @param seed    the seed
      */
     public TwitterModel(int nusers, double pactive, long seed) {
+        this(nusers, pactive, seed, null);
+    }
+
+    /**
+     * @param nusers  users (the graph's, if one is given)
+     * @param pactive fraction of active users
+     * @param seed    the seed
+     * @param graph   the follow graph, or {@code null} to generate Pequod's
+     */
+    public TwitterModel(int nusers, double pactive, long seed, Graph graph) {
+        if (graph != null && graph.nusers() != nusers) {
+            throw new IllegalArgumentException("the graph has " + graph.nusers() + " users, not " + nusers);
+        }
         this.nusers = nusers;
         this.seed = seed;
         this.rnd = new Random(seed);
         this.followerCount = new int[nusers];
+        if (graph != null) {
+            for (int[] f : graph.follows()) {
+                follows.add(f);
+                followerCount[f[1]]++;
+            }
+        } else {
+            generateGraph();
+        }
+        postWeight = new double[nusers];
+        postCumulative = new double[nusers];
+        double ps = 0;
+        for (int u = 0; u < nusers; u++) {
+            int f = followerCount[u];
+            postWeight[u] = f == 0 ? 0 : f < 10 ? 0.1 : 1 + rnd.nextInt(Math.max(1, (int) (2 * Math.log10(f))));
+            ps += postWeight[u];
+            postCumulative[u] = ps;
+        }
+        List<Integer> users = new ArrayList<>();
+        for (int u = 0; u < nusers; u++) {
+            users.add(u);
+        }
+        java.util.Collections.shuffle(users, rnd);
+        active = users.subList(0, (int) Math.round(nusers * pactive)).stream().mapToInt(Integer::intValue).sorted().toArray();
+        lastRead = new long[nusers];
+        loggedIn = new boolean[nusers];
+    }
+
+    /** Pequod's follow graph: each user follows [20, 200] distinct others, picked by the skewed popularity weight. */
+    private void generateGraph() {
         double maxFollowers = 1_000_000;
         while (maxFollowers > nusers / 4.0) {
             maxFollowers *= 0.7;
@@ -95,23 +203,6 @@ public final class TwitterModel {
                 }
             }
         }
-        postWeight = new double[nusers];
-        postCumulative = new double[nusers];
-        double ps = 0;
-        for (int u = 0; u < nusers; u++) {
-            int f = followerCount[u];
-            postWeight[u] = f == 0 ? 0 : f < 10 ? 0.1 : 1 + rnd.nextInt(Math.max(1, (int) (2 * Math.log10(f))));
-            ps += postWeight[u];
-            postCumulative[u] = ps;
-        }
-        List<Integer> users = new ArrayList<>();
-        for (int u = 0; u < nusers; u++) {
-            users.add(u);
-        }
-        java.util.Collections.shuffle(users, rnd);
-        active = users.subList(0, (int) Math.round(nusers * pactive)).stream().mapToInt(Integer::intValue).sorted().toArray();
-        lastRead = new long[nusers];
-        loggedIn = new boolean[nusers];
     }
 
     private int pick(double[] cumulative, double total) {

@@ -22,6 +22,7 @@ public final class TwitterPushWorkload {
     private final double pactive;
     private final long seed;
     private final long popduration;
+    private final TwitterModel.Graph graph;
 
     /**
      * @param nusers      users
@@ -31,6 +32,14 @@ public final class TwitterPushWorkload {
      * @param popduration ticks of populate posts, fanned out to followers before the run
      */
     public TwitterPushWorkload(int nusers, long duration, double pactive, long seed, long popduration) {
+        this(nusers, duration, pactive, seed, popduration, null);
+    }
+
+    /**
+     * @param graph the follow graph, or {@code null} for Pequod's generated one
+     */
+    public TwitterPushWorkload(int nusers, long duration, double pactive, long seed, long popduration, TwitterModel.Graph graph) {
+        this.graph = graph;
         this.popduration = popduration;
         this.nusers = nusers;
         this.duration = duration;
@@ -44,7 +53,7 @@ public final class TwitterPushWorkload {
      * @throws Exception if the backend fails
      */
     ObjectNode run(PushTimelines sink) throws Exception {
-        TwitterModel m = new TwitterModel(nusers, pactive, seed);
+        TwitterModel m = new TwitterModel(nusers, pactive, seed, graph);
         List<Set<Integer>> followers = new ArrayList<>();
         for (int u = 0; u < nusers; u++) {
             followers.add(new HashSet<>());
@@ -131,7 +140,11 @@ public final class TwitterPushWorkload {
      * @return what the run must read: posts in the window of followers at the time of the post
      */
     static long reference(int nusers, long duration, double pactive, long seed, long popduration) {
-        TwitterModel m = new TwitterModel(nusers, pactive, seed);
+        return reference(nusers, duration, pactive, seed, popduration, null);
+    }
+
+    static long reference(int nusers, long duration, double pactive, long seed, long popduration, TwitterModel.Graph graph) {
+        TwitterModel m = new TwitterModel(nusers, pactive, seed, graph);
         List<Set<Integer>> followers = new ArrayList<>();
         List<java.util.TreeSet<Long>> timeline = new ArrayList<>();
         for (int u = 0; u < nusers; u++) {

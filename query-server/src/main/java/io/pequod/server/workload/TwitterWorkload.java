@@ -74,11 +74,21 @@ public final class TwitterWorkload {
      * @param celebrity   with {@link Timelines#CELEBRITY}: more followers than this make a celebrity
      * @param clients     concurrent clients sharing the users
      * @param clientIndex run only this client's share ({@code null}: every client, as threads)
+     * @param graph       the follow graph ({@code --graph}), or {@code null} to generate Pequod's
      */
     public record Options(int nusers, long duration, double pactive, long seed, boolean fetch, long popduration,
-                          Timelines timelines, int celebrity, int clients, Integer clientIndex) {
+                          Timelines timelines, int celebrity, int clients, Integer clientIndex, TwitterModel.Graph graph) {
+        /** Options with Pequod's generated graph. */
+        public Options(int nusers, long duration, double pactive, long seed, boolean fetch, long popduration,
+                       Timelines timelines, int celebrity, int clients, Integer clientIndex) {
+            this(nusers, duration, pactive, seed, fetch, popduration, timelines, celebrity, clients, clientIndex, null);
+        }
+
         /** Checks the options. */
         public Options {
+            if (graph != null && graph.nusers() != nusers) {
+                throw new IllegalArgumentException("the graph has " + graph.nusers() + " users, not " + nusers);
+            }
             if (nusers < 2) {
                 throw new IllegalArgumentException("nusers must be at least 2, got " + nusers);
             }
@@ -124,7 +134,7 @@ public final class TwitterWorkload {
      */
     public TwitterWorkload(Options options) {
         this.o = options;
-        this.model = new TwitterModel(o.nusers(), o.pactive(), o.seed());
+        this.model = new TwitterModel(o.nusers(), o.pactive(), o.seed(), o.graph());
         this.celebrities = o.timelines() == Timelines.CELEBRITY ? model.postersWithMoreFollowersThan(o.celebrity()) : new BitSet();
     }
 
@@ -891,7 +901,15 @@ public final class TwitterWorkload {
      * @return the posts the run must read
      */
     public static long reference(int nusers, long duration, double pactive, long seed, long popduration) {
-        TwitterModel m = new TwitterModel(nusers, pactive, seed);
+        return reference(nusers, duration, pactive, seed, popduration, null);
+    }
+
+    /**
+     * @param graph the follow graph, or {@code null} for Pequod's generated one
+     * @return as {@link #reference(int, long, double, long, long)}, over that graph
+     */
+    public static long reference(int nusers, long duration, double pactive, long seed, long popduration, TwitterModel.Graph graph) {
+        TwitterModel m = new TwitterModel(nusers, pactive, seed, graph);
         List<Set<Integer>> following = new ArrayList<>();
         List<TreeSet<Long>> posts = new ArrayList<>();
         for (int u = 0; u < nusers; u++) {

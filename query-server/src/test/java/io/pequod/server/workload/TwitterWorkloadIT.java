@@ -113,6 +113,32 @@ class TwitterWorkloadIT {
     }
 
     @Test
+    void shouldRunOverAGivenGraphAndReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
+        String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
+        java.util.Random r = new java.util.Random(3);
+        StringBuilder file = new StringBuilder("120\n");
+        for (int follower = 0; follower < 120; follower++) {
+            for (int k = 0; k < 15; k++) {
+                file.append(r.nextInt(120)).append(' ').append(follower).append('\n');
+            }
+        }
+        TwitterModel.Graph graph = TwitterModel.Graph.read(Files.writeString(dir.resolve("graph.txt"), file));
+        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                     .namespace("twg").dataDir(dir.resolve("data")).httpPort(0).respPort(-1).build().start()) {
+            assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
+            TwitterWorkload.Options o = new TwitterWorkload.Options(120, 30_000, 0.7, 4, false, 50_000,
+                    TwitterWorkload.Timelines.JOIN, 0, 1, null, graph);
+            TwitterWorkload.Result res = new TwitterWorkload(o).run(new TwitterWorkload.Spec("twitter.pq", spec), true, true,
+                    "http://127.0.0.1:" + s.httpPort());
+            assertEquals(graph.follows().size(), res.json().path("nsubscriptions_populated").asInt(), "the file's follows");
+            long expected = TwitterWorkload.reference(120, 30_000, 0.7, 4, 50_000, graph);
+            assertTrue(expected > 100, "the run reads posts: " + expected);
+            assertEquals(expected, res.postsRead());
+        }
+    }
+
+    @Test
     void shouldPullCelebritiesPostsAndStillReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "celebrity.pq"));
         try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
