@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reads and writes over every instance's stores: {@code get} goes to the instance that owns the
@@ -59,6 +60,10 @@ public final class QueryService {
     private final QueryLimits limits;
     /** Highest offset this instance wrote, by table topic and partition: the Redis front ends read after it. */
     private final Map<String, Map<Integer, Long>> written = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Grows with every write through this instance, once it is acknowledged. */
+    private final AtomicLong writes = new AtomicLong();
+    /** {@link #writes} when the latest successful {@link #settleAll} began: views reflect those writes. */
+    private final AtomicLong settledWrites = new AtomicLong();
 
     /**
      * @param engine the running view engine
@@ -407,7 +412,9 @@ public final class QueryService {
         if (isSelf(md.activeHost()) || md.activeHost().port() == -1) {
             return readModifyWriteLocal(key, op, amount);
         }
-        return peers.readModifyWrite(md.activeHost(), key, op.name(), amount);
+        Optional<byte[]> v = peers.readModifyWrite(md.activeHost(), key, op.name(), amount);
+        writes.incrementAndGet(); // applied by the owner
+        return v;
     }
 
     /** Applies a read-modify-write here, as the owner of the key's partition. */
@@ -438,6 +445,7 @@ public final class QueryService {
             WritePosition p = f.get(30, TimeUnit.SECONDS);
             written.computeIfAbsent(p.topic(), t -> new java.util.concurrent.ConcurrentHashMap<>())
                     .merge(p.partition(), p.offset(), Math::max);
+            writes.incrementAndGet();
             if (!catalog().tables().contains(Key.tableOf(key))) {
                 engine.refreshTables();
             }
@@ -459,7 +467,19 @@ public final class QueryService {
      * clients expect of one server
      */
     public String writtenTokens(String table) {
-        String topic = catalog().topics().tableTopic(table);
+        ViewCatalog c = catalog();
+        if (c.isView(table)) {
+            // Views follow writes to their sources: while some write through this instance may not
+            // be reflected yet, the tokens of every table this instance wrote (a view read settles).
+            if (writes.get() <= settledWrites.get()) {
+                return null;
+            }
+            StringBuilder sb = new StringBuilder();
+            written.forEach((topic, m) -> m.forEach((part, off) ->
+                    sb.append(sb.length() == 0 ? "" : ",").append(topic).append(':').append(part).append(':').append(off)));
+            return sb.length() == 0 ? null : sb.toString();
+        }
+        String topic = c.topics().tableTopic(table);
         Map<Integer, Long> m = written.get(topic);
         if (m == null || m.isEmpty()) {
             return null;
@@ -531,6 +551,7 @@ public final class QueryService {
      */
     public boolean settleAll(java.time.Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long seen = writes.get();
         if (!engine.awaitSettled(timeout)) {
             return false;
         }
@@ -545,6 +566,7 @@ public final class QueryService {
                 return false;
             }
         }
+        settledWrites.accumulateAndGet(seen, Math::max);
         return true;
     }
 
@@ -680,7 +702,8 @@ public final class QueryService {
         }
         String table = Key.tableOf(key);
         ViewCatalog c = catalog();
-        if (!c.isQueryable(table) || !c.pullJoins(table).isEmpty() || !singleInstance()) {
+        if (!c.isQueryable(table) || !c.pullJoins(table).isEmpty() || !singleInstance()
+                || c.isView(table) && writes.get() > settledWrites.get()) { // a view may not reflect this instance's writes yet
             return null;
         }
         int n = c.partitions(table);

@@ -244,6 +244,13 @@ class QueryServerIT {
             Object unknown = assertThrows(JedisDataException.class, () -> j.sendCommand(() -> "FROB".getBytes())).getMessage();
             assertEquals("ERR unknown command 'FROB'", unknown);
             assertEquals("PONG", j.ping());
+            // a view reflects the connection's writes to its sources at once, as a Redis user expects
+            for (int i = 0; i < 3; i++) {
+                j.set(String.format("s|00000077|%08d", 78 + i), "1");
+                j.set(String.format("p|%08d|0000000042", 78 + i), "via redis " + i);
+                assertEquals("via redis " + i, j.get(String.format("t|00000077|0000000042|%08d", 78 + i)));
+                assertEquals((long) i + 1, j.sendCommand(() -> "PQCOUNT".getBytes(), "t|00000077|".getBytes(), "t|00000077}".getBytes()));
+            }
         }
     }
 
