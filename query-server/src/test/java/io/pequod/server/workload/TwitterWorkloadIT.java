@@ -61,7 +61,28 @@ class TwitterWorkloadIT {
             assertEquals(400, web.send("POST", "/v1/joins", " ").statusCode());
             HttpResponse<String> viewWrite = web.send("PUT", "/v1/keys/" + WorkloadHttp.enc("t|00000001|0000000001|00000002"), "x");
             assertEquals(400, viewWrite.statusCode(), "the installed view is read-only: " + viewWrite.body());
+            // the same through the command line
+            String listed = cli("joins", "--server", url);
+            assertTrue(listed.contains("t  push copy  (twitter.pq:8:1)") && listed.contains("(1 joins;"), listed);
+            String installedAgain = cli("install-joins", "--server", url, Path.of("..", "examples", "twitter.pq").toString());
+            assertTrue(installedAgain.startsWith("nothing to install: every join of"), installedAgain);
         }
+    }
+
+    /** Runs a {@code pequod} command in this JVM; its standard output. */
+    private static String cli(String... args) {
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = io.pequod.server.cli.PequodCli.commandLine().execute(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, code, String.join(" ", args) + ": " + text);
+        return text;
     }
 
     @Test
