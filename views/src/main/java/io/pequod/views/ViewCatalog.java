@@ -28,6 +28,10 @@ public final class ViewCatalog {
     private final TableTopics topics;
     private final PartitionRule rule;
     private final JoinSpec spec;
+    /** The spec's view tables (asked on every read). */
+    private final Set<String> views;
+    /** The spec's pull joins by sink table (asked on every read). */
+    private final Map<String, List<Join>> pulls;
     private final java.util.function.Function<String, KafkaStreams> tablesStreams;
     private final Supplier<Set<String>> tables;
     private final Map<String, Integer> partitions;
@@ -40,6 +44,8 @@ public final class ViewCatalog {
         this.topics = topics;
         this.rule = rule;
         this.spec = spec;
+        this.views = Set.copyOf(spec.viewTables());
+        this.pulls = Map.copyOf(spec.pullJoins());
         this.tablesStreams = tablesStreams;
         this.tables = tables;
         this.partitions = partitions;
@@ -70,7 +76,7 @@ public final class ViewCatalog {
      * @return whether joins write it (users may not)
      */
     public boolean isView(String table) {
-        return spec.viewTables().contains(table);
+        return views.contains(table);
     }
 
     /**
@@ -78,7 +84,7 @@ public final class ViewCatalog {
      * @return the pull joins to evaluate when reading it (empty if none)
      */
     public List<Join> pullJoins(String table) {
-        return spec.pullJoins().getOrDefault(table, List.of());
+        return pulls.getOrDefault(table, List.of());
     }
 
     /**
