@@ -576,6 +576,14 @@ public final class ViewEngine implements AutoCloseable {
      */
     public boolean awaitSettled(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // An application still starting (or rebalancing) has no tasks here yet, and would pass the
+        // checks below without having processed anything: a view installed a moment ago, say.
+        while (!state().values().stream().allMatch(s -> s == KafkaStreams.State.RUNNING)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
         List<String> all = tables.stream().map(topics::tableTopic).toList();
         if (!cfg.exactlyOnce) {
             return awaitProcessed(deadline) && awaitApplied(all, deadline);
