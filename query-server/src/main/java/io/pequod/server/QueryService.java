@@ -548,6 +548,7 @@ public final class QueryService {
      * @param timeout how long to wait in all
      * @return whether every instance settled in time
      * @throws InterruptedException if interrupted
+     * @throws QueryException       503 naming an instance that could not be asked
      */
     public boolean settleAll(java.time.Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -563,7 +564,10 @@ public final class QueryService {
             try {
                 peers.get(h, "/v1/settle?scope=local&timeout_ms=" + left, java.time.Duration.ofMillis(left + 5_000));
             } catch (QueryException e) {
-                return false;
+                if (e.status() == 503 && e.getMessage().contains("did not catch up")) {
+                    return false; // it did not settle in time
+                }
+                throw QueryException.unavailable("instance " + h.host() + ":" + h.port() + " could not settle: " + e.getMessage());
             }
         }
         settledWrites.accumulateAndGet(seen, Math::max);
