@@ -34,6 +34,7 @@ public final class PequodServer implements AutoCloseable {
     private ChangeWriter writer;
     private QueryService service;
     private HttpFrontEnd http;
+    private ServerMetrics metrics;
     private RespFrontEnd resp;
     private MementoFrontEnd memento;
     private ScheduledExecutorService refresher;
@@ -70,7 +71,7 @@ public final class PequodServer implements AutoCloseable {
                 .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t)).producerConfig("linger.ms", 1).build();
         service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), new PeerClient(cfg.authToken,
                 Duration.ofSeconds(15)), QueryLimits.defaults());
-        ServerMetrics metrics = new ServerMetrics(engine);
+        metrics = new ServerMetrics(engine);
         http = new HttpFrontEnd(service, engine, metrics, cfg.authToken);
         http.start(cfg.bind, httpPort);
         if (cfg.respPort >= 0) {
@@ -119,6 +120,11 @@ public final class PequodServer implements AutoCloseable {
     /** @return the memento port, or -1 if off */
     public int mementoPort() {
         return mementoPort;
+    }
+
+    /** @return the request metrics of this server's front ends */
+    public ServerMetrics metrics() {
+        return metrics;
     }
 
     /** @return the view engine */

@@ -79,6 +79,26 @@ public final class ServerMetrics {
         }
     }
 
+    /**
+     * @param frontEnd {@code http}, {@code resp} or {@code memento}
+     * @param command  the endpoint or command
+     * @return how many requests took at most each bucket's bound so far, as (bound in ms, count)
+     *         pairs in increasing order, plus (+Inf, all); empty if none was recorded
+     */
+    public java.util.List<double[]> histogram(String frontEnd, String command) {
+        Timer t = timers.get(frontEnd + "/" + command);
+        java.util.List<double[]> out = new java.util.ArrayList<>();
+        if (t == null) {
+            return out;
+        }
+        io.micrometer.core.instrument.distribution.HistogramSnapshot s = t.takeSnapshot();
+        for (io.micrometer.core.instrument.distribution.CountAtBucket b : s.histogramCounts()) {
+            out.add(new double[] {b.bucket(java.util.concurrent.TimeUnit.MILLISECONDS), b.count()});
+        }
+        out.add(new double[] {Double.POSITIVE_INFINITY, s.count()});
+        return out;
+    }
+
     /** @return the Prometheus text exposition */
     public String scrape() {
         return registry.scrape();

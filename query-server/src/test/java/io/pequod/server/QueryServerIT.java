@@ -152,6 +152,23 @@ class QueryServerIT {
     }
 
     @Test
+    void shouldScanKeysAndValuesThatNeedEscapingIntoValidJson() throws Exception {
+        // Scans are written straight into the response: quotes, backslashes, control characters
+        // and non-ASCII text must still come back as the JSON strings of what was written.
+        TreeMap<String, String> written = new TreeMap<>();
+        written.put("esc|1\"quoted\"", "a \"quote\" and a \\ backslash");
+        written.put("esc|2\ttab", "line\nbreak\u0001control\u007fdel");
+        written.put("esc|3é", "naïve café ✓ 𝄞");
+        written.put("esc|4plain", "");
+        for (Map.Entry<String, String> e : written.entrySet()) {
+            assertEquals(200, http("PUT", key(e.getKey()), e.getValue()).status());
+        }
+        JsonNode all = eventuallyScan("esc|", "esc}", written.size());
+        assertEquals(written, entries(all));
+        assertFalse(all.path("more").asBoolean());
+    }
+
+    @Test
     void shouldServeTheTimelineViewAndTheEquivalentPullJoinAlike() throws Exception {
         http("PUT", key("s|00000001|00000002"), "1");
         http("PUT", key("s|00000001|00000003"), "1");

@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -126,9 +125,18 @@ public final class ServerBenchmarks {
                 }
                 Thread.sleep(100);
             }
-            run(http, req, rate, 5, null, "warm-up");
-            List<Double> ms = Collections.synchronizedList(new ArrayList<>());
-            AtomicLong errors = run(http, req, rate, seconds, ms, "measure");
+            List<Double> ms;
+            long errors;
+            List<double[]> before;
+            List<double[]> after;
+            try (HttpLoad load = new HttpLoad(URI.create(url))) {
+                load.run(rate, 5, "warm-up");
+                before = s.metrics().histogram("http", "v1_scan");
+                HttpLoad.Result r = load.run(rate, seconds, "measure");
+                after = s.metrics().histogram("http", "v1_scan");
+                ms = r.latenciesMs();
+                errors = r.errors();
+            }
             List<Double> sorted = new ArrayList<>(ms);
             Collections.sort(sorted);
             ObjectNode o = JSON.createObjectNode();
@@ -136,41 +144,17 @@ public final class ServerBenchmarks {
             o.put("entries_per_scan", 50);
             o.put("requests_per_sec", rate);
             o.put("requests", sorted.size());
-            o.put("errors", errors.get());
+            o.put("errors", errors);
             o.put("latency_ms_p50", pct(sorted, 50));
             o.put("latency_ms_p90", pct(sorted, 90));
             o.put("latency_ms_p99", pct(sorted, 99));
             o.put("latency_ms_max", sorted.isEmpty() ? 0 : round(sorted.get(sorted.size() - 1)));
+            // The server's own time per scan (from the request decoded to the response built), from
+            // its histogram: what the client sees beyond it is the network, queues and scheduling.
+            o.put("server_ms_p50_at_most", bucketBound(before, after, 50));
+            o.put("server_ms_p99_at_most", bucketBound(before, after, 99));
             return o.toString();
         }
-    }
-
-    private static AtomicLong run(HttpClient http, HttpRequest req, int rate, int seconds, List<Double> ms, String label) {
-        AtomicLong errors = new AtomicLong();
-        int total = rate * seconds;
-        long interval = 1_000_000_000L / rate;
-        long start = System.nanoTime();
-        List<CompletableFuture<?>> pending = new ArrayList<>(total);
-        Progress bar = new Progress(System.err, "bench scan: " + label, "requests", total, true);
-        for (int i = 0; i < total; i++) {
-            long due = start + i * interval;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            // open loop: latency counts from when the request was due, so a stall is not hidden
-            pending.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                if (e != null || r.statusCode() != 200) {
-                    errors.incrementAndGet();
-                } else if (ms != null) {
-                    ms.add((System.nanoTime() - due) / 1e6);
-                }
-            }));
-            bar.update(i, i);
-        }
-        CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).exceptionally(x -> null).join();
-        bar.finish(total, total);
-        return errors;
     }
 
     private static boolean onPath(String tool) {
@@ -180,6 +164,21 @@ public final class ServerBenchmarks {
             }
         }
         return false;
+    }
+
+    /** @return the bound of the first histogram bucket holding p% of what was recorded between two snapshots */
+    private static double bucketBound(List<double[]> before, List<double[]> after, double p) {
+        if (after.isEmpty()) {
+            return 0;
+        }
+        double total = after.get(after.size() - 1)[1] - (before.isEmpty() ? 0 : before.get(before.size() - 1)[1]);
+        for (int i = 0; i < after.size(); i++) {
+            double n = after.get(i)[1] - (before.isEmpty() ? 0 : before.get(i)[1]);
+            if (n >= total * p / 100) {
+                return round(after.get(i)[0]);
+            }
+        }
+        return Double.POSITIVE_INFINITY;
     }
 
     private static double pct(List<Double> sorted, double p) {

@@ -236,7 +236,7 @@ public final class HttpFrontEnd implements AutoCloseable {
             case "/v1/scan": {
                 ScanResult r = service.scan(required(p, "first", b64), required(p, "last", b64), intParam(p, "limit"),
                         param(p, "after"), bool(p, "stale"));
-                return json(200, scanJson(r, b64));
+                return scanJson(r, b64);
             }
             case "/v1/count":
                 return json(200, JSON.createObjectNode().put("count",
@@ -284,8 +284,8 @@ public final class HttpFrontEnd implements AutoCloseable {
                 return json(200, entry(key, v.get(), true));
             }
             case "/v1/internal/scan":
-                return json(200, scanJson(service.scanLocal(param(p, "table"), required(p, "first", true), required(p, "last", true),
-                        intParam(p, "limit"), partitions(p), param(p, "after"), bool(p, "stale")), true));
+                return scanJson(service.scanLocal(param(p, "table"), required(p, "first", true), required(p, "last", true),
+                        intParam(p, "limit"), partitions(p), param(p, "after"), bool(p, "stale")), true);
             case "/v1/internal/count":
                 return json(200, JSON.createObjectNode().put("count", service.countLocal(param(p, "table"), required(p, "first", true),
                         required(p, "last", true), partitions(p), param(p, "after"), bool(p, "stale"))));
@@ -438,14 +438,52 @@ public final class HttpFrontEnd implements AutoCloseable {
         return json(up ? 200 : 503, o);
     }
 
-    private static ObjectNode scanJson(ScanResult r, boolean b64) {
-        ObjectNode o = JSON.createObjectNode();
-        ArrayNode a = o.putArray("entries");
+    /**
+     * Writes a scan's JSON straight into the response buffer: no tree of nodes and no string per
+     * entry (an ASCII key or value is copied as it is), which is most of a scan's garbage.
+     */
+    private static FullHttpResponse scanJson(ScanResult r, boolean b64) {
+        int size = 32;
         for (Entry e : r.entries()) {
-            a.add(entry(e.key(), e.value(), b64));
+            size += 24 + e.key().length + e.value().length;
         }
-        o.put("more", r.more());
-        return o;
+        io.netty.buffer.ByteBuf buf = Unpooled.buffer(b64 ? size * 4 / 3 + 16 : size);
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(
+                (java.io.OutputStream) new io.netty.buffer.ByteBufOutputStream(buf))) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("entries");
+            for (Entry e : r.entries()) {
+                g.writeStartObject();
+                g.writeFieldName("key");
+                writeBytes(g, e.key(), b64);
+                g.writeFieldName("value");
+                writeBytes(g, e.value(), b64);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeBooleanField("more", r.more());
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            buf.release();
+            throw new IllegalStateException(e);
+        }
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, buf);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        return res;
+    }
+
+    private static void writeBytes(com.fasterxml.jackson.core.JsonGenerator g, byte[] b, boolean b64) throws java.io.IOException {
+        if (b64) {
+            g.writeString(PeerClient.b64(b));
+            return;
+        }
+        for (byte x : b) {
+            if (x < 0) { // not ASCII: decoded as before, invalid UTF-8 becoming U+FFFD
+                g.writeString(new String(b, StandardCharsets.UTF_8));
+                return;
+            }
+        }
+        g.writeUTF8String(b, 0, b.length); // escapes quotes, backslashes and control characters
     }
 
     private static ObjectNode entry(byte[] key, byte[] value, boolean b64) {
@@ -520,7 +558,10 @@ public final class HttpFrontEnd implements AutoCloseable {
 
     private static FullHttpResponse json(int status, Object body) {
         try {
-            return text(status, JSON.writeValueAsString(body), "application/json");
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+                    Unpooled.wrappedBuffer(JSON.writeValueAsBytes(body)));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+            return r;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
