@@ -78,10 +78,23 @@ public final class ChangeSerde implements Serde<Change> {
     }
 
     /**
+     * Avro's generated encoder of {@link Change} ({@code customEncode}) instead of its generic,
+     * schema-walking writer: Avro generates it but uses it only when asked (measured: serializing a
+     * Change took a third of {@code ChangeWriter}'s time over a plain producer's).
+     */
+    private static final org.apache.avro.specific.SpecificData CODERS = customCoders();
+
+    private static org.apache.avro.specific.SpecificData customCoders() {
+        org.apache.avro.specific.SpecificData d = new org.apache.avro.specific.SpecificData();
+        d.setCustomCoders(true);
+        return d;
+    }
+
+    /**
      * Serializer half: registers the schema once per topic, then writes header and Avro body.
      */
     public static final class ChangeSerializer implements Serializer<Change> {
-        private final SpecificDatumWriter<Change> writer = new SpecificDatumWriter<>(Change.SCHEMA$);
+        private final SpecificDatumWriter<Change> writer = new SpecificDatumWriter<>(Change.SCHEMA$, CODERS);
         private final Map<String, Integer> idByTopic = new ConcurrentHashMap<>();
         private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
         private SchemaRegistryClient registry;
