@@ -78,6 +78,8 @@ public final class ViewEngine implements AutoCloseable {
     private final String ackPrefix = java.util.UUID.randomUUID() + "/";
     private final Map<String, KafkaStreams> views = new LinkedHashMap<>();
     private final Map<String, ViewMeta> viewMeta = new LinkedHashMap<>();
+    /** Views this instance stopped maintaining because another instance redefined them, with why. */
+    private final Map<String, String> superseded = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> partitions = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<String> tables = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -243,6 +245,13 @@ public final class ViewEngine implements AutoCloseable {
             LOG.info("View {}: definition changed or rebuild pending; rebuilding as generation {}", view, gen);
         }
         ViewMeta next = new ViewMeta(view, def, gen, ViewMetaStore.applicationId(topics, view, def, gen), true);
+        if (recorded != null && !recorded.definition().equals(def)) {
+            // Another definition: instances still running the old one must stop before the table is
+            // cleared, or they write its rows into the rebuilt table. The new generation, recorded as
+            // not ready, tells them so (they look every 10 s); then their group empties.
+            meta.write(new ViewMeta(view, def, gen, next.application(), false));
+            awaitGroupEmpty(view, recorded.application());
+        }
         int cleared = meta.clearTable(view);
         if (cleared > 0) {
             LOG.info("View {}: erased {} keys of an earlier definition before rebuilding", view, cleared);
@@ -252,6 +261,31 @@ public final class ViewEngine implements AutoCloseable {
         }
         meta.write(next);
         return next;
+    }
+
+    private static final Duration OLD_GENERATION_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Waits until no instance runs an application any more (at most {@link #OLD_GENERATION_TIMEOUT}). */
+    private void awaitGroupEmpty(String view, String application) {
+        long deadline = System.nanoTime() + OLD_GENERATION_TIMEOUT.toNanos();
+        boolean logged = false;
+        while (admin.hasMembers(application)) {
+            if (System.nanoTime() > deadline) {
+                LOG.warn("View {}: instances still run {} after {} s; rebuilding anyway (their rows of the old definition may stay "
+                        + "in the table until the next rebuild)", view, application, OLD_GENERATION_TIMEOUT.toSeconds());
+                return;
+            }
+            if (!logged) {
+                LOG.info("View {}: waiting for the instances running {} to stop it", view, application);
+                logged = true;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Stops a view's application for good and deletes its local state (a new generation replaces it). */
@@ -442,6 +476,18 @@ public final class ViewEngine implements AutoCloseable {
                 viewMeta.put(recorded.view(), recorded);
                 startView(recorded);
                 LOG.info("View {}: another instance rebuilt it; now running generation {}", recorded.view(), recorded.generation());
+            } else if (mine != null && recorded.generation() > mine.generation() && !recorded.definition().equals(mine.definition())
+                    && views.containsKey(recorded.view())) {
+                // Redefined elsewhere (an instance started with other joins): this instance's joins
+                // for the view are out of date, and its generation would write rows of the old
+                // definition into the rebuilt table. It stops; the other instances maintain the view.
+                stopView(recorded.view());
+                viewMeta.remove(recorded.view()); // nothing here to settle or rebuild any more
+                String why = "view " + recorded.view() + " was redefined by another instance (generation " + recorded.generation()
+                        + ", application " + recorded.application() + "); this instance stopped its generation " + mine.generation()
+                        + " of the old definition. Restart it with the new joins";
+                superseded.put(recorded.view(), why);
+                LOG.error(why);
             }
         }
     }
@@ -553,6 +599,9 @@ public final class ViewEngine implements AutoCloseable {
      */
     public synchronized String rebuild(String view) {
         ViewMeta current = viewMeta.get(view);
+        if (current == null && superseded.containsKey(view)) {
+            throw new IllegalArgumentException(superseded.get(view));
+        }
         if (current == null) {
             throw new IllegalArgumentException("Unknown view '" + view + "'; maintained views: " + viewMeta.keySet());
         }
@@ -796,6 +845,14 @@ public final class ViewEngine implements AutoCloseable {
             catalog = c;
         }
         return c;
+    }
+
+    /**
+     * @return problems an operator must act on, by view (empty when there are none): views this
+     * instance stopped maintaining because another instance redefined them
+     */
+    public Map<String, String> problems() {
+        return new java.util.TreeMap<>(superseded);
     }
 
     /** @return the joins in force: those given at start and those installed since */

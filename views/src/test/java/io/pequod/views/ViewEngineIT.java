@@ -38,10 +38,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The view engine end to end through the embedded broker: golden files, a differential test, dead letters, restarts. */
@@ -298,6 +302,57 @@ class ViewEngineIT {
             assertTrue(e.awaitRunning(Duration.ofSeconds(120)));
             assertTrue(Files.notExists(dir.resolve(first)), "the old generation's state is deleted");
             assertEquals(followers, eventually(() -> read(e, "followers"), followers, Duration.ofSeconds(60)), "rebuilt from the topics");
+        }
+    }
+
+    @Test
+    void shouldStopTheOldDefinitionOnOtherInstancesBeforeRebuildingARedefinedView(@TempDir Path dir) throws Exception {
+        String ns = newNamespace("redefined");
+        String v1 = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";
+        // The same tables (instances of one tables application must agree on them), another row shape.
+        String v2 = v1.replace("t|<user>|<time>|<poster>", "t|<user>|<poster>|<time>");
+        try (ViewEngine a = engine(ns, JoinSpecParser.parse("v1.pq", v1), dir.resolve("a")); ChangeWriter w = writer(ns, a)) {
+            w.put("s|00000001|00000002", "1").get();
+            w.put("p|00000002|0000000005", "post").get();
+            Map<String, String> before = Map.of("t|00000001|0000000005|00000002", "post");
+            assertEquals(before, eventually(() -> read(a, "t"), before, Duration.ofSeconds(60)));
+            String oldApp = a.state().keySet().stream().filter(x -> x.contains("-view-t-")).findFirst().orElseThrow();
+
+            // Another instance starts with another definition of t. Its start waits until the old
+            // generation stops everywhere (a looks for new generations when refreshed, every 10 s in
+            // a server), then clears t and rebuilds it.
+            java.util.concurrent.CompletableFuture<ViewEngine> c = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return engine(ns, JoinSpecParser.parse("v2.pq", v2), dir.resolve("c"));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Map<String, String> none = Map.of();
+            while (!c.isDone() && a.problems().isEmpty()) {
+                a.refreshTables();
+                Thread.sleep(200);
+            }
+            try (ViewEngine b = c.get(2, TimeUnit.MINUTES)) {
+                assertEquals(Set.of("t"), eventually(() -> a.problems().keySet(), Set.of("t"), Duration.ofSeconds(30)));
+                assertTrue(a.problems().get("t").contains("redefined by another instance"), a.problems().toString());
+                assertFalse(a.state().containsKey(oldApp), "the old generation stopped: " + a.state());
+                assertThrows(IllegalArgumentException.class, () -> a.rebuild("t"));
+
+                w.put("p|00000002|0000000009", "later").get();
+                assertTrue(b.awaitSettled(Duration.ofSeconds(60)));
+                assertTrue(a.awaitSettled(Duration.ofSeconds(60)));
+                Map<String, String> after = Map.of("t|00000001|00000002|0000000005", "post", "t|00000001|00000002|0000000009", "later");
+                java.util.function.Supplier<Map<String, String>> both = () -> {
+                    TreeMap<String, String> m = read(a, "t");
+                    m.putAll(read(b, "t"));
+                    return m;
+                };
+                assertEquals(after, eventually(both, after, Duration.ofSeconds(60)), "only the new definition's rows");
+                Thread.sleep(1000);
+                assertEquals(after, both.get(), "and no row of the old one later");
+                assertEquals(none, b.problems());
+            }
         }
     }
 

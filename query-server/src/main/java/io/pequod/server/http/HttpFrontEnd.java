@@ -435,6 +435,9 @@ public final class HttpFrontEnd implements AutoCloseable {
         ObjectNode lag = o.putObject("store_lag");
         ServerMetrics.storeLags(engine).forEach(lag::put);
         o.put("dead_letters", engine.deadLetterCount());
+        // Still serving (the tables are shared), but an operator must act: listed, not a 503.
+        ObjectNode problems = o.putObject("problems");
+        engine.problems().forEach(problems::put);
         return json(up ? 200 : 503, o);
     }
 
