@@ -316,6 +316,7 @@ public final class ViewEngine implements AutoCloseable {
                 .readingChangelogs(cfg.tablesApplication ? this::changelogOf : null);
         KafkaStreams ks = streams(m.application(), f.viewTopology(m.view(), joins, m.application()));
         views.put(m.view(), ks);
+        superseded.remove(m.view()); // maintained here again (the new joins were installed here too)
         ks.start();
     }
 
@@ -485,7 +486,8 @@ public final class ViewEngine implements AutoCloseable {
                 viewMeta.remove(recorded.view()); // nothing here to settle or rebuild any more
                 String why = "view " + recorded.view() + " was redefined by another instance (generation " + recorded.generation()
                         + ", application " + recorded.application() + "); this instance stopped its generation " + mine.generation()
-                        + " of the old definition. Restart it with the new joins";
+                        + " of the old definition. Restart it with the new joins (joins installed with install-joins are"
+                        + " picked up by themselves within 10 s)";
                 superseded.put(recorded.view(), why);
                 LOG.error(why);
             }
