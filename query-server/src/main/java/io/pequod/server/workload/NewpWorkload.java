@@ -8,8 +8,6 @@ import io.pequod.ingest.Progress;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,7 +48,8 @@ public final class NewpWorkload {
     private final double voteRate;
     private final long seed;
     private final WorkloadHttp web;
-    private final HttpClient http;
+    /** The run's reads: many small requests, for which the JDK's HttpClient cost more than the server. */
+    private final io.pequod.server.internals.NettyHttpClient reads;
     private final Semaphore window = new Semaphore(64);
     private final AtomicLong entriesRead = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -68,7 +66,7 @@ public final class NewpWorkload {
     public NewpWorkload(String server, int articles, int users, long operations, double voteRate, long seed) {
         this.server = server;
         this.web = new WorkloadHttp(server);
-        this.http = web.client();
+        this.reads = new io.pequod.server.internals.NettyHttpClient(URI.create(server), 64);
         this.articles = articles;
         this.users = users;
         this.operations = operations;
@@ -81,6 +79,14 @@ public final class NewpWorkload {
      * @throws Exception if the server fails
      */
     public ObjectNode run() throws Exception {
+        try {
+            return runAll();
+        } finally {
+            reads.close();
+        }
+    }
+
+    private ObjectNode runAll() throws Exception {
         Random rnd = new Random(seed);
         List<String> aids = new ArrayList<>();
         Map<String, Integer> commentSeq = new HashMap<>();
@@ -248,17 +254,15 @@ public final class NewpWorkload {
 
     private void read(String path, boolean notFoundOk) throws InterruptedException {
         window.acquire();
-        CompletableFuture<HttpResponse<String>> f = http.sendAsync(HttpRequest.newBuilder(URI.create(server + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        f.whenComplete((r, e) -> {
+        reads.get(path).whenComplete((r, e) -> {
             try {
-                if (e == null && r.statusCode() == 200) {
+                if (e == null && r.status() == 200) {
                     JsonNode n = JSON.readTree(r.body());
                     entriesRead.addAndGet(n.has("entries") ? n.path("entries").size() : 1);
-                } else if (e != null || !(notFoundOk && r.statusCode() == 404)) {
+                } else if (e != null || !(notFoundOk && r.status() == 404)) {
                     errors.incrementAndGet();
                     if (firstError == null) {
-                        firstError = path + ": " + (e != null ? e.toString() : r.statusCode() + " " + r.body());
+                        firstError = path + ": " + (e != null ? e.toString() : r.status() + " " + r.body());
                     }
                 }
             } catch (IOException x) {
