@@ -102,6 +102,8 @@ public final class ViewEngine implements AutoCloseable {
     private long metaEnd = -1;
     /** The tables applications besides the main one, with their tables, as last read from {@code <ns>-meta}. */
     private Map<String, List<String>> recordedLayout = Map.of();
+    /** The tables of this instance's main tables application (empty if it runs none). */
+    private List<String> mainTables = List.of();
 
     private ViewEngine(Builder b) {
         this.cfg = b;
@@ -178,8 +180,23 @@ public final class ViewEngine implements AutoCloseable {
             // them (their stores and changelogs, which views read, are kept).
             for (Map.Entry<String, List<String>> e : records.tableApplications().entrySet()) {
                 List<String> ts = e.getValue().stream().filter(tables::contains).toList();
-                if (!ts.isEmpty()) {
+                if (!ts.isEmpty() && !e.getKey().equals(tablesId)) {
                     late.add(lateApplication(e.getKey(), ts));
+                }
+            }
+            // The main application's tables as the first instance recorded them: instances of one
+            // application must run the same topology (Streams stops the others' otherwise), so tables
+            // this instance brings besides them (a spec with a new table, a table created since) get
+            // an application of their own, as installed joins' tables do.
+            List<String> recordedMain = records.tableApplications().get(tablesId);
+            if (recordedMain != null) {
+                Set<String> extra = new TreeSet<>(tables);
+                extra.removeAll(lateApplications.keySet());
+                extra.removeAll(recordedMain);
+                if (!extra.isEmpty()) {
+                    late.add(lateApplication(topics.namespace() + "-tables-" + definitionHash(List.of(), List.copyOf(extra)), extra));
+                    LOG.info("Tables {} are not in the main tables application of this namespace; materialized by an application of their own",
+                            extra);
                 }
             }
             // Views read their sources from these (see changelogOf); they must exist before the
@@ -194,6 +211,10 @@ public final class ViewEngine implements AutoCloseable {
         main.removeAll(lateApplications.keySet());
         if (cfg.tablesApplication && !main.isEmpty()) { // Streams refuses a topology without topics
             tablesApp = streams(tablesId, factory.tablesTopology(main, tablesId));
+            mainTables = List.copyOf(main);
+        }
+        if (cfg.tablesApplication) {
+            recordLateApplications();
         }
         Map<String, ViewMeta> recorded = records.views();
         for (String v : spec.materializedViewTables()) {
@@ -371,7 +392,8 @@ public final class ViewEngine implements AutoCloseable {
             String recorded = recordedLayout.entrySet().stream().filter(e -> e.getValue().contains(t)).map(Map.Entry::getKey)
                     .findFirst().orElse(null);
             // (an application already running here cannot take more tables: its topology is fixed)
-            boolean usable = recorded != null && !lateApplications.containsValue(recorded);
+            boolean usable = recorded != null && !lateApplications.containsValue(recorded)
+                    && !recorded.equals(topics.namespace() + "-tables");
             byApplication.computeIfAbsent(usable ? recorded : id.apply(t), a -> new ArrayList<>()).add(t);
         }
         List<KafkaStreams> out = new ArrayList<>();
@@ -389,7 +411,10 @@ public final class ViewEngine implements AutoCloseable {
         return ks;
     }
 
-    /** Records which application materializes each late table, so that restarts keep the layout. */
+    /**
+     * Records which application materializes each table, so that restarts and other instances keep
+     * the layout: the late ones, and the main application's (the first instance's record stays).
+     */
     private void recordLateApplications() {
         Map<String, Set<String>> byApplication = new java.util.TreeMap<>();
         recordedLayout.forEach((a, ts) -> byApplication.computeIfAbsent(a, x -> new TreeSet<>()).addAll(ts));
@@ -397,6 +422,9 @@ public final class ViewEngine implements AutoCloseable {
             byApplication.values().forEach(ts -> ts.remove(t));
             byApplication.computeIfAbsent(a, x -> new TreeSet<>()).add(t);
         });
+        if (!mainTables.isEmpty() && !recordedLayout.containsKey(topics.namespace() + "-tables")) {
+            byApplication.put(topics.namespace() + "-tables", new TreeSet<>(mainTables));
+        }
         Map<String, List<String>> layout = new java.util.TreeMap<>();
         byApplication.forEach((a, ts) -> {
             if (!ts.isEmpty()) {

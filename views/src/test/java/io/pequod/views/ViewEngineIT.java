@@ -357,6 +357,41 @@ class ViewEngineIT {
     }
 
     @Test
+    void shouldKeepOtherInstancesRunningWhenOneStartsWithATableTheyDoNotHave(@TempDir Path dir) throws Exception {
+        String ns = newNamespace("moretables");
+        String v1 = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";
+        String v2 = v1 + "\nfollowers|<poster> = count q|<user>|<poster> where user:8, poster:8";
+        Map<String, String> timeline = Map.of("t|00000001|0000000005|00000002", "post");
+        try (ViewEngine a = engine(ns, JoinSpecParser.parse("v1.pq", v1), dir.resolve("a")); ChangeWriter w = writer(ns, a)) {
+            w.put("s|00000001|00000002", "1").get();
+            w.put("p|00000002|0000000005", "post").get();
+            assertEquals(timeline, eventually(() -> read(a, "t"), timeline, Duration.ofSeconds(60)));
+            // Another instance with a table (q) and a view the first one's tables application does not
+            // have: it must not change that application's topology (Streams would stop a's copy).
+            try (ViewEngine c = engine(ns, JoinSpecParser.parse("v2.pq", v2), dir.resolve("c"))) {
+                w.put("q|00000001|00000002", "1").get();
+                w.put("p|00000002|0000000006", "more").get();
+                Map<String, String> followers = Map.of("followers|00000002", "1");
+                assertEquals(followers, eventually(() -> read(c, "followers"), followers, Duration.ofSeconds(60)));
+                assertTrue(c.awaitSettled(Duration.ofSeconds(60)), "settled: " + c.state());
+                assertTrue(a.awaitSettled(Duration.ofSeconds(60)), "settled: " + a.state());
+                Map<String, String> both = new TreeMap<>(timeline);
+                both.put("t|00000001|0000000006|00000002", "more");
+                java.util.function.Supplier<Map<String, String>> t = () -> {
+                    TreeMap<String, String> m = read(a, "t");
+                    m.putAll(read(c, "t"));
+                    return m;
+                };
+                assertEquals(both, eventually(t, both, Duration.ofSeconds(60)));
+                Thread.sleep(1000);
+                assertTrue(a.state().values().stream().allMatch(s -> s == org.apache.kafka.streams.KafkaStreams.State.RUNNING),
+                        "the first instance keeps running: " + a.state());
+                assertTrue(c.state().keySet().stream().anyMatch(x -> x.startsWith(ns + "-tables-")), "q has its own application: " + c.state());
+            }
+        }
+    }
+
+    @Test
     void shouldInstallJoinsIntoARunningEngineAndKeepThemAcrossARestart(@TempDir Path dir) throws Exception {
         String ns = newNamespace("install");
         String twitter = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";

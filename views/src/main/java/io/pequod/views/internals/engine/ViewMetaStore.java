@@ -58,8 +58,9 @@ public final class ViewMetaStore {
      *
      * @param views     every view's latest record, by view table
      * @param installed spec texts installed at run time, in order
-     * @param tableApplications the tables materialized by applications other than the main tables
-     *                  application (tables that came after start), by application id
+     * @param tableApplications the tables each tables application materializes, by application
+     *                  id: the main one's ({@code <ns>-tables}, as the first instance started it)
+     *                  and those of tables that came after
      */
     public record Records(Map<String, ViewMeta> views, List<InstalledSpec> installed, Map<String, List<String>> tableApplications) {
     }
