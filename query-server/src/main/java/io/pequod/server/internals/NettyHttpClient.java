@@ -43,6 +43,7 @@ public final class NettyHttpClient implements AutoCloseable {
     }
 
     private static final AttributeKey<Pending> IN_FLIGHT = AttributeKey.valueOf("pequod.inFlight");
+    private static final AttributeKey<Boolean> TIMED_OUT = AttributeKey.valueOf("pequod.timedOut");
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final Bootstrap bootstrap;
     private final String host;
@@ -55,11 +56,24 @@ public final class NettyHttpClient implements AutoCloseable {
     private record Pending(FullHttpRequest request, CompletableFuture<Response> result) {
     }
 
+    /** How long a request may wait for its response before its connection is closed and it fails. */
+    private final long timeoutMs;
+
     /**
      * @param server         {@code http://host:port}
      * @param maxConnections connections at most
      */
     public NettyHttpClient(URI server, int maxConnections) {
+        this(server, maxConnections, java.time.Duration.ofMinutes(2));
+    }
+
+    /**
+     * @param server         {@code http://host:port}
+     * @param maxConnections connections at most
+     * @param timeout        how long a request may wait for its response (then it fails)
+     */
+    public NettyHttpClient(URI server, int maxConnections, java.time.Duration timeout) {
+        this.timeoutMs = timeout.toMillis();
         this.host = server.getHost() + ":" + server.getPort();
         this.maxConnections = maxConnections;
         bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class).remoteAddress(server.getHost(), server.getPort())
@@ -119,6 +133,12 @@ public final class NettyHttpClient implements AutoCloseable {
 
     private void fire(Channel ch, Pending p) {
         ch.attr(IN_FLIGHT).set(p);
+        ch.eventLoop().schedule(() -> {
+            if (ch.attr(IN_FLIGHT).get() == p) {
+                ch.attr(TIMED_OUT).set(true);
+                ch.close(); // channelInactive fails the request
+            }
+        }, timeoutMs, TimeUnit.MILLISECONDS);
         ch.writeAndFlush(p.request()).addListener(x -> {
             if (!x.isSuccess()) {
                 ch.close(); // channelInactive fails the request
@@ -157,7 +177,9 @@ public final class NettyHttpClient implements AutoCloseable {
             idle.remove(ctx.channel());
             Pending p = ctx.channel().attr(IN_FLIGHT).getAndSet(null);
             if (p != null) {
-                p.result().completeExceptionally(new IOException("connection to " + host + " closed before the response"));
+                p.result().completeExceptionally(new IOException(Boolean.TRUE.equals(ctx.channel().attr(TIMED_OUT).get())
+                        ? "no response from " + host + " within " + timeoutMs + " ms to " + p.request().method() + " " + p.request().uri()
+                        : "connection to " + host + " closed before the response"));
             }
             next(null);
         }

@@ -29,4 +29,16 @@ class NettyHttpClientTest {
             }
         }
     }
+
+    @Test
+    void shouldFailARequestThatGetsNoAnswerInTime() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             NettyHttpClient c = new NettyHttpClient(URI.create("http://127.0.0.1:" + silent.getLocalPort()), 2,
+                     java.time.Duration.ofMillis(300))) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> c.get("/v1/scan?first=a&last=b").get(30, TimeUnit.SECONDS));
+            assertInstanceOf(IOException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("no response from 127.0.0.1:" + silent.getLocalPort() + " within 300 ms to GET /v1/scan"),
+                    e.getCause().getMessage());
+        }
+    }
 }
