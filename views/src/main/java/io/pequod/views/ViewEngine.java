@@ -292,8 +292,9 @@ public final class ViewEngine implements AutoCloseable {
         boolean logged = false;
         while (admin.hasMembers(application)) {
             if (System.nanoTime() > deadline) {
-                LOG.warn("View {}: instances still run {} after {} s; rebuilding anyway (their rows of the old definition may stay "
-                        + "in the table until the next rebuild)", view, application, OLD_GENERATION_TIMEOUT.toSeconds());
+                LOG.warn("View {}: {} still has members after {} s (instances running the old definition, or one that stopped "
+                        + "without leaving and has not expired yet); rebuilding anyway: rows they write of the old definition "
+                        + "would stay in the table until the next rebuild", view, application, OLD_GENERATION_TIMEOUT.toSeconds());
                 return;
             }
             if (!logged) {
