@@ -100,7 +100,7 @@ public final class ViewEngine implements AutoCloseable {
     private boolean started;
     /** End offset of {@code <ns>-meta} when this engine last read the installed specs. */
     private long metaEnd = -1;
-    /** The tables applications besides the main one, with their tables, as last read from {@code <ns>-meta}. */
+    /** The tables of each tables application (the main one as first recorded), as last read from {@code <ns>-meta}. */
     private Map<String, List<String>> recordedLayout = Map.of();
     /** The tables of this instance's main tables application (empty if it runs none). */
     private List<String> mainTables = List.of();
