@@ -35,6 +35,7 @@ public final class PequodServer implements AutoCloseable {
     private QueryService service;
     private HttpFrontEnd http;
     private ServerMetrics metrics;
+    private PeerClient peers;
     private RespFrontEnd resp;
     private MementoFrontEnd memento;
     private ScheduledExecutorService refresher;
@@ -69,7 +70,7 @@ public final class PequodServer implements AutoCloseable {
         writer = ChangeWriter.builder().bootstrapServers(cfg.bootstrapServers).schemaRegistryUrl(cfg.schemaRegistryUrl)
                 .namespace(cfg.namespace).partitions(cfg.partitions).partitionRule(engine.partitionRule())
                 .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t)).producerConfig("linger.ms", 1).build();
-        service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), new PeerClient(cfg.authToken,
+        service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), peers = new PeerClient(cfg.authToken,
                 Duration.ofSeconds(15)), QueryLimits.defaults());
         metrics = new ServerMetrics(engine);
         http = new HttpFrontEnd(service, engine, metrics, cfg.authToken);
@@ -143,7 +144,7 @@ public final class PequodServer implements AutoCloseable {
         if (refresher != null) {
             refresher.shutdownNow();
         }
-        for (AutoCloseable c : new AutoCloseable[] {memento, resp, http, writer, engine}) {
+        for (AutoCloseable c : new AutoCloseable[] {memento, resp, http, peers, writer, engine}) {
             if (c != null) {
                 try {
                     c.close();

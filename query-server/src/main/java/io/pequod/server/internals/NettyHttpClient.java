@@ -44,7 +44,8 @@ public final class NettyHttpClient implements AutoCloseable {
 
     private static final AttributeKey<Pending> IN_FLIGHT = AttributeKey.valueOf("pequod.inFlight");
     private static final AttributeKey<Boolean> TIMED_OUT = AttributeKey.valueOf("pequod.timedOut");
-    private final EventLoopGroup group = new NioEventLoopGroup(1);
+    // Daemon threads: a client left open does not keep the JVM alive.
+    private final EventLoopGroup group = new NioEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("pequod-http-client", true));
     private final Bootstrap bootstrap;
     private final String host;
     private final int maxConnections;
@@ -53,11 +54,12 @@ public final class NettyHttpClient implements AutoCloseable {
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int connections;
 
-    private record Pending(FullHttpRequest request, CompletableFuture<Response> result) {
+    private record Pending(FullHttpRequest request, CompletableFuture<Response> result, long timeoutMs) {
     }
 
     /** How long a request may wait for its response before its connection is closed and it fails. */
     private final long timeoutMs;
+    private final java.util.Map<String, String> headers;
 
     /**
      * @param server         {@code http://host:port}
@@ -73,10 +75,22 @@ public final class NettyHttpClient implements AutoCloseable {
      * @param timeout        how long a request may wait for its response (then it fails)
      */
     public NettyHttpClient(URI server, int maxConnections, java.time.Duration timeout) {
+        this(server, maxConnections, timeout, java.util.Map.of());
+    }
+
+    /**
+     * @param server         {@code http://host:port}
+     * @param maxConnections connections at most
+     * @param timeout        how long a request may wait for its response, unless it says otherwise
+     * @param headers        headers sent with every request (such as {@code Authorization})
+     */
+    public NettyHttpClient(URI server, int maxConnections, java.time.Duration timeout, java.util.Map<String, String> headers) {
         this.timeoutMs = timeout.toMillis();
+        this.headers = java.util.Map.copyOf(headers);
         this.host = server.getHost() + ":" + server.getPort();
         this.maxConnections = maxConnections;
         bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class).remoteAddress(server.getHost(), server.getPort())
+                .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMs, 5_000))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -100,11 +114,23 @@ public final class NettyHttpClient implements AutoCloseable {
      * @return the response, once it has arrived (completed on the client's event loop)
      */
     public CompletableFuture<Response> send(HttpMethod method, String path, byte[] body) {
+        return send(method, path, body, java.time.Duration.ofMillis(timeoutMs));
+    }
+
+    /**
+     * @param method  the method
+     * @param path    a path with its query string (already encoded)
+     * @param body    the body, or {@code null}
+     * @param timeout how long it may wait for its response (then it fails)
+     * @return the response, once it has arrived (completed on the client's event loop)
+     */
+    public CompletableFuture<Response> send(HttpMethod method, String path, byte[] body, java.time.Duration timeout) {
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
                 body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE)
                 .set(HttpHeaderNames.CONTENT_LENGTH, body == null ? 0 : body.length);
-        Pending p = new Pending(r, new CompletableFuture<>());
+        headers.forEach((k, v) -> r.headers().set(k, v));
+        Pending p = new Pending(r, new CompletableFuture<>(), timeout.toMillis());
         group.execute(() -> dispatch(p));
         return p.result();
     }
@@ -138,7 +164,7 @@ public final class NettyHttpClient implements AutoCloseable {
                 ch.attr(TIMED_OUT).set(true);
                 ch.close(); // channelInactive fails the request
             }
-        }, timeoutMs, TimeUnit.MILLISECONDS);
+        }, p.timeoutMs(), TimeUnit.MILLISECONDS);
         ch.writeAndFlush(p.request()).addListener(x -> {
             if (!x.isSuccess()) {
                 ch.close(); // channelInactive fails the request
@@ -178,7 +204,7 @@ public final class NettyHttpClient implements AutoCloseable {
             Pending p = ctx.channel().attr(IN_FLIGHT).getAndSet(null);
             if (p != null) {
                 p.result().completeExceptionally(new IOException(Boolean.TRUE.equals(ctx.channel().attr(TIMED_OUT).get())
-                        ? "no response from " + host + " within " + timeoutMs + " ms to " + p.request().method() + " " + p.request().uri()
+                        ? "no response from " + host + " within " + p.timeoutMs() + " ms to " + p.request().method() + " " + p.request().uri()
                         : "connection to " + host + " closed before the response"));
             }
             next(null);

@@ -10,9 +10,6 @@ import org.apache.kafka.streams.state.HostInfo;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,12 +24,14 @@ import java.util.stream.Collectors;
  * so that it answers from its own stores and never forwards again). Keys and values travel in
  * base64. Errors come back as {@link QueryException}s naming the instance.
  */
-public final class PeerClient {
+public final class PeerClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** One client per instance: keep-alive connections, on a Netty event loop of its own. */
+    private final java.util.Map<String, NettyHttpClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CONNECTIONS_PER_INSTANCE = 64;
     private final String authToken;
     private final Duration timeout;
 
@@ -140,21 +139,19 @@ public final class PeerClient {
         if (NON_BLOCKING.get()) {
             throw new WouldBlockException();
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
-                .timeout(wait)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        if (authToken != null) {
-            b.header("Authorization", "Bearer " + authToken);
-        }
-        HttpResponse<String> r;
+        String address = host.host() + ":" + host.port();
+        NettyHttpClient c = clients.computeIfAbsent(address, a -> new NettyHttpClient(URI.create("http://" + a),
+                CONNECTIONS_PER_INSTANCE, timeout, authToken == null ? java.util.Map.of() : java.util.Map.of("Authorization", "Bearer " + authToken)));
+        NettyHttpClient.Response r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new QueryException(503, "unavailable", "instance " + host.host() + ":" + host.port()
-                    + ", which owns the data, did not answer: " + e);
+            r = c.send(io.netty.handler.codec.http.HttpMethod.valueOf(method), path, body, wait)
+                    .get(wait.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new QueryException(503, "unavailable", "instance " + address + ", which owns the data, did not answer: "
+                    + (e instanceof java.util.concurrent.ExecutionException ? e.getCause() : "no response within " + wait.toMillis() + " ms"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueryException(503, "unavailable", "interrupted while asking instance " + host.host() + ":" + host.port());
+            throw new QueryException(503, "unavailable", "interrupted while asking instance " + address);
         }
         JsonNode json;
         try {
@@ -162,13 +159,20 @@ public final class PeerClient {
         } catch (IOException e) {
             json = JSON.createObjectNode().put("detail", r.body());
         }
-        if (r.statusCode() == 404 && notFoundIsNull) {
+        if (r.status() == 404 && notFoundIsNull) {
             return null;
         }
-        if (r.statusCode() != 200) {
-            throw new QueryException(r.statusCode(), json.path("error").asText("error"),
-                    "instance " + host.host() + ":" + host.port() + ": " + json.path("detail").asText(r.body()));
+        if (r.status() != 200) {
+            throw new QueryException(r.status(), json.path("error").asText("error"),
+                    "instance " + address + ": " + json.path("detail").asText(r.body()));
         }
         return json;
+    }
+
+    /** Closes the connections to other instances. */
+    @Override
+    public void close() {
+        clients.values().forEach(NettyHttpClient::close);
+        clients.clear();
     }
 }
