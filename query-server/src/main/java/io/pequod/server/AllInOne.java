@@ -63,6 +63,11 @@ public final class AllInOne implements AutoCloseable {
         return server;
     }
 
+    /** @return the embedded broker and registry */
+    public EmbeddedRuntime runtime() {
+        return runtime;
+    }
+
     /** @return the server's HTTP base URL */
     public String url() {
         return "http://127.0.0.1:" + server.httpPort();

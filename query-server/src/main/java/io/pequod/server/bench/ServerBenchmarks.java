@@ -99,13 +99,20 @@ public final class ServerBenchmarks {
     }
 
     /**
-     * @param rate    scans per second
-     * @param seconds measured seconds (after 5 s of warm-up)
+     * @param rate      scans per second
+     * @param seconds   measured seconds (after 5 s of warm-up)
+     * @param instances 1, or 2: a second server in the same namespace takes half the partitions,
+     *                  and each scan covers the whole timeline table, asking the other instance
      * @return JSON with latency percentiles
      * @throws Exception if Kafka fails
      */
-    public static String scan(int rate, int seconds) throws Exception {
-        try (AllInOne a = AllInOne.start("benchscan", JoinSpecParser.parse("bench.pq", TwitterData.TWITTER_JOIN), Set.of())) {
+    public static String scan(int rate, int seconds, int instances) throws Exception {
+        if (instances < 1 || instances > 2) {
+            throw new IllegalArgumentException("--instances must be 1 or 2, not " + instances);
+        }
+        JoinSpec spec = JoinSpecParser.parse("bench.pq", TwitterData.TWITTER_JOIN);
+        try (AllInOne a = AllInOne.start("benchscan", spec, Set.of());
+             SecondInstance second = instances == 2 ? new SecondInstance(a, spec) : null) {
             PequodServer s = a.server();
             String base = "http://127.0.0.1:" + s.httpPort();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -115,8 +122,10 @@ public final class ServerBenchmarks {
                     s.service().put(TwitterData.p(poster, 1_000_000_000L + poster * 100 + i).getBytes(), "tweet!".getBytes());
                 }
             }
-            String url = base + "/v1/scan?first=" + URLEncoder.encode("t|00000001|", StandardCharsets.UTF_8) + "&last="
-                    + URLEncoder.encode("t|00000001}", StandardCharsets.UTF_8) + "&limit=100";
+            String first = instances == 1 ? "t|00000001|" : "t|";
+            String last = instances == 1 ? "t|00000001}" : "t}";
+            String url = base + "/v1/scan?first=" + URLEncoder.encode(first, StandardCharsets.UTF_8) + "&last="
+                    + URLEncoder.encode(last, StandardCharsets.UTF_8) + "&limit=100";
             HttpRequest req = HttpRequest.newBuilder(URI.create(url)).build();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (JSON.readTree(http.send(req, HttpResponse.BodyHandlers.ofString()).body()).path("entries").size() < 50) {
@@ -142,6 +151,8 @@ public final class ServerBenchmarks {
             ObjectNode o = JSON.createObjectNode();
             o.put("benchmark", "scan");
             o.put("entries_per_scan", 50);
+            o.put("instances", instances);
+            o.put("range", first + " .. " + last);
             o.put("requests_per_sec", rate);
             o.put("requests", sorted.size());
             o.put("errors", errors);
@@ -164,6 +175,29 @@ public final class ServerBenchmarks {
             }
         }
         return false;
+    }
+
+    /** A second server in the all-in-one's namespace, on the same broker, until closed. */
+    private static final class SecondInstance implements AutoCloseable {
+        private final PequodServer server;
+        private final java.nio.file.Path dir;
+
+        SecondInstance(AllInOne a, JoinSpec spec) throws Exception {
+            dir = Files.createTempDirectory("pequod-benchscan-2-");
+            server = PequodServer.builder().bootstrapServers(a.runtime().bootstrapServers())
+                    .schemaRegistryUrl(a.runtime().schemaRegistryUrl()).namespace("benchscan").spec(spec).dataDir(dir)
+                    .httpPort(0).respPort(-1).build().start();
+            if (!server.awaitRunning(Duration.ofMinutes(2)) || !a.server().awaitRunning(Duration.ofMinutes(2))) {
+                close();
+                throw new IllegalStateException("the second instance did not start: " + server.engine().state());
+            }
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            io.pequod.embedded.Files2.deleteRecursively(dir);
+        }
     }
 
     /** @return the bound of the first histogram bucket holding p% of what was recorded between two snapshots */

@@ -126,9 +126,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "--seconds", defaultValue = "20", description = "Measured seconds. Default: ${DEFAULT-VALUE}.")
         int seconds;
 
+        @Option(names = "--instances", defaultValue = "1", description = {"1, or 2: a second server in the same namespace "
+                + "takes half the partitions and each scan covers the whole table, asking it too. Default: ${DEFAULT-VALUE}."})
+        int instances;
+
         @Override
         public Integer call() throws Exception {
-            System.out.println(io.pequod.server.bench.ServerBenchmarks.scan(rate, seconds));
+            System.out.println(io.pequod.server.bench.ServerBenchmarks.scan(rate, seconds, instances));
             return 0;
         }
     }
