@@ -1,5 +1,6 @@
 package io.pequod.server.internals;
 
+import io.pequod.server.client.NettyHttpClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pequod.server.Entry;

@@ -1,0 +1,222 @@
+package io.pequod.apps.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.ingest.ChangeWriter;
+import io.pequod.ingest.Progress;
+import io.pequod.views.ViewEngine;
+import io.pequod.views.spec.JoinSpecParser;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+
+/**
+ * Twitter timeline join throughput. Clocks start when each Streams application is RUNNING, so
+ * that both measure processing, not start-up.
+ *
+ * <p>Twitter timeline join throughput: subscriptions and posts are loaded into their table topics
+ * first; then (1) a plain Kafka Streams pass-through reads the same records into a RocksDB store,
+ * and (2) the view engine's timeline join (view application only) reads them and writes the
+ * timeline. Reported: input records/s of each, derived records/s of the join, and the ratio.
+ */
+public final class JoinBenchmark {
+    private final int users;
+    private final int followsPerUser;
+    private final int posts;
+
+    /**
+     * @param users          users
+     * @param followsPerUser subscriptions per user
+     * @param posts          posts
+     */
+    public JoinBenchmark(int users, int followsPerUser, int posts) {
+        this.users = users;
+        this.followsPerUser = followsPerUser;
+        this.posts = posts;
+    }
+
+    /**
+     * @param bootstrap a cluster, or {@code null} for the embedded runtime
+     * @param registry  its registry URL
+     * @return the result as JSON
+     * @throws Exception if Kafka fails
+     */
+    public String run(String bootstrap, String registry) throws Exception {
+        EmbeddedRuntime rt = null;
+        if (bootstrap == null) {
+            System.err.println("bench joins: starting the embedded broker and registry ...");
+            rt = EmbeddedRuntime.start(null);
+            bootstrap = rt.bootstrapServers();
+            registry = rt.schemaRegistryUrl();
+        }
+        try {
+            return measure(bootstrap, registry);
+        } finally {
+            if (rt != null) {
+                rt.close();
+            }
+        }
+    }
+
+    private String measure(String bootstrap, String registry) throws Exception {
+        String ns = "benchjoin" + Long.toHexString(System.currentTimeMillis());
+        TwitterData data = new TwitterData(users, followsPerUser, 7);
+        long derived = 0;
+        long inputs = data.follows.size() + posts;
+        Progress bar = new Progress(System.err, "bench joins: load", "records", inputs, true);
+        long n = 0;
+        try (ChangeWriter w = ChangeWriter.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
+                .partitions(8).build()) {
+            for (int[] f : data.follows) {
+                w.put(TwitterData.s(f[0], f[1]), "1");
+                bar.update(++n, n);
+            }
+            Random rnd = new Random(11);
+            for (int i = 0; i < posts; i++) {
+                int poster = rnd.nextInt(users);
+                w.put(TwitterData.p(poster, 1_000_000_000L + i), "tweet");
+                derived += data.followersOf.get(poster).size();
+                bar.update(++n, n);
+            }
+            w.flush();
+        }
+        bar.finish(n, n);
+        double passSecs = passThrough(bootstrap, ns, inputs);
+        double joinSecs = join(bootstrap, registry, ns, derived);
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode o = m.createObjectNode();
+        o.put("benchmark", "joins");
+        o.put("users", users);
+        o.put("subscriptions", data.follows.size());
+        o.put("posts", posts);
+        o.put("input_records", inputs);
+        o.put("derived_records", derived);
+        ObjectNode pass = o.putObject("pass_through");
+        pass.put("seconds", round(passSecs));
+        pass.put("input_records_per_sec", Math.round(inputs / passSecs));
+        ObjectNode join = o.putObject("timeline_join");
+        join.put("seconds", round(joinSecs));
+        join.put("input_records_per_sec", Math.round(inputs / joinSecs));
+        join.put("derived_records_per_sec", Math.round(derived / joinSecs));
+        o.put("ratio_join_input_to_pass_through", round(passSecs / joinSecs));
+        return o.toString();
+    }
+
+    private static double round(double d) {
+        return Math.round(d * 1000) / 1000.0;
+    }
+
+    /** Source topic to RocksDB store, nothing else; returns seconds to consume every input. */
+    private double passThrough(String bootstrap, String ns, long inputs) throws Exception {
+        AtomicLong seen = new AtomicLong();
+        StreamsBuilder b = new StreamsBuilder();
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("pass"), Serdes.Bytes(), Serdes.ByteArray()));
+        b.stream(List.of(ns + ".s", ns + ".p"), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .process(() -> new Processor<byte[], byte[], Void, Void>() {
+                    private KeyValueStore<Bytes, byte[]> store;
+
+                    @Override
+                    public void init(ProcessorContext<Void, Void> ctx) {
+                        store = ctx.getStateStore("pass");
+                    }
+
+                    @Override
+                    public void process(Record<byte[], byte[]> r) {
+                        store.put(Bytes.wrap(r.key()), r.value());
+                        seen.incrementAndGet();
+                    }
+                }, "pass");
+        Path dir = Files.createTempDirectory("pequod-bench-pass-");
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, ns + "-pass");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+        try (TempDir deleting = new TempDir(dir); KafkaStreams ks = new KafkaStreams(b.build(), p)) {
+            ks.start();
+            while (ks.state() != KafkaStreams.State.RUNNING) {
+                Thread.sleep(5);
+            }
+            long t0 = System.nanoTime();
+            Progress bar = new Progress(System.err, "bench joins: pass-through", "records", inputs, true);
+            while (seen.get() < inputs) {
+                Thread.sleep(20);
+                bar.update(seen.get(), seen.get());
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            bar.finish(inputs, inputs);
+            ks.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+            return secs;
+        }
+    }
+
+    /** The timeline join alone; returns seconds until every derived record is in the timeline topic. */
+    private double join(String bootstrap, String registry, String ns, long derived) throws Exception {
+        Path dir = Files.createTempDirectory("pequod-bench-join-");
+        try (TempDir deleting = new TempDir(dir);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+             ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
+                     .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8)
+                     .tablesApplication(false).build()) {
+            e.start();
+            while (!e.awaitRunning(Duration.ofMillis(5))) {
+                Thread.sleep(1);
+            }
+            long t0 = System.nanoTime();
+            Progress bar = new Progress(System.err, "bench joins: timeline join", "derived", derived, true);
+            long out = 0;
+            while (out < derived) {
+                Thread.sleep(100);
+                out = endOffsets(admin, ns + ".t");
+                bar.update(out, out);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            bar.finish(out, out);
+            return secs;
+        }
+    }
+
+    private static long endOffsets(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+        IntStream.range(0, 8).forEach(i -> q.put(new TopicPartition(topic, i), OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r = admin.listOffsets(q).all().get(30, TimeUnit.SECONDS);
+        return r.values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+    }
+
+
+    /** Deletes a temporary state directory when closed (after the Streams client that used it). */
+    record TempDir(Path dir) implements AutoCloseable {
+        @Override
+        public void close() {
+            io.pequod.embedded.Files2.deleteRecursively(dir);
+        }
+    }
+}

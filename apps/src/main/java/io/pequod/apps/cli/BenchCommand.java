@@ -1,0 +1,156 @@
+package io.pequod.apps.cli;
+
+import io.pequod.apps.bench.WriteBenchmark;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
+        subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class, BenchCommand.Freshness.class,
+                BenchCommand.Redis.class, BenchCommand.Scan.class, BenchCommand.Report.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** {@code pequod bench write}. */
+    @Command(name = "write", mixinStandardHelpOptions = true,
+            description = {"ChangeWriter puts vs a plain KafkaProducer sending the same pre-serialized bytes,",
+                    "side by side in one run against the embedded broker (or --bootstrap-servers)."})
+    static final class Write implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--records", defaultValue = "1000000", description = "Records per measured round. Default: ${DEFAULT-VALUE}.")
+        int records;
+
+        @Option(names = "--value-size", defaultValue = "100", description = "Value bytes. Default: ${DEFAULT-VALUE}.")
+        int valueSize;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds per contender (alternating). Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
+        @Option(names = "--partitions", defaultValue = "8", description = "Topic partitions. Default: ${DEFAULT-VALUE}.")
+        int partitions;
+
+        @Override
+        public Integer call() throws Exception {
+            WriteBenchmark.Result r = new WriteBenchmark(records, valueSize, rounds, partitions)
+                    .run(connection.bootstrapServers, connection.schemaRegistryUrl);
+            System.out.println(r.toJson());
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench joins}. */
+    @Command(name = "joins", mixinStandardHelpOptions = true,
+            description = {"Twitter timeline join throughput vs a plain Kafka Streams pass-through of the same records."})
+    static final class Joins implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--users", defaultValue = "5000", description = "Users. Default: ${DEFAULT-VALUE}.")
+        int users;
+
+        @Option(names = "--follows", defaultValue = "100", description = "Subscriptions per user. Default: ${DEFAULT-VALUE}.")
+        int follows;
+
+        @Option(names = "--posts", defaultValue = "50000", description = "Posts. Default: ${DEFAULT-VALUE}.")
+        int posts;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(new io.pequod.apps.bench.JoinBenchmark(users, follows, posts)
+                    .run(connection.bootstrapServers, connection.schemaRegistryUrl));
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench freshness}. */
+    @Command(name = "freshness", mixinStandardHelpOptions = true,
+            description = {"Time from a post's write acknowledgement to its entry in a follower's timeline store."})
+    static final class Freshness implements Callable<Integer> {
+        @Option(names = "--users", defaultValue = "1000", description = "Users. Default: ${DEFAULT-VALUE}.")
+        int users;
+
+        @Option(names = "--follows", defaultValue = "5", description = "Subscriptions per user (fan-out of each post). Default: ${DEFAULT-VALUE}.")
+        int follows;
+
+        @Option(names = "--rate", defaultValue = "1000", description = "Posts per second. Default: ${DEFAULT-VALUE}.")
+        int rate;
+
+        @Option(names = "--seconds", defaultValue = "20", description = "Seconds of posting. Default: ${DEFAULT-VALUE}.")
+        int seconds;
+
+        @Option(names = "--warmup", defaultValue = "5", description = "Seconds of posting before measuring. Default: ${DEFAULT-VALUE}.")
+        int warmup;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(new io.pequod.apps.bench.FreshnessBenchmark(users, follows, rate, seconds, warmup).run());
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench redis}. */
+    @Command(name = "redis", mixinStandardHelpOptions = true,
+            description = {"redis-benchmark -t set,get against Pequod's Redis port and a real redis-server, side by side."})
+    static final class Redis implements Callable<Integer> {
+        @Option(names = "-n", defaultValue = "100000", description = "Requests per test. Default: ${DEFAULT-VALUE}.")
+        int requests;
+
+        @Option(names = "-c", defaultValue = "50", description = "Parallel connections. Default: ${DEFAULT-VALUE}.")
+        int clients;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(io.pequod.apps.bench.ServerBenchmarks.redis(requests, clients));
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench scan}. */
+    @Command(name = "scan", mixinStandardHelpOptions = true,
+            description = {"HTTP scans of a 50-entry timeline at a fixed rate; latency percentiles."})
+    static final class Scan implements Callable<Integer> {
+        @Option(names = "--rate", defaultValue = "1000", description = "Scans per second. Default: ${DEFAULT-VALUE}.")
+        int rate;
+
+        @Option(names = "--seconds", defaultValue = "20", description = "Measured seconds. Default: ${DEFAULT-VALUE}.")
+        int seconds;
+
+        @Option(names = "--instances", defaultValue = "1", description = {"1, or 2: a second server in the same namespace "
+                + "takes half the partitions and each scan covers the whole table, asking it too. Default: ${DEFAULT-VALUE}."})
+        int instances;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(io.pequod.apps.bench.ServerBenchmarks.scan(rate, seconds, instances));
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench report}. */
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = {"A short suite (Twitter in three modes at two sizes, newp at two vote rates, writer, freshness);",
+                    "writes bench-results/<timestamp>/results.json and index.html with charts, prints a summary."})
+    static final class Report implements Callable<Integer> {
+        @Option(names = "--sizes", split = ",", defaultValue = "1000,5000", description = "Twitter user counts. Default: ${DEFAULT-VALUE}.")
+        int[] sizes;
+
+        @Override
+        public Integer call() throws Exception {
+            java.nio.file.Path dir = new io.pequod.apps.bench.BenchReport(
+                    java.nio.file.Path.of(System.getProperty("pequod.home", ".")), sizes).run();
+            System.out.println("report: " + dir.resolve("index.html"));
+            return 0;
+        }
+    }
+}
