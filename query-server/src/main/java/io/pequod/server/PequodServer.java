@@ -1,10 +1,13 @@
 package io.pequod.server;
 
+import io.pequod.server.metrics.ServerMetrics;
+import io.pequod.server.query.QueryLimits;
+import io.pequod.server.query.QueryService;
 import io.pequod.embedded.Ports;
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.schemas.Key;
 import io.pequod.server.http.HttpFrontEnd;
-import io.pequod.server.internals.PeerClient;
+import io.pequod.server.query.PeerClient;
 import io.pequod.server.memento.MementoFrontEnd;
 import io.pequod.server.resp.RespFrontEnd;
 import io.pequod.views.ViewEngine;

@@ -1,5 +1,6 @@
 package io.pequod.apps.workload;
 
+import io.pequod.server.query.Entry;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Entry points of the client-managed modes, for the command line. */

@@ -3,9 +3,9 @@ package io.pequod.apps.workload;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pequod.server.PequodServer;
-import io.pequod.server.QueryService;
-import io.pequod.server.ScanResult;
-import io.pequod.server.ServerStats;
+import io.pequod.server.query.QueryService;
+import io.pequod.server.query.ScanResult;
+import io.pequod.server.metrics.ServerStats;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

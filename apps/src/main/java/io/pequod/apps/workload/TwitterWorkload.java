@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.ingest.Progress;
-import io.pequod.server.ProcessStats;
+import io.pequod.server.metrics.ProcessStats;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -808,7 +808,7 @@ public final class TwitterWorkload {
                 t.remove("visible_latency_hdr");
                 String hdr = e.getValue().path("visible_latency_hdr").asText(null);
                 if (hdr != null) {
-                    now.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.ServerStats.decode(hdr));
+                    now.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.metrics.ServerStats.decode(hdr));
                 }
             });
             s.put("dead_letters", st.path("dead_letters").asLong());
@@ -820,7 +820,7 @@ public final class TwitterWorkload {
             st.path("tables").properties().forEach(e -> {
                 String hdr = e.getValue().path("visible_latency_hdr").asText(null);
                 if (hdr != null) {
-                    then.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.ServerStats.decode(hdr));
+                    then.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.metrics.ServerStats.decode(hdr));
                 }
             });
         }
@@ -829,7 +829,7 @@ public final class TwitterWorkload {
             if (earlier != null) {
                 h.subtract(earlier);
             }
-            latencies.set(table, io.pequod.server.ServerStats.latency(h));
+            latencies.set(table, io.pequod.server.metrics.ServerStats.latency(h));
         });
         return a;
     }

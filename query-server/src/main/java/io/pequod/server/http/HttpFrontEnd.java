@@ -23,13 +23,13 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
-import io.pequod.server.Entry;
-import io.pequod.server.QueryException;
-import io.pequod.server.QueryService;
-import io.pequod.server.ScanResult;
-import io.pequod.server.ServerMetrics;
+import io.pequod.server.query.Entry;
+import io.pequod.server.query.QueryException;
+import io.pequod.server.query.QueryService;
+import io.pequod.server.query.ScanResult;
+import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.internals.NettyListener;
-import io.pequod.server.internals.PeerClient;
+import io.pequod.server.query.PeerClient;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.Join;
 import org.apache.kafka.streams.KafkaStreams;
@@ -261,7 +261,7 @@ public final class HttpFrontEnd implements AutoCloseable {
                 return json(200, JSON.createObjectNode().put("settled", true));
             }
             case "/v1/stats": {
-                ObjectNode local = io.pequod.server.ServerStats.json(engine, bool(p, "sizes") ? service : null, bool(p, "histograms"));
+                ObjectNode local = io.pequod.server.metrics.ServerStats.json(engine, bool(p, "sizes") ? service : null, bool(p, "histograms"));
                 if (!bool(p, "all")) {
                     return json(200, local);
                 }

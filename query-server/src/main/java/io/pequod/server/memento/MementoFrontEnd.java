@@ -9,10 +9,10 @@ import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
-import io.pequod.server.Commands;
-import io.pequod.server.QueryException;
-import io.pequod.server.QueryService;
-import io.pequod.server.ServerMetrics;
+import io.pequod.server.query.Commands;
+import io.pequod.server.query.QueryException;
+import io.pequod.server.query.QueryService;
+import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.internals.NettyListener;
 
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,7 @@
 package io.pequod.views.internals.compile;
 
 import io.pequod.schemas.PartitionRule;
+import io.pequod.views.internals.plan.JoinPlan;
 import io.pequod.views.spec.Pattern;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 

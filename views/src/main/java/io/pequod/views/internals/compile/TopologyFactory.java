@@ -13,11 +13,14 @@ import io.pequod.views.internals.processor.JoinStepProcessor;
 import io.pequod.views.internals.processor.MatchProcessor;
 import io.pequod.views.internals.processor.SourceOutput;
 import io.pequod.views.internals.processor.TableSourceProcessor;
+import io.pequod.views.internals.processor.Tracked;
 import io.pequod.views.internals.processor.TupleDelta;
+import io.pequod.views.internals.plan.JoinPlan;
 import io.pequod.views.spec.Join;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -173,9 +176,8 @@ public final class TopologyFactory {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()));
         KStream<byte[], SourceOutput> out = b.stream(topics.tableTopic(table),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
-                .process(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
-                        emitDeltas ? null : progress).committingOnRequest(commitRequests).reporting(positions)
-                        .registeringIn(emitDeltas ? null : live),
+                .process(tracked(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
+                        emitDeltas ? null : progress).registeringIn(emitDeltas ? null : live), true),
                         Named.as("materialize-" + table), store);
         if (!emitDeltas) {
             out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
@@ -186,7 +188,7 @@ public final class TopologyFactory {
 
     private KStream<byte[], SourceOutput> changelogSource(StreamsBuilder b, String table) {
         return b.stream(changelogOf.apply(table), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
-                .process(() -> new ChangelogSourceProcessor(topics.tableTopic(table), commitRequests).reporting(positions),
+                .process(tracked(() -> new ChangelogSourceProcessor(topics.tableTopic(table)), true),
                         Named.as("deltas-" + table));
     }
 
@@ -231,7 +233,7 @@ public final class TopologyFactory {
                 b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(rs), Serdes.Bytes(), Serdes.ByteArray()));
                 int st = step;
                 left = l.merge(r, Named.as(s + "-merge"))
-                        .process(() -> new JoinStepProcessor(plan, st, ls, rs).reporting(positions), Named.as(s + "-join"), ls, rs);
+                        .process(tracked(() -> new JoinStepProcessor(plan, st, ls, rs), false), Named.as(s + "-join"), ls, rs);
             }
             results = left;
         }
@@ -243,7 +245,16 @@ public final class TopologyFactory {
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(contrib), Serdes.Bytes(), Serdes.ByteArray()));
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(agg), Serdes.Bytes(), Serdes.ByteArray()));
         return results.repartition(repartitioned(p + "-group"))
-                .process(() -> new AggregateProcessor(plan, contrib, agg).reporting(positions), Named.as(p + "-aggregate"), contrib, agg);
+                .process(tracked(() -> new AggregateProcessor(plan, contrib, agg), false), Named.as(p + "-aggregate"), contrib, agg);
+    }
+
+    /**
+     * @param supplier the processors of a step that reads a topic
+     * @param commits  whether they commit on request (the sources: they see every input first)
+     * @return the processors, reporting their positions (and committing on request) through {@link Tracked}
+     */
+    private <KI, VI, KO, VO> ProcessorSupplier<KI, VI, KO, VO> tracked(ProcessorSupplier<KI, VI, KO, VO> supplier, boolean commits) {
+        return Tracked.wrap(supplier, positions, commits ? commitRequests : null);
     }
 
     private static int sourceAt(JoinPlan plan, int position) {

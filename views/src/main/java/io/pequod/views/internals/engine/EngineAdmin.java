@@ -88,7 +88,7 @@ public final class EngineAdmin implements AutoCloseable {
 
     /** @return the namespace's meta topic, which records each view's application */
     public static String metaTopic(TableTopics topics) {
-        return topics.namespace() + "-meta";
+        return new EngineNames(topics).metaTopic();
     }
 
     /** @return every topic name */

@@ -76,21 +76,24 @@ public final class ViewMetaStore {
     record TableApplications(Map<String, List<String>> applications) {
     }
 
-    private final Map<String, Object> clientConfig;
+    private final Map<String, Object> consumerConfig;
+    private final Map<String, Object> producerConfig;
     private final TableTopics topics;
 
     /**
-     * @param clientConfig Kafka client settings (bootstrap servers at least)
-     * @param topics       the namespace's topics
+     * @param consumerConfig Kafka consumer settings (bootstrap servers at least)
+     * @param producerConfig Kafka producer settings (bootstrap servers at least)
+     * @param topics         the namespace's topics
      */
-    public ViewMetaStore(Map<String, Object> clientConfig, TableTopics topics) {
-        this.clientConfig = clientConfig;
+    public ViewMetaStore(Map<String, Object> consumerConfig, Map<String, Object> producerConfig, TableTopics topics) {
+        this.consumerConfig = consumerConfig;
+        this.producerConfig = producerConfig;
         this.topics = topics;
     }
 
     /** @return the application id for a view generation */
     public static String applicationId(TableTopics topics, String view, String definition, int generation) {
-        return topics.namespace() + "-view-" + view + "-" + definition + "-g" + generation;
+        return new EngineNames(topics).viewApplication(view, definition, generation);
     }
 
     /** @return every view's latest record */
@@ -103,7 +106,7 @@ public final class ViewMetaStore {
         Map<String, ViewMeta> out = new HashMap<>();
         List<InstalledSpec> installed = new java.util.ArrayList<>();
         Map<String, List<String>> apps = new java.util.TreeMap<>();
-        Map<String, Object> cfg = new HashMap<>(clientConfig);
+        Map<String, Object> cfg = new HashMap<>(consumerConfig);
         cfg.put("enable.auto.commit", false);
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
             TopicPartition tp = new TopicPartition(EngineAdmin.metaTopic(topics), 0);
@@ -152,7 +155,7 @@ public final class ViewMetaStore {
     }
 
     private void send(String key, Object value, String what) {
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(clientConfig, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer())) {
             p.send(new ProducerRecord<>(EngineAdmin.metaTopic(topics), key, JSON.writeValueAsString(value))).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new PequodException("Could not write " + what + ": " + e.getMessage(), e);
@@ -168,7 +171,7 @@ public final class ViewMetaStore {
      */
     public int clearTable(String table) {
         String topic = topics.tableTopic(table);
-        Map<String, Object> cfg = new HashMap<>(clientConfig);
+        Map<String, Object> cfg = new HashMap<>(consumerConfig);
         cfg.put("enable.auto.commit", false);
         Map<TopicPartition, Set<String>> live = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -190,7 +193,7 @@ public final class ViewMetaStore {
             }
         }
         int n = 0;
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(clientConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (Map.Entry<TopicPartition, Set<String>> e : live.entrySet()) {
                 for (String k : e.getValue()) {
                     p.send(new ProducerRecord<>(topic, e.getKey().partition(), k.getBytes(StandardCharsets.ISO_8859_1), null));

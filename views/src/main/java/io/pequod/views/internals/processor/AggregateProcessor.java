@@ -3,7 +3,7 @@ package io.pequod.views.internals.processor;
 import io.pequod.schemas.Changes;
 import io.pequod.schemas.avro.Change;
 import io.pequod.schemas.avro.Operation;
-import io.pequod.views.internals.compile.JoinPlan;
+import io.pequod.views.internals.plan.JoinPlan;
 import io.pequod.views.spec.Operator;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -42,13 +42,7 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
      * @param contribName store of individual results
      * @param aggName     store of aggregates
      */
-    private Positions.Reporter positions = new Positions.Reporter(null);
 
-    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
-    public AggregateProcessor reporting(Positions p) {
-        this.positions = new Positions.Reporter(p);
-        return this;
-    }
 
     public AggregateProcessor(JoinPlan plan, String contribName, String aggName) {
         this.plan = plan;
@@ -66,7 +60,6 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
     @Override
     public void process(Record<byte[], TupleDelta> record) {
         processRecord(record);
-        positions.done(context);
     }
 
     private void processRecord(Record<byte[], TupleDelta> record) {

@@ -6,7 +6,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A view's source read from the tables application's changelog of {@code table-<table>}: each
@@ -19,34 +18,21 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ChangelogSourceProcessor implements Processor<byte[], byte[], byte[], SourceOutput> {
     private final String tableTopic;
-    private final CommitOnRequest commits;
-    private Positions.Reporter positions = new Positions.Reporter(null);
     private ProcessorContext<byte[], SourceOutput> context;
 
-    /**
-     * @param tableTopic     the table's topic, for the origin header
-     * @param commitRequests grows when a commit is wanted soon, or {@code null}
-     */
-    public ChangelogSourceProcessor(String tableTopic, AtomicLong commitRequests) {
+    /** @param tableTopic the table's topic, for the origin header */
+    public ChangelogSourceProcessor(String tableTopic) {
         this.tableTopic = tableTopic;
-        this.commits = new CommitOnRequest(commitRequests);
     }
 
-    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
-    public ChangelogSourceProcessor reporting(Positions p) {
-        this.positions = new Positions.Reporter(p);
-        return this;
-    }
 
     @Override
     public void init(ProcessorContext<byte[], SourceOutput> ctx) {
         this.context = ctx;
-        commits.init(ctx);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        commits.check();
         if (record.key() != null) {
             byte[] now = record.value();
             Record<byte[], SourceOutput> out = record.withValue(new KeyDelta(record.key(), now == null ? TableSourceProcessor.BLIND : null, now));
@@ -57,6 +43,5 @@ public final class ChangelogSourceProcessor implements Processor<byte[], byte[],
             }
             context.forward(out);
         }
-        positions.done(context);
     }
 }

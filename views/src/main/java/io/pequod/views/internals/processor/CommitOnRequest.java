@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Commits a processor's task soon after someone asks ({@link io.pequod.views.StoreProgress#requestCommit}):
+ * Commits a processor's task soon after someone asks (the engine's settle barrier):
  * a busy task sees the request at its next record, an idle one at a 50 ms punctuation. Used under
  * exactly-once, where what a task wrote is visible only once committed.
  */

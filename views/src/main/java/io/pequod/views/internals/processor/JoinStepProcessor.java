@@ -1,6 +1,6 @@
 package io.pequod.views.internals.processor;
 
-import io.pequod.views.internals.compile.JoinPlan;
+import io.pequod.views.internals.plan.JoinPlan;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -37,13 +37,7 @@ public final class JoinStepProcessor implements Processor<byte[], TupleDelta, by
      * @param leftStoreName  store of the left side
      * @param rightStoreName store of the right side
      */
-    private Positions.Reporter positions = new Positions.Reporter(null);
 
-    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
-    public JoinStepProcessor reporting(Positions p) {
-        this.positions = new Positions.Reporter(p);
-        return this;
-    }
 
     public JoinStepProcessor(JoinPlan plan, int step, String leftStoreName, String rightStoreName) {
         this.plan = plan;
@@ -62,7 +56,6 @@ public final class JoinStepProcessor implements Processor<byte[], TupleDelta, by
     @Override
     public void process(Record<byte[], TupleDelta> record) {
         processRecord(record);
-        positions.done(context);
     }
 
     private void processRecord(Record<byte[], TupleDelta> record) {

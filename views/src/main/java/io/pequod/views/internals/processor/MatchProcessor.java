@@ -1,6 +1,6 @@
 package io.pequod.views.internals.processor;
 
-import io.pequod.views.internals.compile.JoinPlan;
+import io.pequod.views.internals.plan.JoinPlan;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;

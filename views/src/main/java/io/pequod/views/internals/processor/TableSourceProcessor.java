@@ -50,31 +50,13 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private ProcessorContext<byte[], SourceOutput> context;
     private KeyValueStore<Bytes, byte[]> store;
     private ChangeSerde.ChangeDeserializer deserializer;
-    private CommitOnRequest commits = new CommitOnRequest(null);
 
-    /**
-     * @param commitRequests a counter that grows when someone wants the task's work committed
-     *                       soon (see {@link io.pequod.views.StoreProgress#requestCommit}), or {@code null}
-     * @return this processor
-     */
-    public TableSourceProcessor committingOnRequest(java.util.concurrent.atomic.AtomicLong commitRequests) {
-        this.commits = new CommitOnRequest(commitRequests);
-        return this;
-    }
-
-    private Positions.Reporter positions = new Positions.Reporter(null);
     private LiveStores live;
     private int partition;
 
     /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
     public TableSourceProcessor registeringIn(LiveStores l) {
         this.live = l;
-        return this;
-    }
-
-    /** @param p where to report processed records ({@code null}: nowhere) @return this processor */
-    public TableSourceProcessor reporting(Positions p) {
-        this.positions = new Positions.Reporter(p);
         return this;
     }
 
@@ -106,7 +88,6 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             partition = ctx.taskId().partition();
             live.add(storeName, partition, store);
         }
-        commits.init(ctx);
     }
 
     @Override
@@ -119,11 +100,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        commits.check();
         RecordMetadata md = context.recordMetadata().orElse(null);
         String[] outcome = {null, null};
         byte[] value = apply(record, md, outcome);
-        positions.done(context);
         if (progress != null && md != null) {
             progress.applied(md.topic(), md.partition(), md.offset(), record.key(), value, outcome[0], outcome[1]);
             if (outcome[1] == null) {

@@ -1,11 +1,11 @@
-package io.pequod.server.internals;
+package io.pequod.server.query;
 
 import io.pequod.server.client.NettyHttpClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pequod.server.Entry;
-import io.pequod.server.QueryException;
-import io.pequod.server.ScanResult;
+import io.pequod.server.query.Entry;
+import io.pequod.server.query.QueryException;
+import io.pequod.server.query.ScanResult;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.pequod.server;
+package io.pequod.server.metrics;
 
 import java.io.IOException;
 import java.nio.file.Files;

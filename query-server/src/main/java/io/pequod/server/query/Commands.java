@@ -1,4 +1,4 @@
-package io.pequod.server;
+package io.pequod.server.query;
 
 import io.pequod.schemas.Key;
 import io.pequod.schemas.avro.Operation;

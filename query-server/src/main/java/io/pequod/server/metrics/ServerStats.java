@@ -1,8 +1,10 @@
-package io.pequod.server;
+package io.pequod.server.metrics;
 
+import io.pequod.server.query.QueryException;
+import io.pequod.server.query.QueryService;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pequod.views.StoreProgress;
+import io.pequod.views.TableStatistics;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
 import org.HdrHistogram.Histogram;
@@ -46,12 +48,12 @@ public final class ServerStats {
         ViewCatalog c = engine.catalog();
         Map<String, Long> lags = ServerMetrics.storeLags(engine);
         ObjectNode tables = o.putObject("tables");
-        for (Map.Entry<String, StoreProgress.TableStats> e : engine.progress().tableStats().entrySet()) {
+        for (Map.Entry<String, TableStatistics.TableStats> e : engine.progress().statistics().tableStats().entrySet()) {
             String table = c.topics().tableOf(e.getKey()).orElse(null);
             if (table == null) {
                 continue;
             }
-            StoreProgress.TableStats st = e.getValue();
+            TableStatistics.TableStats st = e.getValue();
             ObjectNode t = tables.putObject(table);
             t.put("records_in", st.recordsIn());
             t.put("records_out", st.recordsOut());

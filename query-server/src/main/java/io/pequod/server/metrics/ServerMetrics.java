@@ -1,4 +1,4 @@
-package io.pequod.server;
+package io.pequod.server.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,4 +1,4 @@
-package io.pequod.server;
+package io.pequod.server.query;
 
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.schemas.InvalidKeyException;
@@ -7,9 +7,9 @@ import io.pequod.schemas.PequodException;
 import io.pequod.schemas.Range;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
-import io.pequod.server.internals.PeerClient;
+import io.pequod.server.query.PeerClient;
 import io.pequod.views.JoinEvaluator;
-import io.pequod.views.StoreProgress;
+import io.pequod.views.AppliedOffsets;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.Join;
@@ -423,7 +423,7 @@ public final class QueryService {
             return getLocal(key, null, false);
         }
         String id = UUID.randomUUID().toString();
-        CompletableFuture<byte[]> result = engine.progress().awaitResult(id);
+        CompletableFuture<byte[]> result = engine.progress().results().awaitResult(id);
         try {
             await(writer.write(key, op, amount, id), key);
             return Optional.ofNullable(result.get(limits.maxWait().toMillis(), TimeUnit.MILLISECONDS));
@@ -718,7 +718,7 @@ public final class QueryService {
         String topic = c.topics().tableTopic(table);
         Map<Integer, Long> w = written.get(topic);
         Long mine = w == null ? null : w.get(partition);
-        if (mine != null && engine.progress().appliedOffset(topic, partition) < mine) {
+        if (mine != null && engine.progress().offsets().appliedOffset(topic, partition) < mine) {
             return null;
         }
         try {
@@ -763,7 +763,7 @@ public final class QueryService {
             return;
         }
         String topic = c.topics().tableTopic(table);
-        StoreProgress progress = engine.progress();
+        AppliedOffsets progress = engine.progress().offsets();
         for (String t : after.split(",")) {
             WritePosition pos;
             try {

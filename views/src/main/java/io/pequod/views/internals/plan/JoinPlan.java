@@ -1,4 +1,4 @@
-package io.pequod.views.internals.compile;
+package io.pequod.views.internals.plan;
 
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.Operator;

@@ -1,6 +1,6 @@
-package io.pequod.server.internals;
+package io.pequod.server.query;
 
-import io.pequod.server.QueryException;
+import io.pequod.server.query.QueryException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,75 @@
+package io.pequod.views;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What each table topic's records did on this instance: records applied, derived records caused,
+ * and write-to-visible latencies. Updated on stream threads. Thread-safe.
+ */
+public final class TableStatistics {
+    /**
+     * What one table topic's records did on this instance: how many were applied to its store,
+     * how many derived records they caused in views (counted when those are applied), and how
+     * long records took from being written to being visible in the store, from the record
+     * timestamp (for a derived record: the timestamp of the write that caused it) to the moment it
+     * was applied, in milliseconds.
+     *
+     * @param recordsIn      records of this topic applied to its store
+     * @param recordsOut     derived records, applied to view stores, that writes to this topic caused
+     * @param visibleLatency write-to-visible latency of the records applied to this topic's store (a copy)
+     */
+    public record TableStats(long recordsIn, long recordsOut, Histogram visibleLatency) {
+    }
+
+    private static final class TopicStats {
+        private final LongAdder in = new LongAdder();
+        private final LongAdder out = new LongAdder();
+        private final Recorder latency = new Recorder(2);
+        private final Histogram total = new Histogram(2);
+    }
+
+    private final Map<String, TopicStats> stats = new ConcurrentHashMap<>();
+
+    private TopicStats stats(String topic) {
+        TopicStats s = stats.get(topic);
+        return s != null ? s : stats.computeIfAbsent(topic, t -> new TopicStats());
+    }
+
+    /**
+     * Counts one applied record and its write-to-visible latency.
+     *
+     * @param topic       the table topic whose store applied it
+     * @param timestampMs the record's timestamp (the originating write's, for derived records)
+     * @param originTopic the topic of the write that caused it, if it is a derived record, else {@code null}
+     */
+    void visible(String topic, long timestampMs, String originTopic) {
+        TopicStats s = stats(topic);
+        s.in.increment();
+        if (timestampMs > 0) {
+            s.latency.recordValue(Math.max(0, System.currentTimeMillis() - timestampMs));
+        }
+        if (originTopic != null && !originTopic.equals(topic)) {
+            stats(originTopic).out.increment();
+        }
+    }
+
+    /** @return per table topic, what its records did on this instance since it started */
+    public Map<String, TableStats> tableStats() {
+        Map<String, TableStats> out = new TreeMap<>();
+        stats.forEach((topic, s) -> {
+            Histogram copy;
+            synchronized (s) {
+                s.total.add(s.latency.getIntervalHistogram());
+                copy = s.total.copy();
+            }
+            out.put(topic, new TableStats(s.in.sum(), s.out.sum(), copy));
+        });
+        return out;
+    }
+}

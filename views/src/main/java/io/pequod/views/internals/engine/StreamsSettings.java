@@ -1,0 +1,127 @@
+package io.pequod.views.internals.engine;
+
+import io.pequod.views.EngineConfig;
+import io.pequod.views.internals.processor.AckCounter;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * The Kafka Streams configuration of every application the engine runs, and their creation and
+ * closing. The engine's defaults, then the user's {@code streams.*} settings over them.
+ */
+public final class StreamsSettings {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsSettings.class);
+
+    private final EngineConfig config;
+    private final Path stateDir;
+    private final String applicationServer;
+    /** Names this engine's producer acknowledgement counters apart from other engines' in the JVM. */
+    private final String ackPrefix = UUID.randomUUID() + "/";
+
+    /**
+     * @param config            the engine's settings
+     * @param stateDir          the Streams state directory
+     * @param applicationServer this instance's query endpoint ({@code host:port}), or {@code null}
+     */
+    public StreamsSettings(EngineConfig config, Path stateDir, String applicationServer) {
+        this.config = config;
+        this.stateDir = stateDir;
+        this.applicationServer = applicationServer;
+    }
+
+    /** @return the state directory */
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    /** @return whether the applications process exactly once */
+    public boolean exactlyOnce() {
+        return config.getBoolean(EngineConfig.EXACTLY_ONCE);
+    }
+
+    /** @param applicationId an application @return its producers' acknowledgement counter */
+    public AckCounter.Counts acks(String applicationId) {
+        return AckCounter.counts(ackPrefix + applicationId);
+    }
+
+    /**
+     * @param applicationId the application id
+     * @return its Streams properties
+     */
+    public Properties properties(String applicationId) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(EngineConfig.BOOTSTRAP_SERVERS));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, exactlyOnce() ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, StoreOptions.class);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(EngineConfig.STREAM_THREADS));
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        // linger 5 ms (Streams' own default is 100): freshness; no compression: on a local broker it
+        // costs more CPU than it saves (streams.producer.compression.type=lz4 across a network).
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 128 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "none");
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+        // Join results do not depend on the order in which the two sides of a step arrive, so a
+        // task need not wait for an empty input partition: lower latency, same final state.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        if (applicationServer != null) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        p.putAll(config.streamsOverrides());
+        // Counts what the producers sent and the broker acknowledged (the settle barrier); not overridable.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG), AckCounter.class.getName());
+        p.put(StreamsConfig.producerPrefix(AckCounter.ID), ackPrefix + applicationId);
+        return p;
+    }
+
+    /**
+     * @param applicationId the application id
+     * @param topology      its topology
+     * @return the application, not started; an unexpected error stops it (and is logged)
+     */
+    public KafkaStreams create(String applicationId, Topology topology) {
+        KafkaStreams ks = new KafkaStreams(topology, properties(applicationId));
+        ks.setUncaughtExceptionHandler(e -> {
+            LOG.error("Application {} stopped on an unexpected error; its views stop updating until restarted", applicationId, e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        return ks;
+    }
+
+    /** Starts closing an application, leaving its group (so that a restart does not wait), and returns at once. */
+    public static void startClosing(KafkaStreams ks) {
+        ks.close(leaving(Duration.ZERO));
+    }
+
+    /**
+     * Closes an application, leaving its group, and forgets its acknowledgement counter.
+     *
+     * @param applicationId its id
+     * @param ks            the application
+     */
+    public void close(String applicationId, KafkaStreams ks) {
+        ks.close(leaving(Duration.ofSeconds(30)));
+        AckCounter.forget(ackPrefix + applicationId);
+    }
+
+    private static CloseOptions leaving(Duration timeout) {
+        return CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(timeout);
+    }
+}

@@ -1,0 +1,223 @@
+package io.pequod.views.internals.engine;
+
+import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.spec.JoinSpec;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The tables applications: which application materializes each table into its queryable store.
+ * The main one ({@code <ns>-tables}) takes the tables known at the namespace's first start; a
+ * table found later, or brought by installed joins or by an instance with more joins, goes to an
+ * application of its own, because instances of one application must run the same topology
+ * (Streams stops the others otherwise) and a running topology cannot grow. The layout is recorded
+ * in {@code <ns>-meta}, so restarts and other instances keep it. Views read their sources from
+ * these applications' changelogs.
+ */
+public final class TableLayout {
+    private static final Logger LOG = LoggerFactory.getLogger(TableLayout.class);
+
+    private final EngineParts parts;
+    private final TopologyFactory factory;
+    private volatile KafkaStreams main;
+    /** The tables of this instance's main tables application (empty if it runs none). */
+    private List<String> mainTables = List.of();
+    /** Tables materialized by an application other than the main one. */
+    private final Map<String, KafkaStreams> late = new ConcurrentHashMap<>();
+    /** The application id of each table in {@link #late}. */
+    private final Map<String, String> lateIds = new ConcurrentHashMap<>();
+    /** The tables of each tables application, as last read from (or written to) {@code <ns>-meta}. */
+    private Map<String, List<String>> recorded = Map.of();
+    private final List<KafkaStreams> toStart = new ArrayList<>();
+
+    /** @param parts the engine's parts; its tables must be known (their partition counts learnt) */
+    public TableLayout(EngineParts parts) {
+        this.parts = parts;
+        int maxPartitions = parts.partitions().values().stream().mapToInt(Integer::intValue).max().orElse(parts.defaultPartitions());
+        this.factory = parts.topologies(maxPartitions).registeringStoresIn(parts.liveStores());
+    }
+
+    /**
+     * Lays out the known tables as recorded (creating, not starting, their applications), and
+     * creates the changelogs that the spec's views read, which must exist before the views start.
+     *
+     * @param layout the recorded layout
+     * @param spec   the joins in force
+     */
+    public synchronized void plan(Map<String, List<String>> layout, JoinSpec spec) {
+        recorded = layout;
+        if (!parts.runsTables()) {
+            return;
+        }
+        String mainId = parts.names().mainTablesApplication();
+        // Tables that came after an earlier start stay with the applications that materialized
+        // them (their stores and changelogs, which views read, are kept).
+        layout.forEach((id, tables) -> {
+            List<String> ts = tables.stream().filter(parts.tables()::contains).toList();
+            if (!ts.isEmpty() && !id.equals(mainId)) {
+                toStart.add(application(id, ts));
+            }
+        });
+        // Tables this instance brings besides the main application's recorded ones get an application of their own.
+        List<String> recordedMain = layout.get(mainId);
+        if (recordedMain != null) {
+            Set<String> extra = new TreeSet<>(parts.tables());
+            extra.removeAll(lateIds.keySet());
+            extra.removeAll(recordedMain);
+            if (!extra.isEmpty()) {
+                toStart.add(application(parts.names().tablesApplication(extra), extra));
+                LOG.info("Tables {} are not in the main tables application of this namespace; materialized by an application of their own",
+                        extra);
+            }
+        }
+        ensureChangelogs(spec.allTables());
+        Set<String> rest = new TreeSet<>(parts.tables());
+        rest.removeAll(lateIds.keySet());
+        if (!rest.isEmpty()) { // Streams refuses a topology without topics
+            main = parts.streams().create(mainId, factory.tablesTopology(rest, mainId));
+            mainTables = List.copyOf(rest);
+            toStart.add(0, main);
+        }
+        record();
+    }
+
+    /** Starts the applications created since the last call. */
+    public synchronized void start() {
+        toStart.forEach(KafkaStreams::start);
+        toStart.clear();
+    }
+
+    /**
+     * Creates (does not start; see {@link #start}) the applications of tables that came after
+     * start: the one recorded for a table (by this or another instance), else {@code id}'s.
+     *
+     * @param tables the new tables
+     * @param id     the application id for a table without a recorded one
+     */
+    public synchronized void add(Collection<String> tables, Function<String, String> id) {
+        if (!parts.runsTables() || tables.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> byApplication = new LinkedHashMap<>();
+        for (String t : tables) {
+            String known = recorded.entrySet().stream().filter(e -> e.getValue().contains(t)).map(Map.Entry::getKey)
+                    .findFirst().orElse(null);
+            // (an application already running here cannot take more tables: its topology is fixed)
+            boolean usable = known != null && !lateIds.containsValue(known) && !known.equals(parts.names().mainTablesApplication());
+            byApplication.computeIfAbsent(usable ? known : id.apply(t), a -> new ArrayList<>()).add(t);
+        }
+        byApplication.forEach((a, group) -> toStart.add(application(a, group)));
+        record();
+    }
+
+    /** @param layout the layout recorded in {@code <ns>-meta}, as just read */
+    public synchronized void recorded(Map<String, List<String>> layout) {
+        recorded = layout;
+    }
+
+    /** @param tables tables whose changelogs views are about to read: created (compacted) if missing */
+    public void ensureChangelogs(Collection<String> tables) {
+        if (!parts.runsTables()) {
+            return;
+        }
+        Map<String, Integer> changelogs = new LinkedHashMap<>();
+        for (String t : tables) {
+            changelogs.put(changelogOf(t), parts.partitions().get(t));
+        }
+        parts.admin().ensureCompacted(changelogs);
+    }
+
+    /** @return the application that materializes a table: its own if the table came after start */
+    public String applicationOf(String table) {
+        return lateIds.getOrDefault(table, parts.names().mainTablesApplication());
+    }
+
+    /** @return the changelog of a table's store, which views read the table from */
+    public String changelogOf(String table) {
+        return EngineNames.changelog(applicationOf(table), table);
+    }
+
+    /** @return the application whose store holds a table (null if none runs here) */
+    public KafkaStreams streamsOf(String table) {
+        KafkaStreams l = late.get(table);
+        return l != null ? l : main;
+    }
+
+    /** @return the ids of the tables applications this instance runs */
+    public Set<String> applications() {
+        Set<String> out = new TreeSet<>(lateIds.values());
+        if (main != null) {
+            out.add(parts.names().mainTablesApplication());
+        }
+        return out;
+    }
+
+    /** @return each tables application's Streams state, by application id */
+    public Map<String, KafkaStreams.State> states() {
+        Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
+        KafkaStreams m = main;
+        if (m != null) {
+            out.put(parts.names().mainTablesApplication(), m.state());
+        }
+        late.forEach((t, ks) -> out.put(lateIds.get(t), ks.state()));
+        return out;
+    }
+
+    /** @return every tables application with its id (each once) */
+    public Map<String, KafkaStreams> all() {
+        Map<String, KafkaStreams> out = new LinkedHashMap<>();
+        late.forEach((t, ks) -> out.put(lateIds.get(t), ks));
+        if (main != null) {
+            out.put(parts.names().mainTablesApplication(), main);
+        }
+        return out;
+    }
+
+    private KafkaStreams application(String id, Collection<String> tables) {
+        KafkaStreams ks = parts.streams().create(id, factory.tablesTopology(tables, id));
+        for (String t : tables) {
+            late.put(t, ks);
+            lateIds.put(t, id);
+        }
+        return ks;
+    }
+
+    /**
+     * Records which application materializes each table, so that restarts and other instances keep
+     * the layout: the late ones, and the main application's (the first instance's record stays).
+     */
+    private void record() {
+        Map<String, Set<String>> byApplication = new TreeMap<>();
+        recorded.forEach((a, ts) -> byApplication.computeIfAbsent(a, x -> new TreeSet<>()).addAll(ts));
+        lateIds.forEach((t, a) -> {
+            byApplication.values().forEach(ts -> ts.remove(t));
+            byApplication.computeIfAbsent(a, x -> new TreeSet<>()).add(t);
+        });
+        String mainId = parts.names().mainTablesApplication();
+        if (!mainTables.isEmpty() && !recorded.containsKey(mainId)) {
+            byApplication.put(mainId, new TreeSet<>(mainTables));
+        }
+        Map<String, List<String>> layout = new TreeMap<>();
+        byApplication.forEach((a, ts) -> {
+            if (!ts.isEmpty()) {
+                layout.put(a, List.copyOf(ts));
+            }
+        });
+        if (!layout.equals(recorded)) {
+            parts.meta().writeTableApplications(layout);
+            recorded = layout;
+        }
+    }
+}
