@@ -367,15 +367,20 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             }
             VERSION = p.getProperty("apicurio.version");
             RUNNER_JAR = "apicurio-registry-app-" + VERSION + "-runner.jar";
-            ARCHIVE = Path.of(System.getProperty("pequod.registry.archive", p.getProperty("apicurio.archive")));
+            ARCHIVE = Path.of(p.getProperty("apicurio.archive"));
         }
 
         private Distribution() {
         }
 
+        /** @return {@code $XDG_CACHE_HOME/pequod}, else {@code ~/.cache/pequod} (the XDG base directory convention) */
+        static Path cacheDir() {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("pequod");
+        }
+
         static synchronized Path unpacked() throws IOException {
-            Path cache = Path.of(System.getProperty("pequod.cache.dir",
-                    Path.of(System.getProperty("user.home"), ".cache", "pequod").toString()));
+            Path cache = cacheDir();
             Path home = cache.resolve("apicurio-registry-" + VERSION);
             if (Files.exists(home.resolve(RUNNER_JAR))) {
                 return home;

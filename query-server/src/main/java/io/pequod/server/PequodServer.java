@@ -2,6 +2,7 @@ package io.pequod.server;
 
 import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.query.QueryLimits;
+import io.pequod.server.query.AdminService;
 import io.pequod.server.query.QueryService;
 import io.pequod.embedded.Ports;
 import io.pequod.ingest.ChangeWriter;
@@ -10,6 +11,7 @@ import io.pequod.server.http.HttpFrontEnd;
 import io.pequod.server.query.PeerClient;
 import io.pequod.server.memento.MementoFrontEnd;
 import io.pequod.server.resp.RespFrontEnd;
+import io.pequod.views.EngineConfig;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.streams.state.HostInfo;
@@ -18,6 +20,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -32,7 +37,8 @@ import java.util.concurrent.TimeUnit;
 public final class PequodServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PequodServer.class);
 
-    private final Builder cfg;
+    private final PequodConfig cfg;
+    private final JoinSpec spec;
     private ViewEngine engine;
     private ChangeWriter writer;
     private QueryService service;
@@ -46,8 +52,9 @@ public final class PequodServer implements AutoCloseable {
     private int respPort = -1;
     private int mementoPort = -1;
 
-    private PequodServer(Builder b) {
-        this.cfg = b;
+    private PequodServer(PequodConfig cfg, JoinSpec spec) {
+        this.cfg = cfg;
+        this.spec = spec;
     }
 
     /** @return a builder */
@@ -62,42 +69,53 @@ public final class PequodServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public PequodServer start() throws InterruptedException {
-        httpPort = cfg.httpPort == 0 ? Ports.free() : cfg.httpPort;
-        String advertised = cfg.advertisedHost != null ? cfg.advertisedHost
-                : cfg.bind.equals("0.0.0.0") ? "127.0.0.1" : cfg.bind;
-        engine = ViewEngine.builder().bootstrapServers(cfg.bootstrapServers).schemaRegistryUrl(cfg.schemaRegistryUrl)
-                .namespace(cfg.namespace).spec(cfg.spec).partitions(cfg.partitions).exactlyOnce(cfg.exactlyOnce)
-                .stateDir(cfg.dataDir.resolve("streams").resolve("instance-" + httpPort))
+        int configured = cfg.getInt(PequodConfig.HTTP_PORT);
+        httpPort = configured == 0 ? Ports.free() : configured;
+        String bind = cfg.getString(PequodConfig.BIND);
+        String advertised = cfg.getString(PequodConfig.ADVERTISED_HOST) != null ? cfg.getString(PequodConfig.ADVERTISED_HOST)
+                : bind.equals("0.0.0.0") ? "127.0.0.1" : bind;
+        Path dataDir = Path.of(cfg.getString(PequodConfig.DATA_DIR));
+        engine = ViewEngine.builder().config(cfg.originals()).spec(spec)
+                .stateDir(dataDir.resolve("streams").resolve("instance-" + httpPort))
                 .applicationServer(advertised + ":" + httpPort)
                 .extraTables(tables()).build().start();
-        writer = ChangeWriter.builder().bootstrapServers(cfg.bootstrapServers).schemaRegistryUrl(cfg.schemaRegistryUrl)
-                .namespace(cfg.namespace).partitions(cfg.partitions).partitionRule(engine.partitionRule())
-                .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t)).producerConfig("linger.ms", 1).build();
-        service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), peers = new PeerClient(cfg.authToken,
-                Duration.ofSeconds(15)), QueryLimits.defaults());
+        ChangeWriter.Builder w = ChangeWriter.builder().bootstrapServers(cfg.getString(EngineConfig.BOOTSTRAP_SERVERS))
+                .schemaRegistryUrl(cfg.getString(EngineConfig.SCHEMA_REGISTRY_URL)).namespace(cfg.getString(EngineConfig.NAMESPACE))
+                .partitions(cfg.getInt(EngineConfig.PARTITIONS)).partitionRule(engine.partitionRule())
+                .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t)).producerConfig("linger.ms", 1);
+        cfg.producerOverrides().forEach(w::producerConfig);
+        writer = w.build();
+        peers = new PeerClient(cfg.authToken(), Duration.ofMillis(cfg.getLong(PequodConfig.PEER_TIMEOUT_MS)));
+        service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), peers, new QueryLimits(
+                cfg.getInt(PequodConfig.QUERY_MAX_LIMIT), cfg.getInt(PequodConfig.QUERY_DEFAULT_LIMIT), cfg.maxWait()));
         metrics = new ServerMetrics(engine);
-        http = new HttpFrontEnd(service, engine, metrics, cfg.authToken);
-        http.start(cfg.bind, httpPort);
-        if (cfg.respPort >= 0) {
-            resp = new RespFrontEnd(service, metrics, cfg.authToken);
-            respPort = resp.start(cfg.bind, cfg.respPort);
-        }
-        if (cfg.mementoPort >= 0) {
-            memento = new MementoFrontEnd(service, metrics);
-            mementoPort = memento.start(cfg.bind, cfg.mementoPort);
-        }
+        http = new HttpFrontEnd(service, new AdminService(engine, service), metrics, cfg.authToken());
+        http.start(bind, httpPort);
+        startProtocols(bind);
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pequod-table-watch");
             t.setDaemon(true);
             return t;
         });
-        refresher.scheduleWithFixedDelay(engine::refreshTables, 10, 10, TimeUnit.SECONDS);
+        long refresh = cfg.getLong(PequodConfig.TABLE_REFRESH_MS);
+        refresher.scheduleWithFixedDelay(engine::refreshTables, refresh, refresh, TimeUnit.MILLISECONDS);
         LOG.info("Pequod server up: http {} resp {} memento {}", httpPort, respPort, mementoPort);
         return this;
     }
 
+    private void startProtocols(String bind) throws InterruptedException {
+        if (cfg.getInt(PequodConfig.RESP_PORT) >= 0) {
+            resp = new RespFrontEnd(service, metrics, cfg.authToken());
+            respPort = resp.start(bind, cfg.getInt(PequodConfig.RESP_PORT));
+        }
+        if (cfg.getInt(PequodConfig.MEMENTO_PORT) >= 0) {
+            memento = new MementoFrontEnd(service, metrics);
+            mementoPort = memento.start(bind, cfg.getInt(PequodConfig.MEMENTO_PORT));
+        }
+    }
+
     private Set<String> tables() {
-        Set<String> t = new java.util.HashSet<>(cfg.tables);
+        Set<String> t = new HashSet<>(cfg.getList(EngineConfig.TABLES));
         t.add(Key.DEFAULT_TABLE);
         return t;
     }
@@ -158,48 +176,48 @@ public final class PequodServer implements AutoCloseable {
         }
     }
 
-    /** Builder of {@link PequodServer}. */
+    /** @return the configuration it runs with */
+    public PequodConfig config() {
+        return cfg;
+    }
+
+    /** Builder of {@link PequodServer}: settings ({@link PequodConfig}) and the joins. */
     public static final class Builder {
-        private String bootstrapServers;
-        private String schemaRegistryUrl;
-        private String namespace = "pequod";
+        private final Map<String, Object> settings = new HashMap<>();
         private JoinSpec spec = JoinSpec.empty();
-        private Path dataDir = Path.of("pequod-data");
-        private String bind = "127.0.0.1";
-        private String advertisedHost;
-        private int httpPort = 7070;
-        private int respPort = 6380;
-        private int mementoPort = -1;
-        private int partitions = 8;
-        private boolean exactlyOnce;
-        private String authToken;
-        private Set<String> tables = Set.of();
 
         private Builder() {
         }
 
+        /** @param s settings by name ({@link PequodConfig}, and pass-through ones) @return this builder */
+        public Builder config(Map<String, ?> s) {
+            settings.putAll(s);
+            return this;
+        }
+
+        private Builder set(String name, Object value) {
+            settings.put(name, value);
+            return this;
+        }
+
         /** @param t tables to create and materialize at start, besides the joins' and kv @return this builder */
         public Builder tables(Set<String> t) {
-            this.tables = Set.copyOf(t);
-            return this;
+            return set(EngineConfig.TABLES, String.join(",", t));
         }
 
         /** @param s Kafka bootstrap servers @return this builder */
         public Builder bootstrapServers(String s) {
-            this.bootstrapServers = Objects.requireNonNull(s, "bootstrapServers cannot be null");
-            return this;
+            return set(EngineConfig.BOOTSTRAP_SERVERS, Objects.requireNonNull(s, "bootstrapServers cannot be null"));
         }
 
         /** @param u schema registry URL @return this builder */
         public Builder schemaRegistryUrl(String u) {
-            this.schemaRegistryUrl = Objects.requireNonNull(u, "schemaRegistryUrl cannot be null");
-            return this;
+            return set(EngineConfig.SCHEMA_REGISTRY_URL, Objects.requireNonNull(u, "schemaRegistryUrl cannot be null"));
         }
 
         /** @param ns namespace @return this builder */
         public Builder namespace(String ns) {
-            this.namespace = Objects.requireNonNull(ns, "namespace cannot be null");
-            return this;
+            return set(EngineConfig.NAMESPACE, Objects.requireNonNull(ns, "namespace cannot be null"));
         }
 
         /** @param s join spec @return this builder */
@@ -210,64 +228,60 @@ public final class PequodServer implements AutoCloseable {
 
         /** @param d data directory (Streams state under d/streams) @return this builder */
         public Builder dataDir(Path d) {
-            this.dataDir = Objects.requireNonNull(d, "dataDir cannot be null");
-            return this;
+            return set(PequodConfig.DATA_DIR, Objects.requireNonNull(d, "dataDir cannot be null").toString());
         }
 
         /** @param host address to listen on (default 127.0.0.1) @return this builder */
         public Builder bind(String host) {
-            this.bind = Objects.requireNonNull(host, "bind cannot be null");
-            return this;
+            return set(PequodConfig.BIND, Objects.requireNonNull(host, "bind cannot be null"));
         }
 
         /** @param host host name other instances reach this one by @return this builder */
         public Builder advertisedHost(String host) {
-            this.advertisedHost = host;
-            return this;
+            return set(PequodConfig.ADVERTISED_HOST, host);
         }
 
         /** @param p HTTP port (0 = free) @return this builder */
         public Builder httpPort(int p) {
-            this.httpPort = p;
-            return this;
+            return set(PequodConfig.HTTP_PORT, p);
         }
 
         /** @param p Redis port (0 = free, -1 = off) @return this builder */
         public Builder respPort(int p) {
-            this.respPort = p;
-            return this;
+            return set(PequodConfig.RESP_PORT, p);
         }
 
         /** @param p memento port (0 = free, -1 = off) @return this builder */
         public Builder mementoPort(int p) {
-            this.mementoPort = p;
-            return this;
+            return set(PequodConfig.MEMENTO_PORT, p);
         }
 
         /** @param n partitions of new tables @return this builder */
         public Builder partitions(int n) {
-            this.partitions = n;
-            return this;
+            return set(EngineConfig.PARTITIONS, n);
         }
 
         /** @param eos exactly-once processing @return this builder */
         public Builder exactlyOnce(boolean eos) {
-            this.exactlyOnce = eos;
-            return this;
+            return set(EngineConfig.EXACTLY_ONCE, eos);
         }
 
         /** @param token shared secret for HTTP (Bearer) and RESP (AUTH), or null @return this builder */
         public Builder authToken(String token) {
-            this.authToken = token;
-            return this;
+            return set(PequodConfig.AUTH_TOKEN, token);
         }
 
-        /** @return the server, not started */
+        /**
+         * @return the server, not started
+         * @throws org.apache.kafka.common.config.ConfigException naming an invalid setting
+         * @throws IllegalStateException if the bootstrap servers or registry are missing
+         */
         public PequodServer build() {
-            if (bootstrapServers == null || schemaRegistryUrl == null) {
+            PequodConfig c = new PequodConfig(settings);
+            if (c.getString(EngineConfig.BOOTSTRAP_SERVERS) == null || c.getString(EngineConfig.SCHEMA_REGISTRY_URL) == null) {
                 throw new IllegalStateException("PequodServer needs bootstrapServers and schemaRegistryUrl");
             }
-            return new PequodServer(this);
+            return new PequodServer(c, spec);
         }
     }
 }

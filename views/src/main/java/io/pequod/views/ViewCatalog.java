@@ -8,11 +8,14 @@ import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
+import java.util.HashSet;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -185,5 +188,25 @@ public final class ViewCatalog {
      */
     public KeyQueryMetadata metadataFor(String table, byte[] key) {
         return streams(table).queryMetadataForKey(storeName(table), key, new RulePartitioner<>(rule));
+    }
+
+    /** @return records not yet applied, by store, for the stores this instance hosts and can report */
+    public Map<String, Long> storeLags() {
+        Map<String, Long> out = new TreeMap<>();
+        Set<KafkaStreams> seen = new HashSet<>();
+        for (String t : tables()) {
+            KafkaStreams ks = streams(t);
+            if (ks == null || !seen.add(ks) || ks.state() != KafkaStreams.State.RUNNING) {
+                continue;
+            }
+            try {
+                for (Map.Entry<String, Map<Integer, LagInfo>> m : ks.allLocalStorePartitionLags().entrySet()) {
+                    out.put(m.getKey(), m.getValue().values().stream().mapToLong(l -> Math.max(0, l.offsetLag())).sum());
+                }
+            } catch (RuntimeException notNow) {
+                // lag unknown while rebalancing
+            }
+        }
+        return out;
     }
 }

@@ -33,6 +33,7 @@ public final class FreshnessBenchmark {
     private final int rate;
     private final int seconds;
     private final int warmupSeconds;
+    private final boolean trace;
 
     /**
      * @param users   users
@@ -42,6 +43,19 @@ public final class FreshnessBenchmark {
      * @param warmupSeconds how long to post before measuring
      */
     public FreshnessBenchmark(int users, int follows, int rate, int seconds, int warmupSeconds) {
+        this(users, follows, rate, seconds, warmupSeconds, false);
+    }
+
+    /**
+     * @param users   users
+     * @param follows followers per user
+     * @param rate    posts per second
+     * @param seconds how long to post
+     * @param warmupSeconds how long to post before measuring
+     * @param trace   whether to print each post's acknowledgement and visibility times to stderr
+     */
+    public FreshnessBenchmark(int users, int follows, int rate, int seconds, int warmupSeconds, boolean trace) {
+        this.trace = trace;
         this.warmupSeconds = warmupSeconds;
         this.users = users;
         this.follows = follows;
@@ -177,7 +191,7 @@ public final class FreshnessBenchmark {
             ObjectNode base = o.putObject("base_table_p");
             base.put("ack_to_visible_ms_p50", pct(postMs, 50));
             base.put("ack_to_visible_ms_p99", pct(postMs, 99));
-            if (Boolean.getBoolean("pequod.bench.trace")) {
+            if (trace) {
                 TreeMapHolder.trace(postAcked, postVisible, start);
             }
             return o.toString();

@@ -92,9 +92,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup", defaultValue = "5", description = "Seconds of posting before measuring. Default: ${DEFAULT-VALUE}.")
         int warmup;
 
+        @Option(names = "--trace", description = "Print each post's acknowledgement and visibility times to stderr.")
+        boolean trace;
+
         @Override
         public Integer call() throws Exception {
-            System.out.println(new io.pequod.apps.bench.FreshnessBenchmark(users, follows, rate, seconds, warmup).run());
+            System.out.println(new io.pequod.apps.bench.FreshnessBenchmark(users, follows, rate, seconds, warmup, trace).run());
             return 0;
         }
     }
@@ -145,10 +148,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "--sizes", split = ",", defaultValue = "1000,5000", description = "Twitter user counts. Default: ${DEFAULT-VALUE}.")
         int[] sizes;
 
+        @Mixin
+        HomeOption home;
+
         @Override
         public Integer call() throws Exception {
             java.nio.file.Path dir = new io.pequod.apps.bench.BenchReport(
-                    java.nio.file.Path.of(System.getProperty("pequod.home", ".")), sizes).run();
+                    home.home, sizes).run();
             System.out.println("report: " + dir.resolve("index.html"));
             return 0;
         }

@@ -5,9 +5,9 @@ import io.pequod.server.AllInOne;
 import io.pequod.apps.workload.NewpWorkload;
 import io.pequod.views.spec.JoinSpecParser;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -17,6 +17,9 @@ import java.util.concurrent.Callable;
                 "against a server's HTTP API (default: an embedded all-in-one server with examples/newp.pq).",
                 "Ends by checking the views against an in-memory evaluation; exit 4 if they differ."})
 final class NewpCommand implements Callable<Integer> {
+    @Mixin
+    HomeOption home;
+
     @Option(names = "--server", paramLabel = "URL", description = "A running server started with --joins examples/newp.pq.")
     String server;
 
@@ -45,8 +48,7 @@ final class NewpCommand implements Callable<Integer> {
         try {
             String url = server;
             if (url == null) {
-                embedded = AllInOne.start("newp", JoinSpecParser.parse(Path.of(System.getProperty("pequod.home", "."), "examples",
-                        "newp.pq")), Set.of("a", "c", "v"));
+                embedded = AllInOne.start("newp", JoinSpecParser.parse(home.example("newp.pq")), Set.of("a", "c", "v"));
                 url = embedded.url();
             }
             ObjectNode out = new NewpWorkload(url, articles, users, operations, voteRate, seed).run();

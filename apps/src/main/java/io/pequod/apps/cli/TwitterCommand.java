@@ -4,6 +4,7 @@ import io.pequod.server.AllInOne;
 import io.pequod.apps.workload.TwitterWorkload;
 import io.pequod.views.spec.JoinSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,9 @@ import java.util.concurrent.Callable;
         description = {"Pequod's twitternew workload against a server's HTTP API (default: an embedded all-in-one server).",
                 "Prints one JSON object with Pequod's fields; progress on stderr."})
 final class TwitterCommand implements Callable<Integer> {
+    @Mixin
+    HomeOption home;
+
     @Option(names = "--server", paramLabel = "URL", description = "A running server (the initialize phase installs the joins "
             + "examples/twitter.pq, twitter-pull.pq with --pull, celebrity.pq with --celebrity, unless it has them).")
     String server;
@@ -136,7 +140,7 @@ final class TwitterCommand implements Callable<Integer> {
             throw new PequodCli.UserException("--no-initialize needs --server: the embedded server starts without joins", 2);
         }
         TwitterWorkload.Spec spec = initialize ? new TwitterWorkload.Spec(joins,
-                Files.readString(Path.of(System.getProperty("pequod.home", "."), "examples", joins), StandardCharsets.UTF_8)) : null;
+                Files.readString(home.example(joins), StandardCharsets.UTF_8)) : null;
         AllInOne embedded = null;
         Thread closing = null;
         try {

@@ -5,9 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.server.query.QueryService;
 import io.pequod.views.ViewEngine;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.LagInfo;
 
 import java.time.Duration;
 import java.util.Map;
@@ -21,9 +21,11 @@ public final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+    private final ViewEngine engine;
 
     /** @param engine the engine whose dead letters and lag are exported */
     public ServerMetrics(ViewEngine engine) {
+        this.engine = engine;
         Gauge.builder("pequod_dead_letters", engine, ViewEngine::deadLetterCount)
                 .description("Records sent to the dead-letter topic since start").register(registry);
         Gauge.builder("pequod_store_lag_records", engine, ServerMetrics::totalLag)
@@ -43,23 +45,16 @@ public final class ServerMetrics {
      * @return records not yet applied, by store, for the stores this instance hosts and can report
      */
     public static Map<String, Long> storeLags(ViewEngine e) {
-        Map<String, Long> out = new java.util.TreeMap<>();
-        io.pequod.views.ViewCatalog c = e.catalog();
-        java.util.Set<KafkaStreams> seen = new java.util.HashSet<>();
-        for (String t : c.tables()) {
-            KafkaStreams ks = c.streams(t);
-            if (ks == null || !seen.add(ks) || ks.state() != KafkaStreams.State.RUNNING) {
-                continue;
-            }
-            try {
-                for (Map.Entry<String, Map<Integer, LagInfo>> m : ks.allLocalStorePartitionLags().entrySet()) {
-                    out.put(m.getKey(), m.getValue().values().stream().mapToLong(l -> Math.max(0, l.offsetLag())).sum());
-                }
-            } catch (RuntimeException notNow) {
-                // lag unknown while rebalancing
-            }
-        }
-        return out;
+        return e.catalog().storeLags();
+    }
+
+    /**
+     * @param service    the query service, to count keys in this instance's stores, or {@code null} not to
+     * @param histograms whether to add the write-to-visible latency histograms, encoded
+     * @return this instance's statistics ({@code /v1/stats})
+     */
+    public ObjectNode stats(QueryService service, boolean histograms) {
+        return ServerStats.json(engine, service, histograms);
     }
 
     /**

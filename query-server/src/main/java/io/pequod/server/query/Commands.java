@@ -22,7 +22,7 @@ public final class Commands {
 
     /** @return the value, or empty */
     public Optional<byte[]> get(byte[] key) {
-        return service.get(key, tokensFor(key), false);
+        return service.get(key, QueryService.INSTANCE_WRITES, false);
     }
 
     /** Sets a key. */
@@ -62,12 +62,12 @@ public final class Commands {
 
     /** @return the range's entries */
     public ScanResult scan(byte[] first, byte[] last, Integer limit) {
-        return service.scan(first, last, limit, tokensFor(first, last), false);
+        return service.scan(first, last, limit, QueryService.INSTANCE_WRITES, false);
     }
 
     /** @return the number of keys in the range */
     public long count(byte[] first, byte[] last) {
-        return service.count(first, last, tokensFor(first, last), false);
+        return service.count(first, last, QueryService.INSTANCE_WRITES, false);
     }
 
     /**
@@ -82,7 +82,7 @@ public final class Commands {
         byte[] end = {(byte) 0xFF};
         ScanResult r;
         do {
-            r = service.scan(from, end, service.limits().maxScanLimit(), tokensFor(from, end), false);
+            r = service.scan(from, end, service.limits().maxScanLimit(), QueryService.INSTANCE_WRITES, false);
             for (Entry e : r.entries()) {
                 service.erase(e.key());
                 n++;
@@ -97,13 +97,5 @@ public final class Commands {
 
     private byte[] rmw(byte[] key, Operation op, String amount) {
         return service.readModifyWrite(key, op, amount.getBytes(StandardCharsets.US_ASCII)).orElse("0".getBytes());
-    }
-
-    private String tokensFor(byte[] key) {
-        return service.writtenTokens(Key.tableOf(key));
-    }
-
-    private String tokensFor(byte[] first, byte[] last) {
-        return service.writtenTokens(Key.tableOf(first));
     }
 }

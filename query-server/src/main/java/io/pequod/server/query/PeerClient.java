@@ -148,11 +148,11 @@ public final class PeerClient implements AutoCloseable {
             r = c.send(io.netty.handler.codec.http.HttpMethod.valueOf(method), path, body, wait)
                     .get(wait.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new QueryException(503, "unavailable", "instance " + address + ", which owns the data, did not answer: "
+            throw QueryException.unavailable("instance " + address + ", which owns the data, did not answer: "
                     + (e instanceof java.util.concurrent.ExecutionException ? e.getCause() : "no response within " + wait.toMillis() + " ms"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueryException(503, "unavailable", "interrupted while asking instance " + address);
+            throw QueryException.unavailable("interrupted while asking instance " + address);
         }
         JsonNode json;
         try {
@@ -164,10 +164,22 @@ public final class PeerClient implements AutoCloseable {
             return null;
         }
         if (r.status() != 200) {
-            throw new QueryException(r.status(), json.path("error").asText("error"),
+            throw new QueryException(kindOf(r.status()), json.path("error").asText("error"),
                     "instance " + address + ": " + json.path("detail").asText(r.body()));
         }
         return json;
+    }
+
+    /** @return the kind of failure another instance's HTTP status says */
+    private static Failure.Kind kindOf(int status) {
+        return switch (status) {
+            case 400 -> Failure.Kind.BAD_REQUEST;
+            case 401 -> Failure.Kind.UNAUTHORIZED;
+            case 404 -> Failure.Kind.NOT_FOUND;
+            case 405 -> Failure.Kind.NOT_ALLOWED;
+            case 503 -> Failure.Kind.UNAVAILABLE;
+            default -> Failure.Kind.INTERNAL;
+        };
     }
 
     /** Closes the connections to other instances. */

@@ -3,42 +3,54 @@ package io.pequod.server.query;
 import io.pequod.schemas.PequodException;
 
 /**
- * A request that cannot be answered, with the HTTP status that says why: 400 bad request, 401
- * unauthorized, 404 absent, 503 not available now (moving partitions, a write not yet applied).
- * Front ends turn it into {@code {"error": ..., "detail": ...}} or {@code -ERR ...}.
+ * Carries a {@link Failure} out of the query side to the front end that maps it (a status and a
+ * JSON body for HTTP, {@code -ERR} for RESP, an error line for memento).
  */
 public class QueryException extends PequodException {
-    private final int status;
-    private final String error;
+    private final Failure failure;
 
     /**
-     * @param status the HTTP status
+     * @param kind   the kind of failure
      * @param error  a short error name, e.g. {@code "not yet applied"}
      * @param detail what happened, naming the key, table or field
      */
-    public QueryException(int status, String error, String detail) {
+    public QueryException(Failure.Kind kind, String error, String detail) {
         super(detail);
-        this.status = status;
-        this.error = error;
+        this.failure = new Failure(kind, error, detail);
     }
 
-    /** @return the HTTP status */
-    public int status() {
-        return status;
+    /** @return the failure */
+    public Failure failure() {
+        return failure;
+    }
+
+    /** @return the kind of failure */
+    public Failure.Kind kind() {
+        return failure.kind();
     }
 
     /** @return the short error name */
     public String error() {
-        return error;
+        return failure.error();
     }
 
-    /** @param detail what is wrong @return a 400 */
+    /** @param detail what is wrong @return a bad request */
     public static QueryException badRequest(String detail) {
-        return new QueryException(400, "bad request", detail);
+        return new QueryException(Failure.Kind.BAD_REQUEST, "bad request", detail);
     }
 
-    /** @param detail why @return a 503 */
+    /** @param detail why @return an unavailable */
     public static QueryException unavailable(String detail) {
-        return new QueryException(503, "unavailable", detail);
+        return new QueryException(Failure.Kind.UNAVAILABLE, "unavailable", detail);
+    }
+
+    /** @param detail what is absent @return a not found */
+    public static QueryException notFound(String detail) {
+        return new QueryException(Failure.Kind.NOT_FOUND, "not found", detail);
+    }
+
+    /** @param detail what is allowed instead @return a method not allowed */
+    public static QueryException notAllowed(String detail) {
+        return new QueryException(Failure.Kind.NOT_ALLOWED, "method not allowed", detail);
     }
 }

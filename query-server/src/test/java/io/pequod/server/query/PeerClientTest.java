@@ -23,7 +23,7 @@ class PeerClientTest {
     @Test
     void shouldSayWhichInstanceDidNotAnswer() {
         QueryException e = assertThrows(QueryException.class, () -> client.get(new HostInfo("127.0.0.1", 1), "k".getBytes(), null, false));
-        assertEquals(503, e.status());
+        assertEquals(Failure.Kind.UNAVAILABLE, e.kind());
         assertTrue(e.getMessage().startsWith("instance 127.0.0.1:1, which owns the data, did not answer"), e.getMessage());
     }
 
@@ -52,7 +52,7 @@ class PeerClientTest {
             HostInfo h = new HostInfo("127.0.0.1", other.getAddress().getPort());
             assertEquals(1, withSecret.get(h, "/v1/stats", Duration.ofSeconds(5)).path("instances").asInt());
             QueryException e = assertThrows(QueryException.class, () -> withSecret.get(h, "/v1/settle?scope=local", Duration.ofSeconds(5)));
-            assertEquals(401, e.status());
+            assertEquals(Failure.Kind.UNAUTHORIZED, e.kind());
             assertEquals("instance 127.0.0.1:" + h.port() + ": wrong token", e.getMessage());
             assertEquals(java.util.List.of("GET /v1/stats Bearer s3cret", "GET /v1/settle?scope=local Bearer s3cret"), seen);
         } finally {

@@ -1,0 +1,160 @@
+package io.pequod.server;
+
+import io.pequod.views.EngineConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Every setting of a Pequod server, on Kafka's {@link ConfigDef}: the view engine's
+ * ({@link EngineConfig}), the server's and the embedded runtime's; each named, typed, documented
+ * and validated when the configuration is built, so that a bad value stops the start with
+ * {@code Invalid value 70000 for configuration pequod.http.port: Value must be no more than 65535}.
+ * Kafka clients' settings pass through under the prefixes {@code streams.}, {@code producer.},
+ * {@code consumer.} and {@code admin.}. The command line's options set these settings; the
+ * README's configuration table is {@link #markdown()}.
+ */
+public final class PequodConfig extends AbstractConfig {
+    public static final String DATA_DIR = "pequod.data.dir";
+    public static final String BIND = "pequod.bind";
+    public static final String ADVERTISED_HOST = "pequod.advertised.host";
+    public static final String HTTP_PORT = "pequod.http.port";
+    public static final String RESP_PORT = "pequod.resp.port";
+    public static final String MEMENTO_PORT = "pequod.memento.port";
+    public static final String AUTH_TOKEN = "pequod.auth.token";
+    public static final String QUERY_DEFAULT_LIMIT = "pequod.query.default.limit";
+    public static final String QUERY_MAX_LIMIT = "pequod.query.max.limit";
+    public static final String QUERY_MAX_WAIT_MS = "pequod.query.max.wait.ms";
+    public static final String PEER_TIMEOUT_MS = "pequod.peer.timeout.ms";
+    public static final String TABLE_REFRESH_MS = "pequod.table.refresh.ms";
+    public static final String KAFKA_PORT = "pequod.kafka.port";
+    public static final String REGISTRY_PORT = "pequod.registry.port";
+
+    private static final String SERVER = "Server";
+    private static final String RUNTIME = "Embedded runtime";
+    private static final ConfigDef DEFINITION = define(EngineConfig.definition());
+
+    /**
+     * @param originals the settings, by name
+     * @throws ConfigException naming the setting whose value is invalid
+     */
+    public PequodConfig(Map<?, ?> originals) {
+        super(DEFINITION, originals, false);
+        if (getInt(QUERY_DEFAULT_LIMIT) > getInt(QUERY_MAX_LIMIT)) {
+            throw new ConfigException(QUERY_DEFAULT_LIMIT, getInt(QUERY_DEFAULT_LIMIT), "must not exceed " + QUERY_MAX_LIMIT
+                    + " (" + getInt(QUERY_MAX_LIMIT) + ")");
+        }
+    }
+
+    /** @return every setting */
+    public static ConfigDef definition() {
+        return new ConfigDef(DEFINITION);
+    }
+
+    private static ConfigDef define(ConfigDef def) {
+        int s = 0;
+        int r = 0;
+        return def
+                .define(DATA_DIR, Type.STRING, "pequod-data", Importance.HIGH,
+                        "Data directory: Streams state under `streams/`, and the embedded broker and registry when they run.",
+                        SERVER, ++s, Width.LONG, "Data directory")
+                .define(BIND, Type.STRING, "127.0.0.1", Importance.HIGH, "Address the front ends listen on.",
+                        SERVER, ++s, Width.MEDIUM, "Bind address")
+                .define(ADVERTISED_HOST, Type.STRING, null, Importance.MEDIUM,
+                        "Host name other instances reach this one by. Unset: the bind address (127.0.0.1 for 0.0.0.0).",
+                        SERVER, ++s, Width.MEDIUM, "Advertised host")
+                .define(HTTP_PORT, Type.INT, 7070, Range.between(0, 65535), Importance.HIGH, "HTTP API port (0: a free one).",
+                        SERVER, ++s, Width.SHORT, "HTTP port")
+                .define(RESP_PORT, Type.INT, 6380, Range.between(-1, 65535), Importance.HIGH,
+                        "Redis protocol port (0: a free one, -1: off).", SERVER, ++s, Width.SHORT, "Redis port")
+                .define(MEMENTO_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
+                        "memento text-protocol port (0: a free one, -1: off).", SERVER, ++s, Width.SHORT, "memento port")
+                .define(AUTH_TOKEN, Type.PASSWORD, null, Importance.MEDIUM,
+                        "Shared secret: HTTP clients send `Authorization: Bearer <token>`, Redis clients AUTH; instances pass it on.",
+                        SERVER, ++s, Width.MEDIUM, "Auth token")
+                .define(QUERY_DEFAULT_LIMIT, Type.INT, 100, Range.atLeast(1), Importance.LOW,
+                        "Entries a scan answers when it gives no limit.", SERVER, ++s, Width.SHORT, "Default scan limit")
+                .define(QUERY_MAX_LIMIT, Type.INT, 10_000, Range.atLeast(1), Importance.LOW,
+                        "Largest limit a scan may ask for.", SERVER, ++s, Width.SHORT, "Largest scan limit")
+                .define(QUERY_MAX_WAIT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.LOW,
+                        "How long a read waits for the writes it names (tokens) before answering 503.",
+                        SERVER, ++s, Width.SHORT, "Read wait")
+                .define(PEER_TIMEOUT_MS, Type.LONG, 15_000L, Range.atLeast(1), Importance.LOW,
+                        "Time limit of a call to another instance.", SERVER, ++s, Width.SHORT, "Peer timeout")
+                .define(TABLE_REFRESH_MS, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
+                        "How often the server looks for new table topics and joins installed by other instances.",
+                        SERVER, ++s, Width.SHORT, "Table refresh")
+                .define(KAFKA_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
+                        "Port of the embedded broker on 127.0.0.1 (0: a free one).", RUNTIME, ++r, Width.SHORT, "Broker port")
+                .define(REGISTRY_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
+                        "Port of the embedded schema registry on 127.0.0.1 (0: a free one).", RUNTIME, ++r, Width.SHORT,
+                        "Registry port");
+    }
+
+    /** @return the auth token, or {@code null} */
+    public String authToken() {
+        Password p = getPassword(AUTH_TOKEN);
+        return p == null ? null : p.value();
+    }
+
+    /** @return the engine's settings (the same values; pass-through prefixes included) */
+    public EngineConfig engineConfig() {
+        return new EngineConfig(originals());
+    }
+
+    /** @return the settings of the writer's producer ({@code producer.*}, without the prefix) */
+    public Map<String, Object> producerOverrides() {
+        return originalsWithPrefix(EngineConfig.PRODUCER_PREFIX);
+    }
+
+    /** @return the read wait */
+    public Duration maxWait() {
+        return Duration.ofMillis(getLong(QUERY_MAX_WAIT_MS));
+    }
+
+    /**
+     * The configuration table of the README: every setting with its type, default, valid values
+     * and description, grouped as defined, then the pass-through prefixes.
+     *
+     * @return a Markdown table
+     */
+    public static String markdown() {
+        StringBuilder sb = new StringBuilder("| Setting | Type | Default | Valid values | Description |\n|---|---|---|---|---|\n");
+        List<String> groups = DEFINITION.groups();
+        List<ConfigDef.ConfigKey> keys = DEFINITION.configKeys().values().stream()
+                .sorted(Comparator.comparingInt((ConfigDef.ConfigKey k) -> groups.indexOf(k.group)).thenComparingInt(k -> k.orderInGroup))
+                .toList();
+        for (ConfigDef.ConfigKey k : keys) {
+            sb.append("| `").append(k.name).append("` | ").append(k.type.name().toLowerCase()).append(" | ")
+                    .append(defaultOf(k)).append(" | ").append(k.validator == null ? "" : k.validator.toString().replace("|", "\\|"))
+                    .append(" | ").append(k.documentation.replace("|", "\\|")).append(" |\n");
+        }
+        sb.append("| `streams.*` | | | | Kafka Streams settings of every application (e.g. `streams.producer.linger.ms`); "
+                + "they override the engine's. |\n");
+        sb.append("| `producer.*` | | | | The server's writer and meta-topic producers (e.g. `producer.linger.ms`). |\n");
+        sb.append("| `consumer.*` | | | | The engine's meta-topic consumers. |\n");
+        sb.append("| `admin.*` | | | | The engine's admin clients. |\n");
+        return sb.toString();
+    }
+
+    private static String defaultOf(ConfigDef.ConfigKey k) {
+        if (!k.hasDefault() || k.defaultValue == null) {
+            return "";
+        }
+        if (k.defaultValue instanceof List<?> l) {
+            return l.isEmpty() ? "" : "`" + l.stream().map(Object::toString).collect(Collectors.joining(",")) + "`";
+        }
+        return "`" + k.defaultValue + "`";
+    }
+}

@@ -1,0 +1,166 @@
+package io.pequod.server.query;
+
+import io.pequod.schemas.Key;
+import io.pequod.views.ViewCatalog;
+import io.pequod.views.ViewEngine;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads of this instance's stores, for partitions the caller routed here. Stores are read through
+ * the classic {@link ReadOnlyKeyValueStore} API, which does not take the lock that deadlocks IQv2
+ * against writers (KAFKA-19629). A partition that moved away answers {@link Failure.Kind#UNAVAILABLE}.
+ */
+final class LocalReads {
+    private final ViewEngine engine;
+    private final Routing routing;
+    private final Freshness freshness;
+
+    LocalReads(ViewEngine engine, Routing routing, Freshness freshness) {
+        this.engine = engine;
+        this.routing = routing;
+        this.freshness = freshness;
+    }
+
+    Optional<byte[]> get(byte[] key, String after, boolean stale) {
+        String table = Key.tableOf(key);
+        ViewCatalog c = engine.catalog();
+        if (!c.tables().contains(table)) {
+            return Optional.empty();
+        }
+        int partition = c.partitionRule().partition(key, Routing.partitions(c, table));
+        freshness.awaitTokens(c, table, List.of(partition), after);
+        try {
+            return Optional.ofNullable(store(c, table, partition, stale).get(Bytes.wrap(key)));
+        } catch (InvalidStateStoreException e) {
+            throw moved(c, table, partition, stale, e);
+        }
+    }
+
+    ScanResult scan(String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions, String after, boolean stale) {
+        ViewCatalog c = engine.catalog();
+        freshness.awaitTokens(c, table, partitions, after);
+        List<List<Entry>> lists = new ArrayList<>();
+        for (int p : partitions) {
+            List<Entry> l = new ArrayList<>();
+            try (KeyValueIterator<Bytes, byte[]> it = store(c, table, p, stale).range(Bytes.wrap(first), Bytes.wrap(last))) {
+                while (it.hasNext() && l.size() <= limit) {
+                    KeyValue<Bytes, byte[]> kv = it.next();
+                    if (Arrays.compareUnsigned(kv.key.get(), last) >= 0) {
+                        break; // range() on some stores includes the upper bound
+                    }
+                    l.add(new Entry(kv.key.get(), kv.value));
+                }
+            } catch (InvalidStateStoreException e) {
+                throw moved(c, table, p, stale, e);
+            }
+            lists.add(l);
+        }
+        return merge(lists, limit, false);
+    }
+
+    long count(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale) {
+        ViewCatalog c = engine.catalog();
+        freshness.awaitTokens(c, table, partitions, after);
+        long n = 0;
+        for (int p : partitions) {
+            try (KeyValueIterator<Bytes, byte[]> it = store(c, table, p, stale).range(Bytes.wrap(first), Bytes.wrap(last))) {
+                while (it.hasNext()) {
+                    if (Arrays.compareUnsigned(it.next().key.get(), last) < 0) {
+                        n++;
+                    }
+                }
+            } catch (InvalidStateStoreException e) {
+                throw moved(c, table, p, stale, e);
+            }
+        }
+        return n;
+    }
+
+    /** @return how many keys of a table the partitions this instance hosts hold */
+    long countTable(String table) {
+        ViewCatalog c = engine.catalog();
+        // Every key of a table's store belongs to the table; kv's keys have no "kv|" prefix.
+        byte[] first = new byte[0];
+        byte[] last = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+        List<Integer> mine = new ArrayList<>();
+        for (Map.Entry<HostInfo, List<Integer>> e : routing.owners(c, table, Routing.all(Routing.partitions(c, table))).entrySet()) {
+            if (routing.isSelf(e.getKey())) {
+                mine.addAll(e.getValue());
+            }
+        }
+        return count(table, first, last, mine, null, false);
+    }
+
+    /**
+     * Answers a get without blocking, when it can: the key's partition is on this instance, this
+     * instance's writes to it are applied, and the table has no pull joins.
+     *
+     * @return the answer (the value or empty), or {@code null} if the caller must take the blocking path
+     */
+    Optional<byte[]> getNow(byte[] key) {
+        if (Key.validate(key) != null) {
+            return null;
+        }
+        String table = Key.tableOf(key);
+        ViewCatalog c = engine.catalog();
+        if (!c.isQueryable(table) || !c.pullJoins(table).isEmpty() || !routing.singleInstance()
+                || c.isView(table) && freshness.viewsMayLag()) { // a view may not reflect this instance's writes yet
+            return null;
+        }
+        int n = c.partitions(table);
+        if (n < 1) {
+            return null;
+        }
+        int partition = c.partitionRule().partition(key, n);
+        String topic = c.topics().tableTopic(table);
+        Long mine = freshness.writtenOffset(topic, partition);
+        if (mine != null && engine.progress().offsets().appliedOffset(topic, partition) < mine) {
+            return null;
+        }
+        try {
+            return Optional.ofNullable(c.store(table, partition, false).get(Bytes.wrap(key)));
+        } catch (InvalidStateStoreException e) {
+            c.forgetStores();
+            return null;
+        }
+    }
+
+    /** Merges per-partition lists in key order, cut at the limit. */
+    static ScanResult merge(List<List<Entry>> lists, int limit, boolean more) {
+        List<Entry> all = new ArrayList<>();
+        lists.forEach(all::addAll);
+        all.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
+        if (all.size() > limit) {
+            return new ScanResult(List.copyOf(all.subList(0, limit)), true);
+        }
+        return new ScanResult(all, more);
+    }
+
+    private ReadOnlyKeyValueStore<Bytes, byte[]> store(ViewCatalog c, String table, int partition, boolean stale) {
+        try {
+            return c.store(table, partition, stale);
+        } catch (InvalidStateStoreException e) {
+            throw moved(c, table, partition, stale, e);
+        }
+    }
+
+    private QueryException moved(ViewCatalog c, String table, int partition, boolean stale, InvalidStateStoreException e) {
+        c.forgetStores();
+        routing.forget();
+        return QueryException.unavailable("partition " + partition + " of table " + table
+                + " is not queryable on this instance now (moving or restoring): " + e.getMessage()
+                + (stale ? "" : "; retry, or pass stale=true to read a restoring copy"));
+    }
+}

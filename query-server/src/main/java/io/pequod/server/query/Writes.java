@@ -1,0 +1,131 @@
+package io.pequod.server.query;
+
+import io.pequod.ingest.ChangeWriter;
+import io.pequod.schemas.Key;
+import io.pequod.schemas.PequodException;
+import io.pequod.schemas.WritePosition;
+import io.pequod.schemas.avro.Operation;
+import io.pequod.views.ViewCatalog;
+import io.pequod.views.ViewEngine;
+import org.apache.kafka.streams.KeyQueryMetadata;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Writes through the {@link ChangeWriter}, each answered once the broker acknowledges it (and
+ * counted for read-your-writes); read-modify-writes are applied on the key's owner, which
+ * answers the value its own change produced.
+ */
+final class Writes {
+    private static final long ACK_TIMEOUT_SECONDS = 30;
+
+    private final ViewEngine engine;
+    private final ChangeWriter writer;
+    private final Routing routing;
+    private final LocalReads local;
+    private final Freshness freshness;
+    private final PeerClient peers;
+    private final QueryLimits limits;
+
+    Writes(ViewEngine engine, ChangeWriter writer, Routing routing, LocalReads local, Freshness freshness, PeerClient peers,
+           QueryLimits limits) {
+        this.engine = engine;
+        this.writer = writer;
+        this.routing = routing;
+        this.local = local;
+        this.freshness = freshness;
+        this.peers = peers;
+        this.limits = limits;
+    }
+
+    WritePosition put(byte[] key, byte[] value) {
+        return await(writer.write(key, Operation.PUT, value), key);
+    }
+
+    WritePosition erase(byte[] key) {
+        return await(writer.erase(key), key);
+    }
+
+    /** Writes in order (null value = erase), pipelined. @return the last position per topic partition */
+    Map<String, WritePosition> writeAll(List<byte[][]> writes) {
+        List<CompletableFuture<WritePosition>> fs = new ArrayList<>(writes.size());
+        for (byte[][] w : writes) {
+            fs.add(w[1] == null ? writer.erase(w[0]) : writer.write(w[0], Operation.PUT, w[1]));
+        }
+        Map<String, WritePosition> last = new HashMap<>();
+        for (int i = 0; i < fs.size(); i++) {
+            WritePosition p = await(fs.get(i), writes.get(i)[0]);
+            last.merge(p.topic() + ":" + p.partition(), p, (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return last;
+    }
+
+    /** @return the value after the change, applied by the key's owner */
+    Optional<byte[]> readModifyWrite(byte[] key, Operation op, byte[] amount) {
+        String table = Key.tableOf(key);
+        ViewCatalog c = engine.catalog();
+        if (!c.tables().contains(table)) {
+            await(writer.write(key, op, amount), key); // creates the table; the next refresh materializes it
+            engine.refreshTables();
+            return readModifyWriteLocal(key, Operation.PUT, null);
+        }
+        KeyQueryMetadata md = Routing.metadata(c, table, key);
+        if (routing.isLocal(md)) {
+            return readModifyWriteLocal(key, op, amount);
+        }
+        Optional<byte[]> v = peers.readModifyWrite(md.activeHost(), key, op.name(), amount);
+        freshness.wroteElsewhere(); // applied by the owner
+        return v;
+    }
+
+    /** Applies a read-modify-write here, as the owner of the key's partition. */
+    Optional<byte[]> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
+        if (amount == null) {
+            return local.get(key, null, false);
+        }
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<byte[]> result = engine.progress().results().awaitResult(id);
+        try {
+            await(writer.write(key, op, amount, id), key);
+            return Optional.ofNullable(result.get(limits.maxWait().toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PequodException pe ? pe : new PequodException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw QueryException.unavailable("the change to key '" + Key.of(key) + "' was written but not applied within "
+                    + limits.maxWait().toMillis() + " ms; its partition may be moving");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw QueryException.unavailable("interrupted");
+        } finally {
+            result.cancel(false);
+        }
+    }
+
+    private WritePosition await(CompletableFuture<WritePosition> f, byte[] key) {
+        try {
+            WritePosition p = f.get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            freshness.wrote(p);
+            if (!engine.catalog().tables().contains(Key.tableOf(key))) {
+                engine.refreshTables();
+            }
+            return p;
+        } catch (ExecutionException e) {
+            throw new QueryException(Failure.Kind.UNAVAILABLE, "write failed", e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw QueryException.unavailable("Kafka did not acknowledge the write of key '" + Key.of(key) + "' within "
+                    + ACK_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw QueryException.unavailable("interrupted");
+        }
+    }
+}
