@@ -1,6 +1,6 @@
 package io.pequod.server;
 
-import io.pequod.views.EngineConfig;
+import io.pequod.views.config.EngineConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;

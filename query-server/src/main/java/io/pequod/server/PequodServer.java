@@ -11,7 +11,7 @@ import io.pequod.server.http.HttpFrontEnd;
 import io.pequod.server.query.PeerClient;
 import io.pequod.server.memento.MementoFrontEnd;
 import io.pequod.server.resp.RespFrontEnd;
-import io.pequod.views.EngineConfig;
+import io.pequod.views.config.EngineConfig;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.streams.state.HostInfo;

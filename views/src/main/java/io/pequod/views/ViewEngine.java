@@ -1,10 +1,13 @@
 package io.pequod.views;
 
+import io.pequod.views.config.EngineConfig;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.schemas.PartitionRule;
 import io.pequod.views.internals.engine.EngineParts;
 import io.pequod.views.internals.engine.SettleBarrier;
 import io.pequod.views.internals.engine.SpecInstaller;
 import io.pequod.views.internals.engine.StreamsSettings;
+import io.pequod.views.internals.engine.TableWatch;
 import io.pequod.views.internals.engine.TableLayout;
 import io.pequod.views.internals.engine.ViewGenerations;
 import io.pequod.views.internals.engine.ViewMetaStore;
@@ -16,26 +19,18 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The embeddable view engine: keeps a {@link JoinSpec}'s views fresh on Kafka Streams. A facade:
- * the tables applications ({@code TableLayout}), the view generations ({@code ViewGenerations}),
- * the joins in force ({@code SpecInstaller}), the settle barrier ({@code SettleBarrier}) and the
- * Streams configuration ({@code StreamsSettings}) each do one job in {@code internals.engine}.
- *
- * <p>Applications: one Streams application materializes every table topic into its queryable
- * store {@code table-<table>} ({@code <ns>-tables}); each view table has its own application
- * ({@code <ns>-view-<table>-<definition>-g<generation>}) that reads its source tables from the
- * beginning and writes the view's table topic. So a view can be added, rebuilt or changed
- * without touching the others. Views and their generations are recorded in {@code <ns>-meta}.
+ * The embeddable view engine: keeps a {@link JoinSpec}'s views fresh on Kafka Streams, one
+ * application materializing the tables into queryable stores and one per view (see
+ * {@code EngineNames}). A facade: the tables applications ({@code TableLayout}), the view
+ * generations ({@code ViewGenerations}), the joins in force ({@code SpecInstaller}), the settle
+ * barrier ({@code SettleBarrier}), new tables ({@code TableWatch}) and the Streams configuration
+ * ({@code StreamsSettings}) each do one job in {@code internals.engine}.
  *
  * <pre>{@code
  * try (ViewEngine engine = ViewEngine.builder().bootstrapServers(b).schemaRegistryUrl(r)
@@ -64,12 +59,8 @@ public final class ViewEngine implements AutoCloseable {
     }
 
     /**
-     * What {@link #install} did.
-     *
-     * @param added  the joins added, as written (empty if every join was installed already)
-     * @param views  the view tables whose applications started (new views, or views whose joins
-     *               changed and are rebuilt), with their application ids
-     * @param tables the tables the joins brought (topics created if missing, materialized here)
+     * What {@link #install} did: the joins added as written (none if all were in force), the views
+     * whose applications started (new or changed), by application id, and the tables brought.
      */
     public record Installed(List<String> added, Map<String, String> views, Set<String> tables) {
     }
@@ -79,28 +70,20 @@ public final class ViewEngine implements AutoCloseable {
     private final StreamsSettings settings;
     private final StoreProgress progress = new StoreProgress();
     private final SpecInstaller installer;
-    private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile State state = State.CREATED;
     private EngineParts parts;
     private TableLayout layout;
     private ViewGenerations views;
     private SettleBarrier barrier;
+    private TableWatch watch;
     /** The catalog, rebuilt when the set of tables changes. */
     private volatile ViewCatalog catalog;
 
-    ViewEngine(EngineConfig config, JoinSpec spec, Path stateDir, String applicationServer) {
+    ViewEngine(EngineConfig config, JoinSpec spec, PartitionRule rule, Path stateDir, String applicationServer) {
         this.config = config;
-        this.rule = partitionRule(spec);
+        this.rule = rule;
         this.settings = new StreamsSettings(config, stateDir, applicationServer);
         this.installer = new SpecInstaller(spec);
-    }
-
-    private static PartitionRule partitionRule(JoinSpec spec) {
-        PartitionRule r = PartitionRule.standard();
-        for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
-            r = r.withFixedWidth(e.getKey(), e.getValue());
-        }
-        return r;
     }
 
     /** @return a builder; bootstrap servers and registry URL are required */
@@ -125,16 +108,12 @@ public final class ViewEngine implements AutoCloseable {
             parts = EngineParts.open(config, rule, settings, progress);
             ViewMetaStore.Records records = parts.meta().read();
             installer.loadRecorded(parts, records);
-            Set<String> wanted = new LinkedHashSet<>(installer.spec().allTables());
-            wanted.addAll(config.getList(EngineConfig.TABLES));
-            Set<String> existing = parts.createTables(wanted, installer.spec());
-            parts.tables().addAll(wanted);
-            parts.tables().addAll(existing);
-            parts.learnTables(existing);
+            parts.startWith(installer.spec());
             layout = new TableLayout(parts);
             views = new ViewGenerations(parts, layout, installer::spec);
             installer.running(layout, views);
             barrier = new SettleBarrier(parts, layout, views, this::allRunning);
+            watch = new TableWatch(parts, layout, installer, this, () -> state == State.RUNNING);
             layout.plan(records.tableApplications(), installer.spec());
             views.prepareAll(records.views());
             layout.start();
@@ -161,45 +140,16 @@ public final class ViewEngine implements AutoCloseable {
      * in the background. Queries of a new table answer 503 until it is running.
      */
     public void refreshTables() {
-        if (state != State.RUNNING || refreshing.getAndSet(true)) {
-            return;
+        TableWatch w = watch;
+        if (state == State.RUNNING && w != null) {
+            w.refreshInBackground();
         }
-        Thread t = new Thread(() -> {
-            try {
-                refreshNow();
-            } catch (RuntimeException e) {
-                LOG.warn("Could not refresh the set of tables: {}", e.toString());
-            } finally {
-                refreshing.set(false);
-            }
-        }, "pequod-refresh-tables");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    private synchronized void refreshNow() {
-        if (state != State.RUNNING) {
-            return;
-        }
-        installer.installRecorded();
-        Set<String> found = new TreeSet<>(parts.admin().existingTables());
-        found.removeAll(parts.tables());
-        if (found.isEmpty() || !parts.runsTables()) {
-            return;
-        }
-        parts.learnTables(found);
-        layout.add(found, parts.names()::lateTableApplication);
-        layout.start();
-        parts.tables().addAll(found);
-        LOG.info("Now materializing new tables {}", found);
     }
 
     /**
-     * Installs joins into the running engine, as if they had been given at start: creates and
-     * materializes the tables they name, starts the applications of new views (a view that gains
-     * a join is rebuilt under a new generation), and records the spec text in {@code <ns>-meta},
-     * so that restarts install it again and other instances pick it up (within their table
-     * refresh period). Joins already in force are skipped, so installing a spec twice is harmless.
+     * Installs joins as if they had been given at start (tables created and materialized, new or
+     * changed views started under a new generation), recorded in {@code <ns>-meta} for restarts and
+     * other instances. Joins already in force are skipped: installing a spec twice is harmless.
      *
      * @param name the spec's name, for positions in error messages (e.g. the file name)
      * @param text the spec text, in Pequod's join language
@@ -242,9 +192,7 @@ public final class ViewEngine implements AutoCloseable {
     /**
      * Waits until every application is RUNNING.
      *
-     * @param timeout how long to wait
-     * @return whether all were running in time
-     * @throws InterruptedException if interrupted
+     * @param timeout how long @return whether all were in time @throws InterruptedException if interrupted
      */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -317,10 +265,7 @@ public final class ViewEngine implements AutoCloseable {
         return rule;
     }
 
-    /**
-     * Stops every application (leaving their groups, so that a restart does not wait). The
-     * applications shut down side by side: each close starts a shutdown, then all are awaited.
-     */
+    /** Stops every application, side by side, leaving their groups (so that a restart does not wait). */
     @Override
     public synchronized void close() {
         if (state == State.NOT_RUNNING || state == State.CREATED) {
@@ -340,9 +285,7 @@ public final class ViewEngine implements AutoCloseable {
         if (layout != null) {
             all.putAll(layout.all());
         }
-        List<String> ids = new ArrayList<>(all.keySet());
-        ids.forEach(id -> StreamsSettings.startClosing(all.get(id))); // returns at once
-        ids.forEach(id -> settings.close(id, all.get(id))); // waits for each
+        settings.closeAll(all);
         if (parts != null) {
             parts.admin().close();
         }

@@ -1,5 +1,7 @@
 package io.pequod.views;
 
+import io.pequod.views.config.EngineConfig;
+import io.pequod.schemas.PartitionRule;
 import io.pequod.schemas.PequodException;
 import io.pequod.views.spec.JoinSpec;
 
@@ -113,6 +115,10 @@ public final class ViewEngineBuilder {
         } catch (IOException e) {
             throw new PequodException("Could not create a state directory: " + e.getMessage(), e);
         }
-        return new ViewEngine(config, spec, stateDir, applicationServer);
+        PartitionRule rule = PartitionRule.standard();
+        for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
+            rule = rule.withFixedWidth(e.getKey(), e.getValue());
+        }
+        return new ViewEngine(config, spec, rule, stateDir, applicationServer);
     }
 }

@@ -1,5 +1,6 @@
 package io.pequod.views;
 
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.Changes;
 import io.pequod.schemas.PartitionRule;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.ingest.Progress;
-import io.pequod.views.StoreProgress;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.JoinSpecParser;
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import io.pequod.server.PequodConfig;
-import io.pequod.views.EngineConfig;
+import io.pequod.views.config.EngineConfig;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.io.IOException;

@@ -4,7 +4,7 @@ import io.pequod.server.query.QueryException;
 import io.pequod.server.query.QueryService;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pequod.views.TableStatistics;
+import io.pequod.views.progress.TableStatistics;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
 import org.HdrHistogram.Histogram;

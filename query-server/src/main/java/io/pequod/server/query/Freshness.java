@@ -1,7 +1,7 @@
 package io.pequod.server.query;
 
 import io.pequod.schemas.WritePosition;
-import io.pequod.views.AppliedOffsets;
+import io.pequod.views.progress.AppliedOffsets;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
 

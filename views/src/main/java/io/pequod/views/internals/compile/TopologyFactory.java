@@ -59,7 +59,7 @@ public final class TopologyFactory {
     private final SchemaRegistryClient registry;
     private final AtomicLong deadLetters;
     private final int repartitionPartitions;
-    private final io.pequod.views.StoreProgress progress;
+    private final io.pequod.views.progress.StoreProgress progress;
     private final Map<String, Integer> partitions;
     private AtomicLong commitRequests;
     private io.pequod.views.internals.processor.Positions positions;
@@ -104,7 +104,7 @@ public final class TopologyFactory {
      * @param partitions            partition counts of table topics, for co-partitioned joins (empty: always repartition)
      */
     public TopologyFactory(TableTopics topics, PartitionRule rule, SchemaRegistryClient registry, AtomicLong deadLetters,
-                           int repartitionPartitions, io.pequod.views.StoreProgress progress, Map<String, Integer> partitions) {
+                           int repartitionPartitions, io.pequod.views.progress.StoreProgress progress, Map<String, Integer> partitions) {
         this.progress = progress;
         this.partitions = Map.copyOf(partitions);
         this.topics = topics;
@@ -115,7 +115,7 @@ public final class TopologyFactory {
     }
 
     /**
-     * @param requests grows when a commit is wanted soon ({@link io.pequod.views.StoreProgress#requestCommit})
+     * @param requests grows when a commit is wanted soon ({@link io.pequod.views.progress.StoreProgress#requestCommit})
      * @return this factory; its topologies' source tasks commit on request
      */
     public TopologyFactory committingOnRequest(AtomicLong requests) {

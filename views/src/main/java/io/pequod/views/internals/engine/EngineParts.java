@@ -4,8 +4,8 @@ import io.pequod.schemas.PartitionRule;
 import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
-import io.pequod.views.EngineConfig;
-import io.pequod.views.StoreProgress;
+import io.pequod.views.config.EngineConfig;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.Positions;
@@ -96,6 +96,21 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
         admin.ensureTopics(create);
         learnTables(wanted);
         return existing;
+    }
+
+    /**
+     * At start: creates the topics of the wanted tables that are missing, and knows them and every
+     * table whose topic exists.
+     *
+     * @param spec the joins (their tables are wanted, and those of {@link EngineConfig#TABLES})
+     */
+    public void startWith(JoinSpec spec) {
+        Set<String> wanted = new java.util.LinkedHashSet<>(spec.allTables());
+        wanted.addAll(config.getList(EngineConfig.TABLES));
+        Set<String> existing = createTables(wanted, spec);
+        tables.addAll(wanted);
+        tables.addAll(existing);
+        learnTables(existing);
     }
 
     /** Learns tables' partition counts and registers their schema. @param found tables whose topics exist */

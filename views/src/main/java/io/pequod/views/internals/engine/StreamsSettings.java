@@ -1,6 +1,6 @@
 package io.pequod.views.internals.engine;
 
-import io.pequod.views.EngineConfig;
+import io.pequod.views.config.EngineConfig;
 import io.pequod.views.internals.processor.AckCounter;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 
@@ -119,6 +120,16 @@ public final class StreamsSettings {
     public void close(String applicationId, KafkaStreams ks) {
         ks.close(leaving(Duration.ofSeconds(30)));
         AckCounter.forget(ackPrefix + applicationId);
+    }
+
+    /**
+     * Closes applications side by side: each close starts a shutdown, then all are awaited.
+     *
+     * @param all the applications, by id
+     */
+    public void closeAll(Map<String, KafkaStreams> all) {
+        all.values().forEach(StreamsSettings::startClosing); // returns at once
+        all.forEach(this::close); // waits for each
     }
 
     private static CloseOptions leaving(Duration timeout) {

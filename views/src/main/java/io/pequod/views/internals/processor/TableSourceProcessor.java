@@ -46,7 +46,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private final boolean emitDeltas;
     private final AtomicLong deadLetters;
     private final boolean reportDeadLetters;
-    private final io.pequod.views.StoreProgress progress;
+    private final io.pequod.views.progress.StoreProgress progress;
     private ProcessorContext<byte[], SourceOutput> context;
     private KeyValueStore<Bytes, byte[]> store;
     private ChangeSerde.ChangeDeserializer deserializer;
@@ -68,7 +68,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
      * @param progress    told of every applied record (tables application), or {@code null}
      */
     public TableSourceProcessor(String storeName, SchemaRegistryClient registry, boolean emitDeltas, AtomicLong deadLetters,
-                                io.pequod.views.StoreProgress progress) {
+                                io.pequod.views.progress.StoreProgress progress) {
         this.progress = progress;
         this.storeName = storeName;
         this.registry = registry;

@@ -1,4 +1,4 @@
-package io.pequod.views;
+package io.pequod.views.config;
 
 import io.pequod.schemas.TableTopics;
 import org.apache.kafka.common.config.AbstractConfig;

@@ -1,4 +1,4 @@
-package io.pequod.views;
+package io.pequod.views.progress;
 
 import io.pequod.schemas.InvalidValueException;
 

@@ -1,0 +1,4 @@
+/**
+ * memento's text protocol over the shared key-value commands.
+ */
+package io.pequod.server.memento;

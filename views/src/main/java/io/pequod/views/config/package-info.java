@@ -1,0 +1,4 @@
+/**
+ * The view engine's settings on Kafka's {@code ConfigDef}.
+ */
+package io.pequod.views.config;
