@@ -10,7 +10,6 @@ import io.pequod.server.metrics.ProcessStats;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -128,6 +126,7 @@ public final class TwitterWorkload {
     private final Options o;
     private final TwitterModel model;
     private final BitSet celebrities;
+    private final TwitterKeys keys;
 
     /**
      * @param options what to run
@@ -136,6 +135,7 @@ public final class TwitterWorkload {
         this.o = options;
         this.model = new TwitterModel(o.nusers(), o.pactive(), o.seed(), o.graph());
         this.celebrities = o.timelines() == Timelines.CELEBRITY ? model.postersWithMoreFollowersThan(o.celebrity()) : new BitSet();
+        this.keys = new TwitterKeys(celebrities);
     }
 
     /**
@@ -217,104 +217,34 @@ public final class TwitterWorkload {
     }
 
     private Result run(Spec joins, boolean populate, boolean execute, List<TwitterApi> apis) throws Exception {
-        ObjectNode out = JSON.createObjectNode();
         ResourceLog log = new ResourceLog();
         log.start();
         // the server's latency histograms now: the result reports this workload's share of them
         JsonNode statsBefore = apis.get(0).stats(false);
         long initStart = System.nanoTime();
         int installed = joins == null ? 0 : apis.get(0).installJoins(joins.name(), joins.text());
-        double initSecs = (System.nanoTime() - initStart) / 1e9;
+        double initSecs = secondsSince(initStart);
         List<TwitterModel.Post> backPosts = model.populatePosts(o.popduration());
         long popStart = System.nanoTime();
         if (populate) {
             populate(apis.get(0), backPosts);
         }
-        double popSecs = (System.nanoTime() - popStart) / 1e9;
-
+        double popSecs = secondsSince(popStart);
         // The whole operation sequence, generated once: every client walks it and runs its share.
         List<TwitterModel.Op> ops = new ArrayList<>();
-        List<TwitterModel.Check> finals = List.of();
-        if (execute) {
-            for (long i = 0; i < o.duration(); i++) {
-                ops.add(model.next());
-            }
-            finals = model.finalChecks();
+        for (long i = 0; execute && i < o.duration(); i++) {
+            ops.add(model.next());
         }
+        List<TwitterModel.Check> finals = execute ? model.finalChecks() : List.of();
         ProcessStats cpu0 = ProcessStats.now();
         long runStart = System.nanoTime();
-        List<ClientRun> runs = new ArrayList<>();
-        if (execute) {
-            Progress bar = new Progress(System.err, "twitter: run", "ops", o.duration(), Progress.interactive());
-            AtomicLong done = new AtomicLong();
-            List<Integer> indexes = new ArrayList<>();
-            for (int c = 0; c < o.clients(); c++) {
-                if (o.clientIndex() == null || o.clientIndex() == c) {
-                    indexes.add(c);
-                }
-            }
-            // Clients of one process share their progress in memory; client processes through the server.
-            ProgressBoard board = o.clientIndex() != null && o.clients() > 1 ? new ServerBoard(apis.get(0), o.clients())
-                    : new LocalBoard(o.clients());
-            ExecutorService pool = Executors.newFixedThreadPool(indexes.size(), r -> {
-                Thread t = new Thread(r, "twitter-client");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<?>> fs = new ArrayList<>();
-                for (int k = 0; k < indexes.size(); k++) {
-                    ClientRun run = new ClientRun(indexes.get(k), apis.get(Math.min(k, apis.size() - 1)), backPosts, done,
-                            k == 0 ? bar : null, board);
-                    runs.add(run);
-                    List<TwitterModel.Op> allOps = ops;
-                    List<TwitterModel.Check> allFinals = finals;
-                    fs.add(pool.submit(() -> {
-                        run.run(allOps, allFinals);
-                        return null;
-                    }));
-                }
-                for (Future<?> f : fs) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-            bar.finish(o.duration(), o.duration());
-        }
-        double runSecs = (System.nanoTime() - runStart) / 1e9;
+        List<ClientRun> runs = execute ? runClients(apis, backPosts, ops, finals) : List.of();
+        double runSecs = secondsSince(runStart);
         ProcessStats cpu1 = ProcessStats.now();
         log.stop();
 
-        long read = 0;
-        long nposts = 0;
-        long nsubscribes = 0;
-        long nchecks = 0;
-        long nfull = 0;
-        long settles = 0;
-        double writeSecs = 0;
-        double readSecs = 0;
-        double settleSecs = 0;
-        for (ClientRun r : runs) {
-            read += r.postsRead;
-            nposts += r.nposts;
-            nsubscribes += r.nsubscribes;
-            nchecks += r.nchecks;
-            nfull += r.nfull;
-            settles += r.settles;
-            writeSecs += r.writeNanos / 1e9;
-            readSecs += r.readNanos / 1e9;
-            settleSecs += r.settleNanos / 1e9;
-        }
-        long nlogouts = ops.stream().filter(x -> x instanceof TwitterModel.Logout).count();
-        out.put("nposts", nposts);
-        out.put("nbackposts", populate ? backPosts.size() : 0);
-        out.put("nsubscribes", nsubscribes);
-        out.put("nchecks", nchecks);
-        out.put("nfull", nfull);
-        out.put("nposts_read", read);
-        out.put("nactive", model.active.length);
-        out.put("nlogouts", execute ? nlogouts : 0);
+        ObjectNode out = JSON.createObjectNode();
+        long read = putCounts(out, runs, populate ? backPosts.size() : 0, execute ? ops.stream().filter(x -> x instanceof TwitterModel.Logout).count() : 0);
         out.put("user_time", round((cpu1.userMicros() - cpu0.userMicros()) / 1e6));
         out.put("system_time", round((cpu1.systemMicros() - cpu0.systemMicros()) / 1e6));
         out.put("wall_time", round(runSecs));
@@ -324,16 +254,16 @@ public final class TwitterWorkload {
         out.set("write_to_visible_ms", latencies);
         out.put("nsubscriptions_populated", populate ? model.follows.size() : 0);
         out.put("ncelebrities", celebrities.cardinality());
-        out.put("nsettles", settles);
+        out.put("nsettles", runs.stream().mapToLong(r -> r.settles).sum());
         out.put("initialize", joins != null);
         out.put("initialize_joins_added", installed);
         out.put("initialize_wall_time", round(initSecs));
         out.put("populate_wall_time", round(popSecs));
         out.put("populate_writes_per_sec", populate ? Math.round((model.follows.size() + backPosts.size()) / popSecs) : 0);
         out.put("run_ops_per_sec", execute ? Math.round(o.duration() / runSecs) : 0);
-        out.put("run_write_time", round(writeSecs));
-        out.put("run_read_time", round(readSecs));
-        out.put("run_settle_time", round(settleSecs));
+        out.put("run_write_time", round(runs.stream().mapToDouble(r -> r.writeNanos / 1e9).sum()));
+        out.put("run_read_time", round(runs.stream().mapToDouble(r -> r.readNanos / 1e9).sum()));
+        out.put("run_settle_time", round(runs.stream().mapToDouble(r -> r.settleNanos / 1e9).sum()));
         out.put("mode", o.describe());
         out.put("client", apis.get(0).describe());
         out.put("clients", o.clients());
@@ -344,6 +274,65 @@ public final class TwitterWorkload {
         return new Result(out, read);
     }
 
+    private static double secondsSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** Pequod's counters, summed over the clients. @return the posts read */
+    private long putCounts(ObjectNode out, List<ClientRun> runs, long backPosts, long logouts) {
+        long read = runs.stream().mapToLong(r -> r.postsRead).sum();
+        out.put("nposts", runs.stream().mapToLong(r -> r.nposts).sum());
+        out.put("nbackposts", backPosts);
+        out.put("nsubscribes", runs.stream().mapToLong(r -> r.nsubscribes).sum());
+        out.put("nchecks", runs.stream().mapToLong(r -> r.nchecks).sum());
+        out.put("nfull", runs.stream().mapToLong(r -> r.nfull).sum());
+        out.put("nposts_read", read);
+        out.put("nactive", model.active.length);
+        out.put("nlogouts", logouts);
+        return read;
+    }
+
+    /** Runs this process's clients side by side, each its share of the operations. */
+    private List<ClientRun> runClients(List<TwitterApi> apis, List<TwitterModel.Post> backPosts, List<TwitterModel.Op> ops,
+                                       List<TwitterModel.Check> finals) throws Exception {
+        Progress bar = new Progress(System.err, "twitter: run", "ops", o.duration(), Progress.interactive());
+        AtomicLong done = new AtomicLong();
+        List<Integer> indexes = new ArrayList<>();
+        for (int c = 0; c < o.clients(); c++) {
+            if (o.clientIndex() == null || o.clientIndex() == c) {
+                indexes.add(c);
+            }
+        }
+        // Clients of one process share their progress in memory; client processes through the server.
+        ProgressBoard board = o.clientIndex() != null && o.clients() > 1 ? new ServerBoard(apis.get(0), o.clients())
+                : new LocalBoard(o.clients());
+        List<ClientRun> runs = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(indexes.size(), r -> {
+            Thread t = new Thread(r, "twitter-client");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int k = 0; k < indexes.size(); k++) {
+                ClientRun run = new ClientRun(o, keys, indexes.get(k), apis.get(Math.min(k, apis.size() - 1)), backPosts, done,
+                        k == 0 ? bar : null, board);
+                runs.add(run);
+                fs.add(pool.submit(() -> {
+                    run.run(ops, finals);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        bar.finish(o.duration(), o.duration());
+        return runs;
+    }
+
     private void populate(TwitterApi api, List<TwitterModel.Post> backPosts) throws Exception {
         long total = model.follows.size() + backPosts.size();
         Progress bar = new Progress(System.err, "twitter: populate", "writes", total, Progress.interactive());
@@ -351,7 +340,7 @@ public final class TwitterWorkload {
         List<String[]> batch = new ArrayList<>(POPULATE_BATCH);
         long n = 0;
         for (int[] f : model.follows) {
-            batch.add(new String[] {subscriptionKey(f[0], f[1]), "1"});
+            batch.add(new String[] {keys.subscription(f[0], f[1]), "1"});
             n++;
             if (batch.size() == POPULATE_BATCH) {
                 send(api, batch, inFlight);
@@ -360,7 +349,7 @@ public final class TwitterWorkload {
             }
         }
         for (TwitterModel.Post p : backPosts) {
-            batch.add(new String[] {postKey(p.poster(), p.time()), "tweet"});
+            batch.add(new String[] {keys.post(p.poster(), p.time()), "tweet"});
             n++;
             if (batch.size() == POPULATE_BATCH) {
                 send(api, batch, inFlight);
@@ -394,396 +383,6 @@ public final class TwitterWorkload {
         inFlight.add(api.write(batch));
     }
 
-    private String subscriptionKey(int user, int poster) {
-        return celebrities.get(poster) ? TwitterModel.cs(user, poster) : TwitterModel.s(user, poster);
-    }
-
-    private String postKey(int poster, long time) {
-        return celebrities.get(poster) ? TwitterModel.ct(poster, time) : TwitterModel.p(poster, time);
-    }
-
-    /** One client: its share of the operations, with its own buffers and counters. */
-    private final class ClientRun {
-        /** Count requests a client keeps in flight while it builds the next. */
-        private static final int CHECKS_IN_FLIGHT = 2;
-        private final int index;
-        private final TwitterApi api;
-        private final AtomicLong done;
-        private final Progress bar;
-        private final List<TreeSet<Long>> postsBy = new ArrayList<>();
-        /** Times of this client's posts sent since the last settle (not known to be visible yet). */
-        private final TreeSet<Long> pendingPosts = new TreeSet<>();
-        private final Map<Integer, List<Integer>> pendingSubs = new HashMap<>();
-        private final List<String[]> writes = new ArrayList<>();
-        private final List<TwitterModel.Check> checks = new ArrayList<>();
-        private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
-        /** Count requests sent and not yet answered, oldest first. */
-        private final ArrayDeque<SentChecks> checksInFlight = new ArrayDeque<>();
-        /** Checks buffered or in flight, by user: a write must not overtake one it could change. */
-        private final Map<Integer, List<TwitterModel.Check>> outstanding = new HashMap<>();
-        /** At least the largest end of an outstanding check's window (posts at or after it change none). */
-        private long outstandingMaxTo = Long.MIN_VALUE;
-        private int outstandingCount;
-        private boolean needSettle;
-        /** Where this client reports how far its writes are acknowledged, and reads the others'. */
-        private final ProgressBoard board;
-        /** Every write of this client's operations before this time is acknowledged. */
-        private final AtomicLong acked = new AtomicLong(TwitterModel.START);
-        /** Writes sent and not yet acknowledged, oldest first, with the time their batch ends at. */
-        private final java.util.concurrent.ConcurrentLinkedDeque<SentWrites> unacked = new java.util.concurrent.ConcurrentLinkedDeque<>();
-        /** Times of the other clients' posts (of this run) that the last settle may not have covered. */
-        private final TreeSet<Long> othersPosts = new TreeSet<>();
-        /** The other clients' writes before this time were acknowledged when the last settle began. */
-        private long othersSettled = TwitterModel.START;
-        /** The largest window end of a buffered check that needs the other clients' writes. */
-        private long needOthers = Long.MIN_VALUE;
-        /** Writes buffered so far belong to operations before this time. */
-        private long frontier = TwitterModel.START;
-        long postsRead;
-        long nposts;
-        long nsubscribes;
-        long nchecks;
-        long nfull;
-        long settles;
-        long writeNanos;
-        long readNanos;
-        long settleNanos;
-
-        private record SentChecks(List<TwitterModel.Check> checks, CompletableFuture<long[]> counts) {
-        }
-
-        private record SentWrites(CompletableFuture<Void> done, long upTo) {
-        }
-
-        ClientRun(int index, TwitterApi api, List<TwitterModel.Post> backPosts, AtomicLong done, Progress bar,
-                  ProgressBoard board) {
-            this.board = board;
-            this.index = index;
-            this.api = api;
-            this.done = done;
-            this.bar = bar;
-            for (int u = 0; u < o.nusers(); u++) {
-                postsBy.add(new TreeSet<>());
-            }
-            backPosts.forEach(p -> postsBy.get(p.poster()).add(p.time()));
-        }
-
-        private boolean mine(int user) {
-            return user % o.clients() == index;
-        }
-
-        void run(List<TwitterModel.Op> ops, List<TwitterModel.Check> finals) throws Exception {
-            long i = 0;
-            for (TwitterModel.Op op : ops) {
-                frontier = TwitterModel.START + i;
-                if (op instanceof TwitterModel.Post p) {
-                    postsBy.get(p.poster()).add(p.time()); // every client knows every post, to judge its checks
-                    if (!mine(p.poster())) {
-                        othersPosts.add(p.time());
-                    } else {
-                        if (p.time() < outstandingMaxTo && anyOutstanding(c -> p.time() >= c.from() && p.time() < c.to())) {
-                            drainChecks(); // a check sent or buffered earlier must not see this later post
-                        }
-                        writes.add(new String[] {postKey(p.poster(), p.time()), "tweet"});
-                        pendingPosts.add(p.time());
-                        nposts++;
-                    }
-                } else if (op instanceof TwitterModel.Subscribe s && mine(s.user())) {
-                    List<TwitterModel.Check> theirs = outstanding.get(s.user());
-                    if (theirs != null && theirs.stream().anyMatch(c -> !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
-                        drainChecks();
-                    }
-                    writes.add(new String[] {subscriptionKey(s.user(), s.poster()), "1"});
-                    pendingSubs.computeIfAbsent(s.user(), x -> new ArrayList<>()).add(s.poster());
-                    nsubscribes++;
-                } else if (op instanceof TwitterModel.Check c && mine(c.user())) {
-                    // A check that a pending write could change waits for the views, but not at once:
-                    // it is buffered with the others and one settle precedes the batch. Writes made in
-                    // between cannot change it (they would have sent the batch first).
-                    Long next = pendingPosts.ceiling(c.from());
-                    needSettle |= next != null && next < c.to()
-                            || pendingSubs.getOrDefault(c.user(), List.of()).stream()
-                            .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
-                    needOthers(c);
-                    buffer(c);
-                    nchecks++;
-                    nfull += c.full() ? 1 : 0;
-                }
-                frontier = TwitterModel.START + i + 1;
-                if (writes.size() >= RUN_WRITE_BATCH) {
-                    sendWrites();
-                }
-                if (checks.size() >= CHECK_BATCH) {
-                    sendChecks();
-                }
-                if (writes.isEmpty() && unacked.isEmpty()) {
-                    publish(frontier); // nothing buffered or unacknowledged: every write so far is acknowledged
-                }
-                board.report(index, acked.get(), false);
-                i++;
-                if (bar != null && (i & 1023) == 0) {
-                    bar.update(i, i);
-                }
-            }
-            sendChecks();
-            settle();
-            publish(Long.MAX_VALUE); // no more writes from this client: the final checks read up to now + 1
-            board.report(index, Long.MAX_VALUE, true);
-            for (TwitterModel.Check c : finals) {
-                if (!mine(c.user())) {
-                    continue;
-                }
-                needOthers(c);
-                buffer(c);
-                nchecks++;
-                if (checks.size() >= CHECK_BATCH) {
-                    sendChecks();
-                }
-            }
-            drainChecks();
-        }
-
-        /** Notes that a check must wait for the other clients if their posts in its window may not be visible. */
-        private void needOthers(TwitterModel.Check c) {
-            long from = Math.max(c.from(), othersSettled);
-            if (from < c.to() && !othersPosts.subSet(from, c.to()).isEmpty()) {
-                needOthers = Math.max(needOthers, c.to());
-                needSettle = true;
-            }
-        }
-
-        private void publish(long upTo) {
-            acked.accumulateAndGet(upTo, Math::max);
-        }
-
-        /** Publishes the progress of the oldest acknowledged batches. */
-        private void advance() {
-            synchronized (unacked) {
-                SentWrites w;
-                while ((w = unacked.peekFirst()) != null && w.done().isDone()) {
-                    unacked.pollFirst();
-                    publish(w.upTo());
-                }
-            }
-        }
-
-        private void buffer(TwitterModel.Check c) {
-            if (c.to() <= c.from()) {
-                return; // an empty window reads nothing
-            }
-            checks.add(c);
-            outstanding.computeIfAbsent(c.user(), x -> new ArrayList<>(2)).add(c);
-            outstandingMaxTo = Math.max(outstandingMaxTo, c.to());
-            outstandingCount++;
-        }
-
-        private boolean anyOutstanding(java.util.function.Predicate<TwitterModel.Check> p) {
-            for (List<TwitterModel.Check> l : outstanding.values()) {
-                for (TwitterModel.Check c : l) {
-                    if (p.test(c)) {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
-
-        private void sendWrites() {
-            if (writes.isEmpty()) {
-                return;
-            }
-            long t0 = System.nanoTime();
-            while (inFlight.size() >= 2) {
-                inFlight.poll().join();
-            }
-            CompletableFuture<Void> f = api.write(new ArrayList<>(writes));
-            inFlight.add(f);
-            unacked.add(new SentWrites(f, frontier));
-            f.whenComplete((v, e) -> advance());
-            writes.clear();
-            writeNanos += System.nanoTime() - t0;
-        }
-
-        /** Sends the buffered writes and waits until the views reflect them. */
-        private void settle() throws Exception {
-            sendWrites();
-            long t0 = System.nanoTime();
-            while (!inFlight.isEmpty()) {
-                inFlight.poll().join();
-            }
-            advance();
-            publish(frontier); // every write so far is acknowledged
-            board.report(index, acked.get(), true);
-            long others = board.othersAcked(index);
-            if (needOthers != Long.MIN_VALUE && others < needOthers) {
-                // Another client's posts in a buffered check's window: wait until its writes up to
-                // the window's end are acknowledged (it reports as it goes, and before it waits).
-                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-                while ((others = board.othersAcked(index)) < needOthers) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("client " + index + " waited 10 minutes for the other clients' writes up to "
-                                + "logical time " + needOthers + " (they reported " + others + "); are all " + o.clients()
-                                + " clients running, with the same options?");
-                    }
-                    Thread.sleep(board.pollMillis());
-                }
-            }
-            api.settle();
-            othersSettled = Math.max(othersSettled, others);
-            needOthers = Long.MIN_VALUE;
-            pendingPosts.clear();
-            pendingSubs.clear();
-            needSettle = false;
-            settles++;
-            settleNanos += System.nanoTime() - t0;
-        }
-
-        /** Sends the buffered checks (after a settle if one of them needs it), keeping a few batches in flight. */
-        private void sendChecks() throws Exception {
-            if (checks.isEmpty()) {
-                return;
-            }
-            if (needSettle) {
-                settle();
-            }
-            long t0 = System.nanoTime();
-            List<TwitterModel.Check> batch = new ArrayList<>(checks);
-            checks.clear();
-            if (o.fetch()) {
-                for (TwitterModel.Check c : batch) {
-                    postsRead += api.fetch(TwitterModel.t(c.user(), c.from()), TwitterModel.t(c.user(), c.to()));
-                }
-                answered(batch);
-            } else {
-                while (checksInFlight.size() >= CHECKS_IN_FLIGHT) {
-                    collect(checksInFlight.poll());
-                }
-                List<String[]> ranges = new ArrayList<>(batch.size());
-                for (TwitterModel.Check c : batch) {
-                    ranges.add(new String[] {TwitterModel.t(c.user(), c.from()), TwitterModel.t(c.user(), c.to())});
-                }
-                checksInFlight.add(new SentChecks(batch, api.count(ranges)));
-            }
-            readNanos += System.nanoTime() - t0;
-        }
-
-        /** Sends the buffered checks and waits for every answer. */
-        private void drainChecks() throws Exception {
-            sendChecks();
-            long t0 = System.nanoTime();
-            while (!checksInFlight.isEmpty()) {
-                collect(checksInFlight.poll());
-            }
-            readNanos += System.nanoTime() - t0;
-        }
-
-        private void collect(SentChecks sent) {
-            for (long n : sent.counts().join()) {
-                postsRead += n;
-            }
-            answered(sent.checks());
-        }
-
-        private void answered(List<TwitterModel.Check> batch) {
-            for (TwitterModel.Check c : batch) {
-                List<TwitterModel.Check> l = outstanding.get(c.user());
-                l.remove(c);
-                if (l.isEmpty()) {
-                    outstanding.remove(c.user());
-                }
-            }
-            outstandingCount -= batch.size();
-            if (outstandingCount == 0) {
-                outstandingMaxTo = Long.MIN_VALUE;
-            }
-        }
-    }
-
-    /** Where clients report how far their writes are acknowledged, in logical time, and read each other's. */
-    private interface ProgressBoard {
-        /** @param upTo every write of the client's operations before this time is acknowledged @param now report it at once */
-        void report(int client, long upTo, boolean now) throws Exception;
-
-        /** @return the least progress the other clients reported */
-        long othersAcked(int client) throws Exception;
-
-        /** @return how long a waiting client sleeps between reads */
-        long pollMillis();
-    }
-
-    /** Clients of this process. */
-    private static final class LocalBoard implements ProgressBoard {
-        private final java.util.concurrent.atomic.AtomicLongArray acked;
-
-        LocalBoard(int clients) {
-            acked = new java.util.concurrent.atomic.AtomicLongArray(clients);
-            for (int c = 0; c < clients; c++) {
-                acked.set(c, TwitterModel.START);
-            }
-        }
-
-        @Override
-        public void report(int client, long upTo, boolean now) {
-            acked.accumulateAndGet(client, upTo, Math::max);
-        }
-
-        @Override
-        public long othersAcked(int client) {
-            long min = Long.MAX_VALUE;
-            for (int c = 0; c < acked.length(); c++) {
-                if (c != client) {
-                    min = Math.min(min, acked.get(c));
-                }
-            }
-            return min;
-        }
-
-        @Override
-        public long pollMillis() {
-            return 1;
-        }
-    }
-
-    /**
-     * Client processes ({@code --client I}): progress in the server's keys {@code twprogress|<client>},
-     * which the populate phase resets. A client reports every 2,000 ticks and before it waits.
-     */
-    private static final class ServerBoard implements ProgressBoard {
-        private static final long EVERY = 2_000;
-        private final TwitterApi api;
-        private final int clients;
-        private long reported = Long.MIN_VALUE;
-
-        ServerBoard(TwitterApi api, int clients) {
-            this.api = api;
-            this.clients = clients;
-        }
-
-        @Override
-        public void report(int client, long upTo, boolean now) throws Exception {
-            if (upTo > reported && (now || upTo - reported >= EVERY)) {
-                api.write(List.<String[]>of(new String[] {progressKey(client), Long.toString(upTo)})).join();
-                reported = upTo;
-            }
-        }
-
-        @Override
-        public long othersAcked(int client) throws Exception {
-            long min = Long.MAX_VALUE;
-            for (int c = 0; c < clients; c++) {
-                if (c != client) {
-                    java.util.Optional<String> v = api.get(progressKey(c));
-                    min = Math.min(min, v.map(Long::parseLong).orElse(TwitterModel.START));
-                }
-            }
-            return min;
-        }
-
-        @Override
-        public long pollMillis() {
-            return 5;
-        }
-    }
 
     /** @return the key where client processes report their progress */
     static String progressKey(int client) {
@@ -836,57 +435,6 @@ public final class TwitterWorkload {
 
     private static double round(double d) {
         return Math.round(d * 1_000_000) / 1_000_000.0;
-    }
-
-    /** Per-second samples of this process: max RSS, user and system CPU time, CPU percentage, as Pequod's "log". */
-    static final class ResourceLog {
-        private final ObjectNode json = JSON.createObjectNode();
-        private final ArrayNode rss = json.putArray("mem_max_rss_mb");
-        private final ArrayNode utime = json.putArray("utime_us");
-        private final ArrayNode stime = json.putArray("stime_us");
-        private final ArrayNode cpu = json.putArray("cpu_pct");
-        private Thread thread;
-        private volatile boolean running = true;
-
-        void start() {
-            long t0 = System.nanoTime();
-            thread = new Thread(() -> {
-                ProcessStats last = ProcessStats.now();
-                long lastT = System.nanoTime();
-                while (running) {
-                    try {
-                        Thread.sleep(1000);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    ProcessStats c = ProcessStats.now();
-                    int sec = (int) ((now - t0) / 1_000_000_000L);
-                    long used = c.userMicros() + c.systemMicros() - last.userMicros() - last.systemMicros();
-                    synchronized (json) {
-                        rss.addArray().add(sec).add(c.maxRssMb());
-                        utime.addArray().add(sec).add(c.userMicros());
-                        stime.addArray().add(sec).add(c.systemMicros());
-                        cpu.addArray().add(sec).add(Math.round(100.0 * used * 1000 / (now - lastT)));
-                    }
-                    last = c;
-                    lastT = now;
-                }
-            }, "twitter-resource-log");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void stop() {
-            running = false;
-            thread.interrupt();
-        }
-
-        ObjectNode json() {
-            synchronized (json) {
-                return json.deepCopy();
-            }
-        }
     }
 
     /**
