@@ -123,14 +123,7 @@ public final class ServerBenchmarks {
             String last = instances == 1 ? "t|00000001}" : "t}";
             String url = base + "/v1/scan?first=" + URLEncoder.encode(first, StandardCharsets.UTF_8) + "&last="
                     + URLEncoder.encode(last, StandardCharsets.UTF_8) + "&limit=100";
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).build();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (JSON.readTree(http.send(req, HttpResponse.BodyHandlers.ofString()).body()).path("entries").size() < 50) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the timeline never reached 50 entries");
-                }
-                Thread.sleep(100);
-            }
+            awaitEntries(http, HttpRequest.newBuilder(URI.create(url)).build(), 50);
             List<Double> ms;
             long errors;
             List<double[]> before;
@@ -162,6 +155,17 @@ public final class ServerBenchmarks {
             o.put("server_ms_p50_at_most", bucketBound(before, after, 50));
             o.put("server_ms_p99_at_most", bucketBound(before, after, 99));
             return o.toString();
+        }
+    }
+
+    /** Waits (at most a minute) until a scan answers at least {@code n} entries. */
+    private static void awaitEntries(HttpClient http, HttpRequest scan, int n) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (JSON.readTree(http.send(scan, HttpResponse.BodyHandlers.ofString()).body()).path("entries").size() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the timeline never reached " + n + " entries");
+            }
+            Thread.sleep(100);
         }
     }
 

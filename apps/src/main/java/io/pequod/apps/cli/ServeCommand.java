@@ -153,25 +153,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             throw e;
         }
-        String bootstrap = server.config().getString(EngineConfig.BOOTSTRAP_SERVERS);
-        String registry = server.config().getString(EngineConfig.SCHEMA_REGISTRY_URL);
-        String bind = config.getString(PequodConfig.BIND);
-        String url = "http://" + (bind.equals("0.0.0.0") ? "127.0.0.1" : bind) + ":" + server.httpPort();
-        String namespace = config.getString(EngineConfig.NAMESPACE);
-        Connection.publish(dataDir, bootstrap, registry, namespace, url,
-                server.engine().partitionRule().format());
-        System.out.println("Kafka bootstrap servers: " + bootstrap);
-        System.out.println("Schema registry:         " + registry);
-        System.out.println("Namespace:               " + namespace + " (tables are topics " + namespace + ".TABLE)");
-        System.out.println("Joins:                   " + (joins == null ? "none" : joins + " (" + spec.joins().size() + " joins, views "
-                + spec.viewTables() + ")"));
-        System.out.println("HTTP API:                " + url + "  (GET /v1/keys/{key}, /v1/scan, /v1/count, /health, /metrics)");
-        if (server.respPort() >= 0) {
-            System.out.println("Redis protocol:          " + bind + ":" + server.respPort() + "  (redis-cli -p " + server.respPort() + ")");
-        }
-        if (server.mementoPort() >= 0) {
-            System.out.println("memento protocol:        " + bind + ":" + server.mementoPort());
-        }
+        printEndpoints(server, spec, dataDir);
         boolean running = server.awaitRunning(Duration.ofMinutes(2));
         System.out.println(running ? "Ready. Try `./pequod put KEY VALUE` and `./pequod get KEY`; Ctrl-C stops."
                 : "Started, but the stream applications are not all RUNNING yet: " + server.engine().state());
@@ -188,5 +170,28 @@ final class ServeCommand implements Callable<Integer> {
         }, "pequod-serve-stopper"));
         stopped.await();
         return 0;
+    }
+
+    /** Publishes where the server listens (for the client commands) and prints it. */
+    private void printEndpoints(PequodServer server, JoinSpec spec, Path dataDir) throws IOException {
+        String bootstrap = server.config().getString(EngineConfig.BOOTSTRAP_SERVERS);
+        String registry = server.config().getString(EngineConfig.SCHEMA_REGISTRY_URL);
+        String bind = server.config().getString(PequodConfig.BIND);
+        String url = "http://" + (bind.equals("0.0.0.0") ? "127.0.0.1" : bind) + ":" + server.httpPort();
+        String namespace = server.config().getString(EngineConfig.NAMESPACE);
+        Connection.publish(dataDir, bootstrap, registry, namespace, url,
+                server.engine().partitionRule().format());
+        System.out.println("Kafka bootstrap servers: " + bootstrap);
+        System.out.println("Schema registry:         " + registry);
+        System.out.println("Namespace:               " + namespace + " (tables are topics " + namespace + ".TABLE)");
+        System.out.println("Joins:                   " + (joins == null ? "none" : joins + " (" + spec.joins().size() + " joins, views "
+                + spec.viewTables() + ")"));
+        System.out.println("HTTP API:                " + url + "  (GET /v1/keys/{key}, /v1/scan, /v1/count, /health, /metrics)");
+        if (server.respPort() >= 0) {
+            System.out.println("Redis protocol:          " + bind + ":" + server.respPort() + "  (redis-cli -p " + server.respPort() + ")");
+        }
+        if (server.mementoPort() >= 0) {
+            System.out.println("memento protocol:        " + bind + ":" + server.mementoPort());
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.pequod.apps.cli;
 
 import io.pequod.server.AllInOne;
+import io.pequod.apps.workload.TwitterModel;
 import io.pequod.apps.workload.TwitterWorkload;
 import io.pequod.views.spec.JoinSpec;
 import picocli.CommandLine.Command;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -37,7 +39,7 @@ final class TwitterCommand implements Callable<Integer> {
     Path graphFile;
 
     private int nusers;
-    private io.pequod.apps.workload.TwitterModel.Graph graph;
+    private TwitterModel.Graph graph;
 
     @Option(names = "--duration", defaultValue = "100000", description = "Ticks of the run loop. Default: ${DEFAULT-VALUE}.")
     long duration;
@@ -96,21 +98,7 @@ final class TwitterCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long wall0 = System.nanoTime();
-        nusers = nusersOption == null ? 5000 : nusersOption;
-        if (graphFile != null) {
-            try {
-                graph = io.pequod.apps.workload.TwitterModel.Graph.read(graphFile);
-            } catch (java.io.IOException e) {
-                throw new PequodCli.UserException("cannot read graph " + graphFile + ": " + e.getMessage(), 2);
-            } catch (IllegalArgumentException e) {
-                throw new PequodCli.UserException("bad graph " + e.getMessage(), 2);
-            }
-            if (nusersOption != null && nusersOption != graph.nusers()) {
-                throw new PequodCli.UserException("--nusers " + nusersOption + " differs from the graph's " + graph.nusers()
-                        + " users (" + graphFile + "); leave --nusers out", 2);
-            }
-            nusers = graph.nusers();
-        }
+        readGraph();
         if (backend.equals("redis") || push) {
             return pushMode(wall0);
         }
@@ -127,14 +115,7 @@ final class TwitterCommand implements Callable<Integer> {
             throw new PequodCli.UserException("--check compares every client's reads with the reference; one client "
                     + "process (--client) reads only its share", 2);
         }
-        TwitterWorkload.Options options;
-        try {
-            options = new TwitterWorkload.Options(nusers, duration, pactive, seed, fetch, popduration,
-                    pull ? TwitterWorkload.Timelines.PULL : celebrity != null ? TwitterWorkload.Timelines.CELEBRITY : TwitterWorkload.Timelines.JOIN,
-                    celebrity == null ? 0 : celebrity, clients, clientIndex, graph);
-        } catch (IllegalArgumentException e) {
-            throw new PequodCli.UserException(e.getMessage(), 2);
-        }
+        TwitterWorkload.Options options = options();
         String joins = pull ? "twitter-pull.pq" : celebrity != null ? "celebrity.pq" : "twitter.pq";
         if (!initialize && server == null) {
             throw new PequodCli.UserException("--no-initialize needs --server: the embedded server starts without joins", 2);
@@ -160,23 +141,11 @@ final class TwitterCommand implements Callable<Integer> {
             r.json().put("end_to_end_wall_time", Math.round((System.nanoTime() - wall0) / 1e6) / 1000.0);
             if (embedded != null) {
                 // The embedded runtime stops while the reference is computed and the result printed.
-                AllInOne stopping = embedded;
+                closing = new Thread(embedded::close, "pequod-stop-embedded");
                 embedded = null;
-                Thread stopper = new Thread(stopping::close, "pequod-stop-embedded");
-                stopper.start();
-                closing = stopper;
+                closing.start();
             }
-            if (check) {
-                long expected = TwitterWorkload.reference(nusers, duration, pactive, seed, popduration, graph);
-                r.json().put("reference_nposts_read", expected);
-                if (expected != r.postsRead()) {
-                    System.out.println(r.json());
-                    System.err.println("twitter: nposts_read " + r.postsRead() + " differs from the reference " + expected);
-                    return 4;
-                }
-            }
-            System.out.println(r.json());
-            return 0;
+            return report(r);
         } finally {
             if (embedded != null) {
                 embedded.close();
@@ -185,6 +154,52 @@ final class TwitterCommand implements Callable<Integer> {
                 closing.join();
             }
         }
+    }
+
+    /** Prints the result; with --check, compares it with the reference first. @return the exit code */
+    private int report(TwitterWorkload.Result r) {
+        if (check) {
+            long expected = TwitterWorkload.reference(nusers, duration, pactive, seed, popduration, graph);
+            r.json().put("reference_nposts_read", expected);
+            if (expected != r.postsRead()) {
+                System.out.println(r.json());
+                System.err.println("twitter: nposts_read " + r.postsRead() + " differs from the reference " + expected);
+                return 4;
+            }
+        }
+        System.out.println(r.json());
+        return 0;
+    }
+
+    private TwitterWorkload.Options options() {
+        TwitterWorkload.Timelines timelines = pull ? TwitterWorkload.Timelines.PULL
+                : celebrity != null ? TwitterWorkload.Timelines.CELEBRITY : TwitterWorkload.Timelines.JOIN;
+        try {
+            return new TwitterWorkload.Options(nusers, duration, pactive, seed, fetch, popduration, timelines,
+                    celebrity == null ? 0 : celebrity, clients, clientIndex, graph);
+        } catch (IllegalArgumentException e) {
+            throw new PequodCli.UserException(e.getMessage(), 2);
+        }
+    }
+
+    /** Sets the number of users, reading {@code --graph} if given. */
+    private void readGraph() {
+        nusers = nusersOption == null ? 5000 : nusersOption;
+        if (graphFile == null) {
+            return;
+        }
+        try {
+            graph = TwitterModel.Graph.read(graphFile);
+        } catch (IOException e) {
+            throw new PequodCli.UserException("cannot read graph " + graphFile + ": " + e.getMessage(), 2);
+        } catch (IllegalArgumentException e) {
+            throw new PequodCli.UserException("bad graph " + e.getMessage(), 2);
+        }
+        if (nusersOption != null && nusersOption != graph.nusers()) {
+            throw new PequodCli.UserException("--nusers " + nusersOption + " differs from the graph's " + graph.nusers()
+                    + " users (" + graphFile + "); leave --nusers out", 2);
+        }
+        nusers = graph.nusers();
     }
 
     private Integer pushMode(long wall0) throws Exception {

@@ -94,37 +94,11 @@ final class ClientRun {
         for (TwitterModel.Op op : ops) {
             frontier = TwitterModel.START + i;
             if (op instanceof TwitterModel.Post p) {
-                postsBy.get(p.poster()).add(p.time()); // every client knows every post, to judge its checks
-                if (!mine(p.poster())) {
-                    othersPosts.add(p.time());
-                } else {
-                    if (p.time() < outstandingMaxTo && anyOutstanding(c -> p.time() >= c.from() && p.time() < c.to())) {
-                        drainChecks(); // a check sent or buffered earlier must not see this later post
-                    }
-                    writes.add(new String[] {keys.post(p.poster(), p.time()), "tweet"});
-                    pendingPosts.add(p.time());
-                    nposts++;
-                }
+                post(p);
             } else if (op instanceof TwitterModel.Subscribe s && mine(s.user())) {
-                List<TwitterModel.Check> theirs = outstanding.get(s.user());
-                if (theirs != null && theirs.stream().anyMatch(c -> !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
-                    drainChecks();
-                }
-                writes.add(new String[] {keys.subscription(s.user(), s.poster()), "1"});
-                pendingSubs.computeIfAbsent(s.user(), x -> new ArrayList<>()).add(s.poster());
-                nsubscribes++;
+                subscribe(s);
             } else if (op instanceof TwitterModel.Check c && mine(c.user())) {
-                // A check that a pending write could change waits for the views, but not at once:
-                // it is buffered with the others and one settle precedes the batch. Writes made in
-                // between cannot change it (they would have sent the batch first).
-                Long next = pendingPosts.ceiling(c.from());
-                needSettle |= next != null && next < c.to()
-                        || pendingSubs.getOrDefault(c.user(), List.of()).stream()
-                        .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
-                needOthers(c);
-                buffer(c);
-                nchecks++;
-                nfull += c.full() ? 1 : 0;
+                check(c);
             }
             frontier = TwitterModel.START + i + 1;
             if (writes.size() >= RUN_WRITE_BATCH) {
@@ -142,6 +116,49 @@ final class ClientRun {
                 bar.update(i, i);
             }
         }
+        finish(finals);
+    }
+
+    private void post(TwitterModel.Post p) throws Exception {
+        postsBy.get(p.poster()).add(p.time()); // every client knows every post, to judge its checks
+        if (!mine(p.poster())) {
+            othersPosts.add(p.time());
+            return;
+        }
+        if (p.time() < outstandingMaxTo && anyOutstanding(c -> p.time() >= c.from() && p.time() < c.to())) {
+            drainChecks(); // a check sent or buffered earlier must not see this later post
+        }
+        writes.add(new String[] {keys.post(p.poster(), p.time()), "tweet"});
+        pendingPosts.add(p.time());
+        nposts++;
+    }
+
+    private void subscribe(TwitterModel.Subscribe s) throws Exception {
+        List<TwitterModel.Check> theirs = outstanding.get(s.user());
+        if (theirs != null && theirs.stream().anyMatch(c -> !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
+            drainChecks();
+        }
+        writes.add(new String[] {keys.subscription(s.user(), s.poster()), "1"});
+        pendingSubs.computeIfAbsent(s.user(), x -> new ArrayList<>()).add(s.poster());
+        nsubscribes++;
+    }
+
+    private void check(TwitterModel.Check c) throws Exception {
+        // A check that a pending write could change waits for the views, but not at once:
+        // it is buffered with the others and one settle precedes the batch. Writes made in
+        // between cannot change it (they would have sent the batch first).
+        Long next = pendingPosts.ceiling(c.from());
+        needSettle |= next != null && next < c.to()
+                || pendingSubs.getOrDefault(c.user(), List.of()).stream()
+                .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
+        needOthers(c);
+        buffer(c);
+        nchecks++;
+        nfull += c.full() ? 1 : 0;
+    }
+
+    /** After the loop: every logged-in user's final check, once every client's writes are in. */
+    private void finish(List<TwitterModel.Check> finals) throws Exception {
         sendChecks();
         settle();
         publish(Long.MAX_VALUE); // no more writes from this client: the final checks read up to now + 1

@@ -88,65 +88,51 @@ public final class NewpWorkload {
         }
     }
 
+    /** What a run wrote and did, for the result and the verification. */
+    private final class RunState {
+        final Random rnd = new Random(seed);
+        final List<String> aids = new ArrayList<>();
+        final Map<String, Integer> commentSeq = new HashMap<>();
+        final Set<String> votes = new HashSet<>();
+        final List<String[]> comments = new ArrayList<>();
+        final List<String> writes = new ArrayList<>();
+        final int[] seqOf = new int[users];
+        long nvotes;
+        long ncomments;
+        long nposts;
+        long npages;
+        long nkarma;
+
+        String anArticle() {
+            return aids.get(rnd.nextInt(aids.size()));
+        }
+    }
+
+    private static final double COMMENT_RATE = 0.10;
+    private static final double POST_RATE = 0.02;
+    private static final double KARMA_RATE = 0.10;
+
     private ObjectNode runAll() throws Exception {
-        Random rnd = new Random(seed);
-        List<String> aids = new ArrayList<>();
-        Map<String, Integer> commentSeq = new HashMap<>();
-        Set<String> votes = new HashSet<>();
-        List<String[]> comments = new ArrayList<>();
-        List<String> writes = new ArrayList<>();
+        RunState st = new RunState();
         long t0 = System.nanoTime();
         Progress bar = new Progress(System.err, "newp: populate", "articles", articles, Progress.interactive());
-        int[] seqOf = new int[users];
         for (int i = 0; i < articles; i++) {
-            aids.add(post(rnd, seqOf, writes));
-            flushIfFull(writes);
+            st.aids.add(post(st.rnd, st.seqOf, st.writes));
+            flushIfFull(st.writes);
             bar.update(i, i);
         }
-        sendBatch(writes);
+        sendBatch(st.writes);
         drainBatches();
         bar.finish(articles, articles);
         double popSecs = (System.nanoTime() - t0) / 1e9;
-        double commentRate = 0.10;
-        double postRate = 0.02;
-        double karmaRate = 0.10;
-        long nvotes = 0;
-        long ncomments = 0;
-        long nposts = 0;
-        long npages = 0;
-        long nkarma = 0;
         long t1 = System.nanoTime();
         bar = new Progress(System.err, "newp: run", "ops", operations, Progress.interactive());
         for (long i = 0; i < operations; i++) {
-            double x = rnd.nextDouble();
-            if (x < voteRate) {
-                String aid = aids.get(rnd.nextInt(aids.size()));
-                String v = "v|" + aid + "|" + user(rnd.nextInt(users));
-                votes.add(v);
-                writes.add(WorkloadHttp.line(v, "1"));
-                nvotes++;
-            } else if (x < voteRate + commentRate) {
-                String aid = aids.get(rnd.nextInt(aids.size()));
-                int cid = commentSeq.merge(aid, 1, Integer::sum);
-                String commenter = user(rnd.nextInt(users));
-                comments.add(new String[] {aid, String.format("%07d", cid), commenter});
-                writes.add(WorkloadHttp.line("c|" + aid + "|" + String.format("%07d", cid) + "|" + commenter, "a comment"));
-                ncomments++;
-            } else if (x < voteRate + commentRate + postRate) {
-                aids.add(post(rnd, seqOf, writes));
-                nposts++;
-            } else if (x < voteRate + commentRate + postRate + karmaRate) {
-                read("/v1/keys/" + WorkloadHttp.enc("k|" + user(rnd.nextInt(users))), true);
-                nkarma++;
-            } else {
-                String aid = aids.get(rnd.nextInt(aids.size()));
-                read("/v1/scan?first=" + WorkloadHttp.enc("ma|" + aid + "|") + "&last=" + WorkloadHttp.enc("ma|" + aid + "}") + "&limit=1000", false);
-                npages++;
-            }
-            flushIfFull(writes);
+            operate(st);
+            flushIfFull(st.writes);
             bar.update(i, i);
         }
-        sendBatch(writes);
+        sendBatch(st.writes);
         drainBatches();
         drain();
         bar.finish(operations, operations);
@@ -155,20 +141,49 @@ public final class NewpWorkload {
             throw new IllegalStateException(errors.get() + " requests failed; first: " + firstError);
         }
         ObjectNode o = JSON.createObjectNode();
-        o.put("narticles", aids.size());
-        o.put("nposts", nposts);
-        o.put("ncomments", ncomments);
-        o.put("nvotes", nvotes);
-        o.put("ndistinct_votes", votes.size());
-        o.put("npage_reads", npages);
-        o.put("nkarma_reads", nkarma);
+        o.put("narticles", st.aids.size());
+        o.put("nposts", st.nposts);
+        o.put("ncomments", st.ncomments);
+        o.put("nvotes", st.nvotes);
+        o.put("ndistinct_votes", st.votes.size());
+        o.put("npage_reads", st.npages);
+        o.put("nkarma_reads", st.nkarma);
         o.put("nentries_read", entriesRead.get());
         o.put("vote_rate", voteRate);
         o.put("populate_wall_time", round(popSecs));
         o.put("wall_time", round(runSecs));
         o.put("run_ops_per_sec", Math.round(operations / runSecs));
-        verify(o, aids, votes, comments, rnd);
+        verify(o, st.aids, st.votes, st.comments, st.rnd);
         return o;
+    }
+
+    /** One operation, chosen by the rates: vote, comment, post, read a karma, or read a page. */
+    private void operate(RunState st) throws Exception {
+        double x = st.rnd.nextDouble();
+        if (x < voteRate) {
+            String v = "v|" + st.anArticle() + "|" + user(st.rnd.nextInt(users));
+            st.votes.add(v);
+            st.writes.add(WorkloadHttp.line(v, "1"));
+            st.nvotes++;
+        } else if (x < voteRate + COMMENT_RATE) {
+            String aid = st.anArticle();
+            String cid = String.format("%07d", st.commentSeq.merge(aid, 1, Integer::sum));
+            String commenter = user(st.rnd.nextInt(users));
+            st.comments.add(new String[] {aid, cid, commenter});
+            st.writes.add(WorkloadHttp.line("c|" + aid + "|" + cid + "|" + commenter, "a comment"));
+            st.ncomments++;
+        } else if (x < voteRate + COMMENT_RATE + POST_RATE) {
+            st.aids.add(post(st.rnd, st.seqOf, st.writes));
+            st.nposts++;
+        } else if (x < voteRate + COMMENT_RATE + POST_RATE + KARMA_RATE) {
+            read("/v1/keys/" + WorkloadHttp.enc("k|" + user(st.rnd.nextInt(users))), true);
+            st.nkarma++;
+        } else {
+            String aid = st.anArticle();
+            read("/v1/scan?first=" + WorkloadHttp.enc("ma|" + aid + "|") + "&last=" + WorkloadHttp.enc("ma|" + aid + "}")
+                    + "&limit=1000", false);
+            st.npages++;
+        }
     }
 
     /** Waits for the views, then compares karma, vote counts and sampled pages with the reference. */

@@ -59,81 +59,94 @@ public final class TwitterPushWorkload {
             followers.add(new HashSet<>());
         }
         m.follows.forEach(f -> followers.get(f[1]).add(f[0]));
-        long read = 0;
-        long nposts = 0;
-        long nsubs = 0;
-        long nchecks = 0;
-        long nfull = 0;
-        long nlogouts = 0;
-        long buffered = 0;
         long p0 = System.nanoTime();
         List<TwitterModel.Post> backPosts = m.populatePosts(popduration);
+        long buffered = 0;
         for (TwitterModel.Post p : backPosts) {
-            for (int f : followers.get(p.poster())) {
-                sink.add(f, p.time(), p.poster());
-                buffered++;
-            }
+            buffered += fanOut(sink, followers, p);
             if (buffered >= BATCH) {
                 sink.flush();
                 buffered = 0;
             }
         }
         sink.flush();
-        buffered = 0;
         double popSecs = (System.nanoTime() - p0) / 1e9;
         long t0 = System.nanoTime();
-        Progress bar = new Progress(System.err, "twitter push: run", "ops", duration, Progress.interactive());
-        for (long i = 0; i < duration; i++) {
-            TwitterModel.Op op = m.next();
-            if (op instanceof TwitterModel.Post p) {
-                for (int f : followers.get(p.poster())) {
-                    sink.add(f, p.time(), p.poster());
-                    buffered++;
-                }
-                nposts++;
-            } else if (op instanceof TwitterModel.Subscribe s) {
-                followers.get(s.poster()).add(s.user());
-                nsubs++;
-            } else if (op instanceof TwitterModel.Logout) {
-                nlogouts++;
-            } else if (op instanceof TwitterModel.Check c) {
-                if (c.to() > c.from()) {
-                    sink.count(c.user(), c.from(), c.to());
-                    buffered++;
-                }
-                nchecks++;
-                nfull += c.full() ? 1 : 0;
-            }
-            if (buffered >= BATCH) {
-                read += sink.flush();
-                buffered = 0;
-            }
-            bar.update(i, i);
-        }
-        read += sink.flush();
-        for (TwitterModel.Check c : m.finalChecks()) {
-            if (c.to() > c.from()) {
-                sink.count(c.user(), c.from(), c.to());
-            }
-            nchecks++;
-        }
-        read += sink.flush();
-        bar.finish(duration, duration);
+        Counts n = execute(m, followers, sink);
         double secs = (System.nanoTime() - t0) / 1e9;
         ObjectNode o = new ObjectMapper().createObjectNode();
-        o.put("nposts", nposts);
+        o.put("nposts", n.posts);
         o.put("nbackposts", backPosts.size());
-        o.put("nsubscribes", nsubs);
-        o.put("nchecks", nchecks);
-        o.put("nfull", nfull);
-        o.put("nposts_read", read);
+        o.put("nsubscribes", n.subscribes);
+        o.put("nchecks", n.checks);
+        o.put("nfull", n.full);
+        o.put("nposts_read", n.read);
         o.put("nactive", m.active.length);
-        o.put("nlogouts", nlogouts);
+        o.put("nlogouts", n.logouts);
         o.put("wall_time", Math.round(secs * 1e6) / 1e6);
         o.put("run_ops_per_sec", Math.round(duration / secs));
         o.put("populate_wall_time", Math.round(popSecs * 1e6) / 1e6);
         o.put("mode", sink.describe());
         return o;
+    }
+
+    /** What a run did, as Pequod counts it. */
+    private static final class Counts {
+        long read;
+        long posts;
+        long subscribes;
+        long checks;
+        long full;
+        long logouts;
+    }
+
+    /** Writes a post into every follower's timeline. @return the writes buffered */
+    private static int fanOut(PushTimelines sink, List<Set<Integer>> followers, TwitterModel.Post p) {
+        for (int f : followers.get(p.poster())) {
+            sink.add(f, p.time(), p.poster());
+        }
+        return followers.get(p.poster()).size();
+    }
+
+    /** The run loop, then every logged-in user's final check. */
+    private Counts execute(TwitterModel m, List<Set<Integer>> followers, PushTimelines sink) throws Exception {
+        Counts n = new Counts();
+        long buffered = 0;
+        Progress bar = new Progress(System.err, "twitter push: run", "ops", duration, Progress.interactive());
+        for (long i = 0; i < duration; i++) {
+            TwitterModel.Op op = m.next();
+            if (op instanceof TwitterModel.Post p) {
+                buffered += fanOut(sink, followers, p);
+                n.posts++;
+            } else if (op instanceof TwitterModel.Subscribe s) {
+                followers.get(s.poster()).add(s.user());
+                n.subscribes++;
+            } else if (op instanceof TwitterModel.Logout) {
+                n.logouts++;
+            } else if (op instanceof TwitterModel.Check c) {
+                if (c.to() > c.from()) {
+                    sink.count(c.user(), c.from(), c.to());
+                    buffered++;
+                }
+                n.checks++;
+                n.full += c.full() ? 1 : 0;
+            }
+            if (buffered >= BATCH) {
+                n.read += sink.flush();
+                buffered = 0;
+            }
+            bar.update(i, i);
+        }
+        n.read += sink.flush();
+        for (TwitterModel.Check c : m.finalChecks()) {
+            if (c.to() > c.from()) {
+                sink.count(c.user(), c.from(), c.to());
+            }
+            n.checks++;
+        }
+        n.read += sink.flush();
+        bar.finish(duration, duration);
+        return n;
     }
 
     /**

@@ -154,17 +154,19 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             }
             return now;
         }
+        return applyReadModifyWrite(record, md, k, c, outcome);
+    }
+
+    /** Applies a read-modify-write change (INCR, INCRF, APPEND, PREPEND) to the key's current value. */
+    private byte[] applyReadModifyWrite(Record<byte[], byte[]> record, RecordMetadata md, Bytes k, Change c, String[] outcome) {
+        byte[] key = record.key();
         byte[] old = store.get(k);
         byte[] now;
-        if (c == null) {
-            now = null;
-        } else {
-            try {
-                now = Changes.apply(key, old, c);
-            } catch (PequodException e) {
-                outcome[1] = deadLetter(record, e.getMessage(), md);
-                return old;
-            }
+        try {
+            now = Changes.apply(key, old, c);
+        } catch (PequodException e) {
+            outcome[1] = deadLetter(record, e.getMessage(), md);
+            return old;
         }
         if (Arrays.equals(old, now)) {
             return now;
