@@ -13,13 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +45,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final int requestedBrokerPort;
-    private final int requestedControllerPort;
-    private final Map<String, String> overrides;
     private KafkaRaftServer server;
     private int brokerPort;
 
@@ -55,8 +52,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.deleteOnClose = b.dataDir == null;
         this.dataDir = b.dataDir;
         this.requestedBrokerPort = b.brokerPort;
-        this.requestedControllerPort = b.controllerPort;
-        this.overrides = Map.copyOf(b.overrides);
     }
 
     /** @return a builder for an embedded broker (defaults: temporary directory, free ports) */
@@ -78,7 +73,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path dir = dataDir != null ? dataDir : createTempDir();
         Path logDir = dir.resolve("kafka-logs");
         brokerPort = requestedBrokerPort == 0 ? Ports.free() : requestedBrokerPort;
-        int controllerPort = requestedControllerPort == 0 ? Ports.free() : requestedControllerPort;
+        int controllerPort = Ports.free();
         Properties props = brokerProperties(logDir, brokerPort, controllerPort);
         try {
             Files.createDirectories(logDir);
@@ -144,7 +139,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("auto.create.topics.enable", "false");
         p.put("log.cleaner.backoff.ms", "1000");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
-        p.putAll(overrides);
         return p;
     }
 
@@ -204,8 +198,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static final class Builder {
         private Path dataDir;
         private int brokerPort;
-        private int controllerPort;
-        private final Map<String, String> overrides = new java.util.HashMap<>();
 
         private Builder() {
         }
@@ -226,26 +218,6 @@ public final class EmbeddedKafka implements AutoCloseable {
          */
         public Builder brokerPort(int port) {
             this.brokerPort = Ports.check(port, "brokerPort");
-            return this;
-        }
-
-        /**
-         * @param port the controller listener's port on 127.0.0.1, 0 for a free one
-         * @return this builder
-         */
-        public Builder controllerPort(int port) {
-            this.controllerPort = Ports.check(port, "controllerPort");
-            return this;
-        }
-
-        /**
-         * @param name  a broker setting, e.g. {@code log.retention.ms}
-         * @param value its value
-         * @return this builder
-         */
-        public Builder brokerConfig(String name, String value) {
-            overrides.put(Objects.requireNonNull(name, "name cannot be null"),
-                    Objects.requireNonNull(value, "value cannot be null"));
             return this;
         }
 

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedInputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -14,17 +15,23 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
 
 /**
  * A real Confluent-compatible schema registry, Apicurio Registry, run as a child process bound
@@ -86,7 +93,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             // The registry's own main class runs under a watchdog that stops it when this JVM is gone,
             // even killed with SIGKILL (when the shutdown hook below cannot run).
             Path runner = home.resolve(Distribution.RUNNER_JAR);
-            String classPath = runner + java.io.File.pathSeparator + watchdogJar(home);
+            String classPath = runner + File.pathSeparator + watchdogJar(home);
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(classDataSharing(home, classPath));
@@ -205,7 +212,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         deleteStaleArchives(home, archive);
         if (Files.isRegularFile(archive)) {
             try {
-                Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+                Files.setLastModifiedTime(archive, FileTime.fromMillis(System.currentTimeMillis()));
             } catch (IOException ignored) {
                 // a read-only cache: the archive is still used, only its age is not recorded
             }
@@ -226,13 +233,13 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         try (InputStream in = ParentWatchdog.class.getClassLoader().getResourceAsStream(entry)) {
             bytes = Objects.requireNonNull(in, entry + " is missing").readAllBytes();
         }
-        Path jar = home.resolve("pequod-watchdog-" + Integer.toHexString(java.util.Arrays.hashCode(bytes)) + ".jar");
+        Path jar = home.resolve("pequod-watchdog-" + Integer.toHexString(Arrays.hashCode(bytes)) + ".jar");
         if (Files.isRegularFile(jar)) {
             return jar;
         }
         Path tmp = Files.createTempFile(home, "watchdog-", ".jar.tmp");
-        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(tmp))) {
-            java.util.jar.JarEntry e = new java.util.jar.JarEntry(entry);
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp))) {
+            JarEntry e = new JarEntry(entry);
             e.setTime(0);
             out.putNextEntry(e);
             out.write(bytes);
@@ -247,7 +254,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
 
     private static String mainClass(Path runnerJar) throws IOException {
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(runnerJar.toFile())) {
+        try (JarFile jar = new JarFile(runnerJar.toFile())) {
             String main = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Main-Class");
             if (main == null) {
                 throw new EmbeddedRuntimeException(runnerJar + " names no Main-Class", null);
@@ -287,7 +294,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     static void deleteStaleArchives(Path home, Path current) {
         try (var files = Files.list(home)) {
             List<Path> others = files.filter(f -> f.getFileName().toString().matches("registry-[0-9a-f]+\\.jsa") && !f.equals(current))
-                    .sorted(java.util.Comparator.comparing((Path f) -> {
+                    .sorted(Comparator.comparing((Path f) -> {
                         try {
                             return Files.getLastModifiedTime(f).toMillis();
                         } catch (IOException gone) {

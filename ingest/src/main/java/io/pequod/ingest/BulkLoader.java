@@ -1,5 +1,6 @@
 package io.pequod.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pequod.schemas.PequodException;
@@ -122,7 +123,7 @@ public final class BulkLoader {
         JsonNode n;
         try {
             n = JSON.readTree(line);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new LineException("unreadable JSON: " + e.getOriginalMessage());
         }
         if (n == null || !n.isObject()) {

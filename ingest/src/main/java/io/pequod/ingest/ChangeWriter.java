@@ -26,9 +26,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
  * Writes changes to Pequod tables: put, erase, increment, append and prepend of single keys.
@@ -51,8 +53,8 @@ public final class ChangeWriter implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final ChangeSerde.ChangeSerializer serializer;
     private final TopicCreator creator;
-    private final java.util.function.Predicate<String> readOnlyTables;
-    private final Map<String, String> topicByTable = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Predicate<String> readOnlyTables;
+    private final Map<String, String> topicByTable = new ConcurrentHashMap<>();
 
     private ChangeWriter(Builder b) {
         this.topics = TableTopics.of(b.namespace);
@@ -304,7 +306,7 @@ public final class ChangeWriter implements AutoCloseable {
         private String namespace = TableTopics.DEFAULT_NAMESPACE;
         private int partitions = TopicCreator.DEFAULT_PARTITIONS;
         private PartitionRule partitionRule = PartitionRule.standard();
-        private java.util.function.Predicate<String> readOnlyTables = t -> false;
+        private Predicate<String> readOnlyTables = t -> false;
         private final Map<String, Object> producerConfig = new HashMap<>();
         private final Map<String, Object> adminConfig = new HashMap<>();
 
@@ -375,8 +377,8 @@ public final class ChangeWriter implements AutoCloseable {
          *               table is first written; for views installed while the writer runs)
          * @return this builder
          */
-        public Builder readOnlyTables(java.util.function.Predicate<String> isView) {
-            this.readOnlyTables = java.util.Objects.requireNonNull(isView, "isView cannot be null");
+        public Builder readOnlyTables(Predicate<String> isView) {
+            this.readOnlyTables = Objects.requireNonNull(isView, "isView cannot be null");
             return this;
         }
 

@@ -1,14 +1,16 @@
 package io.pequod.ingest;
 
+import io.pequod.schemas.TableTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,13 +33,8 @@ public final class TopicCreator implements AutoCloseable {
      */
     public TopicCreator(String bootstrapServers, int partitions, Map<String, Object> adminConfig) {
         this.partitions = partitions;
-        this.adminConfig = new java.util.HashMap<>(adminConfig);
+        this.adminConfig = new HashMap<>(adminConfig);
         this.adminConfig.put("bootstrap.servers", bootstrapServers);
-    }
-
-    /** @return the topic configuration of table topics */
-    public static Map<String, String> tableTopicConfig() {
-        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
     }
 
     /**
@@ -53,10 +50,10 @@ public final class TopicCreator implements AutoCloseable {
     }
 
     private CompletableFuture<Void> create(String topic) {
-        NewTopic nt = new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(tableTopicConfig());
+        NewTopic nt = new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(TableTopics.TABLE_TOPIC_CONFIG);
         CompletableFuture<Void> f = new CompletableFuture<>();
         admin().createTopics(List.of(nt)).all().whenComplete((v, e) -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+            Throwable cause = e instanceof CompletionException ? e.getCause() : e;
             if (cause == null || cause instanceof TopicExistsException) {
                 f.complete(null);
             } else {

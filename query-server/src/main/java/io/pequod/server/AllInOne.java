@@ -1,9 +1,13 @@
 package io.pequod.server;
 
 import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.embedded.Files2;
 import io.pequod.views.spec.JoinSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 
@@ -13,12 +17,12 @@ import java.util.Set;
  * the directories.
  */
 public final class AllInOne implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AllInOne.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AllInOne.class);
     private final EmbeddedRuntime runtime;
     private final PequodServer server;
-    private final java.nio.file.Path dataDir;
+    private final Path dataDir;
 
-    private AllInOne(EmbeddedRuntime runtime, PequodServer server, java.nio.file.Path dataDir) {
+    private AllInOne(EmbeddedRuntime runtime, PequodServer server, Path dataDir) {
         this.runtime = runtime;
         this.server = server;
         this.dataDir = dataDir;
@@ -37,7 +41,7 @@ public final class AllInOne implements AutoCloseable {
         System.err.println("starting an embedded broker, registry and Pequod server ...");
         long t0 = System.nanoTime();
         EmbeddedRuntime rt = EmbeddedRuntime.start(null);
-        java.nio.file.Path dir = null;
+        Path dir = null;
         try {
             dir = Files.createTempDirectory("pequod-" + namespace + "-");
             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
@@ -52,7 +56,7 @@ public final class AllInOne implements AutoCloseable {
         } catch (Exception | Error e) {
             rt.close();
             if (dir != null) {
-                io.pequod.embedded.Files2.deleteRecursively(dir);
+                Files2.deleteRecursively(dir);
             }
             throw e;
         }
@@ -82,7 +86,7 @@ public final class AllInOne implements AutoCloseable {
         server.close();
         long t1 = System.nanoTime();
         runtime.kafka().close();
-        io.pequod.embedded.Files2.deleteRecursively(dataDir); // the server's Streams state: temporary, like the broker's
+        Files2.deleteRecursively(dataDir); // the server's Streams state: temporary, like the broker's
         long t2 = System.nanoTime();
         try {
             registry.join();

@@ -2,11 +2,11 @@ package io.pequod.server;
 
 import io.pequod.views.config.EngineConfig;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
@@ -144,7 +144,7 @@ public final class PequodConfig extends AbstractConfig {
                 + "they override the engine's. |\n");
         sb.append("| `producer.*` | | | | The server's writer and meta-topic producers (e.g. `producer.linger.ms`). |\n");
         sb.append("| `consumer.*` | | | | The engine's meta-topic consumers. |\n");
-        sb.append("| `admin.*` | | | | The engine's admin clients. |\n");
+        sb.append("| `admin.*` | | | | The admin clients of the engine and the writer (topic creation). |\n");
         return sb.toString();
     }
 

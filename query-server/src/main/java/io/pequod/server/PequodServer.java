@@ -1,18 +1,18 @@
 package io.pequod.server;
 
-import io.pequod.server.metrics.ServerMetrics;
-import io.pequod.server.query.QueryLimits;
-import io.pequod.server.query.AdminService;
-import io.pequod.server.query.QueryService;
 import io.pequod.embedded.Ports;
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.schemas.Key;
 import io.pequod.server.http.HttpFrontEnd;
-import io.pequod.server.query.PeerClient;
 import io.pequod.server.memento.MementoFrontEnd;
+import io.pequod.server.metrics.ServerMetrics;
+import io.pequod.server.query.AdminService;
+import io.pequod.server.query.PeerClient;
+import io.pequod.server.query.QueryLimits;
+import io.pequod.server.query.QueryService;
 import io.pequod.server.resp.RespFrontEnd;
-import io.pequod.views.config.EngineConfig;
 import io.pequod.views.ViewEngine;
+import io.pequod.views.config.EngineConfig;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -84,6 +84,7 @@ public final class PequodServer implements AutoCloseable {
                 .partitions(cfg.getInt(EngineConfig.PARTITIONS)).partitionRule(engine.partitionRule())
                 .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t)).producerConfig("linger.ms", 1);
         cfg.producerOverrides().forEach(w::producerConfig);
+        cfg.originalsWithPrefix(EngineConfig.ADMIN_PREFIX).forEach(w::adminConfig);
         writer = w.build();
         peers = new PeerClient(cfg.authToken(), Duration.ofMillis(cfg.getLong(PequodConfig.PEER_TIMEOUT_MS)));
         service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), peers, new QueryLimits(

@@ -3,9 +3,11 @@ package io.pequod.schemas;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The partitioning rule shared by writers, the view engine and the query server: a key's
@@ -77,7 +79,7 @@ public final class PartitionRule {
      * @return the partition key: table and first field
      */
     public byte[] partitionKey(byte[] key) {
-        return java.util.Arrays.copyOf(key, partitionKeyLength(key));
+        return Arrays.copyOf(key, partitionKeyLength(key));
     }
 
     /**
@@ -87,7 +89,7 @@ public final class PartitionRule {
      */
     public int partition(byte[] key, int partitions) {
         int len = partitionKeyLength(key);
-        byte[] pk = len == key.length ? key : java.util.Arrays.copyOf(key, len);
+        byte[] pk = len == key.length ? key : Arrays.copyOf(key, len);
         return Utils.toPositive(Utils.murmur2(pk)) % partitions;
     }
 
@@ -118,7 +120,7 @@ public final class PartitionRule {
     /** @return the configuration form, {@code table:width,...} */
     public String format() {
         StringBuilder sb = new StringBuilder();
-        new java.util.TreeMap<>(fixedWidths).forEach((t, w) -> sb.append(sb.length() == 0 ? "" : ",").append(t).append(':').append(w));
+        new TreeMap<>(fixedWidths).forEach((t, w) -> sb.append(sb.length() == 0 ? "" : ",").append(t).append(':').append(w));
         return sb.toString();
     }
 

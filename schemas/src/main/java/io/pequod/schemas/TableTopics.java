@@ -1,5 +1,6 @@
 package io.pequod.schemas;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -12,6 +13,12 @@ public final class TableTopics {
     /** Namespace used when none is given. */
     public static final String DEFAULT_NAMESPACE = "pequod";
     /** Namespaces are topic-name characters without dots. */
+    /**
+     * The topic configuration of every table topic, whoever creates it (the writer on first use,
+     * the engine at start): log-compacted, so that the latest value of each key stays.
+     */
+    public static final Map<String, String> TABLE_TOPIC_CONFIG = Map.of("cleanup.policy", "compact");
+
     public static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,100}");
 
     private final String namespace;

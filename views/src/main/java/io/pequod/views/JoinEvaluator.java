@@ -1,12 +1,15 @@
 package io.pequod.views;
 
 import io.pequod.schemas.Range;
+import io.pequod.views.internals.processor.Numbers;
 import io.pequod.views.spec.Join;
+import io.pequod.views.spec.Operator;
 import io.pequod.views.spec.Pattern;
 import io.pequod.views.spec.Source;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,7 +143,7 @@ public final class JoinEvaluator {
                 bestScore = score;
             }
         }
-        java.util.Collections.swap(rest, depth, best);
+        Collections.swap(rest, depth, best);
         Source s = rest.get(depth);
         Pattern p = s.pattern();
         for (Map.Entry<byte[], byte[]> e : reader.scan(p.table(), sourceRange(p, bindings, slotRange))) {
@@ -173,13 +176,13 @@ public final class JoinEvaluator {
             case SUM: {
                 long sum = 0;
                 for (byte[] v : values) {
-                    sum += io.pequod.views.internals.processor.Numbers.leadingLong(v);
+                    sum += Numbers.leadingLong(v);
                 }
                 return Long.toString(sum).getBytes();
             }
             case MIN:
             case MAX: {
-                int sign = join.operator() == io.pequod.views.spec.Operator.MAX ? 1 : -1;
+                int sign = join.operator() == Operator.MAX ? 1 : -1;
                 byte[] best = null;
                 for (byte[] v : values) {
                     if (best == null || sign * Arrays.compareUnsigned(v, best) > 0) {

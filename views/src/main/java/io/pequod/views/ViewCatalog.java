@@ -8,17 +8,21 @@ import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.util.HashSet;
-import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -35,14 +39,14 @@ public final class ViewCatalog {
     private final Set<String> views;
     /** The spec's pull joins by sink table (asked on every read). */
     private final Map<String, List<Join>> pulls;
-    private final java.util.function.Function<String, KafkaStreams> tablesStreams;
+    private final Function<String, KafkaStreams> tablesStreams;
     private final Supplier<Set<String>> tables;
     private final Map<String, Integer> partitions;
-    private final java.util.function.BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running;
+    private final BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running;
 
-    ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, java.util.function.Function<String, KafkaStreams> tablesStreams,
+    ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, Function<String, KafkaStreams> tablesStreams,
                 Supplier<Set<String>> tables, Map<String, Integer> partitions,
-                java.util.function.BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running) {
+                BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running) {
         this.running = running;
         this.topics = topics;
         this.rule = rule;
@@ -163,7 +167,7 @@ public final class ViewCatalog {
         } catch (IllegalStateException notRunning) {
             // Kafka Streams says so for an application that stopped (NOT_RUNNING, ERROR): to callers
             // that is a store not queryable here now, like any other.
-            throw new org.apache.kafka.streams.errors.InvalidStateStoreException(notRunning.getMessage(), notRunning);
+            throw new InvalidStateStoreException(notRunning.getMessage(), notRunning);
         }
         stores.put(k, new CachedStore(ks, s));
         return s;
@@ -179,7 +183,7 @@ public final class ViewCatalog {
     private record CachedStore(KafkaStreams streams, ReadOnlyKeyValueStore<Bytes, byte[]> store) {
     }
 
-    private final Map<String, CachedStore> stores = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, CachedStore> stores = new ConcurrentHashMap<>();
 
     /**
      * @param table a table

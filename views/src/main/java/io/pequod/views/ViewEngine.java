@@ -1,16 +1,16 @@
 package io.pequod.views;
 
-import io.pequod.views.config.EngineConfig;
-import io.pequod.views.progress.StoreProgress;
 import io.pequod.schemas.PartitionRule;
+import io.pequod.views.config.EngineConfig;
 import io.pequod.views.internals.engine.EngineParts;
 import io.pequod.views.internals.engine.SettleBarrier;
 import io.pequod.views.internals.engine.SpecInstaller;
 import io.pequod.views.internals.engine.StreamsSettings;
-import io.pequod.views.internals.engine.TableWatch;
 import io.pequod.views.internals.engine.TableLayout;
+import io.pequod.views.internals.engine.TableWatch;
 import io.pequod.views.internals.engine.ViewGenerations;
 import io.pequod.views.internals.engine.ViewMetaStore;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;
 import org.apache.kafka.streams.KafkaStreams;

@@ -1,8 +1,8 @@
 package io.pequod.views;
 
-import io.pequod.views.config.EngineConfig;
 import io.pequod.schemas.PartitionRule;
 import io.pequod.schemas.PequodException;
+import io.pequod.views.config.EngineConfig;
 import io.pequod.views.spec.JoinSpec;
 
 import java.io.IOException;

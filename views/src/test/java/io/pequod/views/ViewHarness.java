@@ -1,6 +1,5 @@
 package io.pequod.views;
 
-import io.pequod.views.progress.StoreProgress;
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.Changes;
 import io.pequod.schemas.PartitionRule;
@@ -10,6 +9,7 @@ import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 import org.apache.kafka.common.header.Header;
@@ -17,13 +17,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

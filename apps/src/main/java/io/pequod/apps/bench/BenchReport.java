@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pequod.embedded.Ports;
-import io.pequod.server.AllInOne;
 import io.pequod.apps.workload.NewpWorkload;
 import io.pequod.apps.workload.PushRun;
 import io.pequod.apps.workload.TwitterWorkload;
+import io.pequod.embedded.Ports;
+import io.pequod.server.AllInOne;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 import org.knowm.xchart.BitmapEncoder;
@@ -61,7 +61,7 @@ public final class BenchReport {
         ArrayNode twitter = results.putArray("twitter");
         // as `pequod twitter` does: a server without joins, and the initialize phase installs them
         TwitterWorkload.Spec joins = new TwitterWorkload.Spec("twitter.pq",
-                Files.readString(home.resolve("examples").resolve("twitter.pq"), java.nio.charset.StandardCharsets.UTF_8));
+                Files.readString(home.resolve("examples").resolve("twitter.pq"), StandardCharsets.UTF_8));
         for (int users : twitterSizes) {
             try (AllInOne a = AllInOne.start("rtw" + users, JoinSpec.empty(), Set.of())) {
                 ObjectNode r = new TwitterWorkload(new TwitterWorkload.Options(users, 100_000, 0.7, 1, false, 0,

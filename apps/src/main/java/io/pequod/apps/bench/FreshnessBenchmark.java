@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.ingest.Progress;
-import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.ViewEngine;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpecParser;
 
 import java.nio.charset.StandardCharsets;
@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -230,7 +231,7 @@ public final class FreshnessBenchmark {
     /** Debug output: worst latency per 100 ms of posting, to see whether stalls are periodic. */
     static final class TreeMapHolder {
         static void trace(Map<String, Long> acked, Map<String, Long> visible, long start) {
-            java.util.TreeMap<Long, Double> worst = new java.util.TreeMap<>();
+            TreeMap<Long, Double> worst = new TreeMap<>();
             acked.forEach((k, a) -> {
                 Long v = visible.get(k);
                 if (v != null) {

@@ -3,6 +3,7 @@ package io.pequod.apps.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.embedded.Files2;
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.ingest.Progress;
 import io.pequod.views.ViewEngine;
@@ -216,7 +217,7 @@ public final class JoinBenchmark {
     record TempDir(Path dir) implements AutoCloseable {
         @Override
         public void close() {
-            io.pequod.embedded.Files2.deleteRecursively(dir);
+            Files2.deleteRecursively(dir);
         }
     }
 }

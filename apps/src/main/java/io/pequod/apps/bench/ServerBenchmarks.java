@@ -2,6 +2,7 @@ package io.pequod.apps.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.embedded.Files2;
 import io.pequod.embedded.Ports;
 import io.pequod.server.AllInOne;
 import io.pequod.server.PequodServer;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -171,7 +173,7 @@ public final class ServerBenchmarks {
 
     private static boolean onPath(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(java.nio.file.Path.of(dir, tool))) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
                 return true;
             }
         }
@@ -181,7 +183,7 @@ public final class ServerBenchmarks {
     /** A second server in the all-in-one's namespace, on the same broker, until closed. */
     private static final class SecondInstance implements AutoCloseable {
         private final PequodServer server;
-        private final java.nio.file.Path dir;
+        private final Path dir;
 
         SecondInstance(AllInOne a, JoinSpec spec) throws Exception {
             dir = Files.createTempDirectory("pequod-benchscan-2-");
@@ -197,7 +199,7 @@ public final class ServerBenchmarks {
         @Override
         public void close() {
             server.close();
-            io.pequod.embedded.Files2.deleteRecursively(dir);
+            Files2.deleteRecursively(dir);
         }
     }
 

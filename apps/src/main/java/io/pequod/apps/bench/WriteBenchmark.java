@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.ingest.Progress;
-import io.pequod.ingest.TopicCreator;
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.Changes;
 import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TablePartitioner;
+import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Operation;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -126,7 +126,7 @@ public final class WriteBenchmark {
         }
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic(plainTopic, Optional.of(partitions), Optional.empty())
-                    .configs(TopicCreator.tableTopicConfig()))).all().get();
+                    .configs(TableTopics.TABLE_TOPIC_CONFIG))).all().get();
         }
         ChangeSerde.ChangeSerializer ser = new ChangeSerde.ChangeSerializer(SchemaRegistryClient.shared(registry));
         byte[][] wire = new byte[records][];

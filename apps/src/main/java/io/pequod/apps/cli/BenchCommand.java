@@ -1,10 +1,15 @@
 package io.pequod.apps.cli;
 
+import io.pequod.apps.bench.BenchReport;
+import io.pequod.apps.bench.FreshnessBenchmark;
+import io.pequod.apps.bench.JoinBenchmark;
+import io.pequod.apps.bench.ServerBenchmarks;
 import io.pequod.apps.bench.WriteBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
@@ -67,7 +72,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(new io.pequod.apps.bench.JoinBenchmark(users, follows, posts)
+            System.out.println(new JoinBenchmark(users, follows, posts)
                     .run(connection.bootstrapServers, connection.schemaRegistryUrl));
             return 0;
         }
@@ -97,7 +102,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(new io.pequod.apps.bench.FreshnessBenchmark(users, follows, rate, seconds, warmup, trace).run());
+            System.out.println(new FreshnessBenchmark(users, follows, rate, seconds, warmup, trace).run());
             return 0;
         }
     }
@@ -114,7 +119,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(io.pequod.apps.bench.ServerBenchmarks.redis(requests, clients));
+            System.out.println(ServerBenchmarks.redis(requests, clients));
             return 0;
         }
     }
@@ -135,7 +140,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(io.pequod.apps.bench.ServerBenchmarks.scan(rate, seconds, instances));
+            System.out.println(ServerBenchmarks.scan(rate, seconds, instances));
             return 0;
         }
     }
@@ -153,7 +158,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            java.nio.file.Path dir = new io.pequod.apps.bench.BenchReport(
+            Path dir = new BenchReport(
                     home.home, sizes).run();
             System.out.println("report: " + dir.resolve("index.html"));
             return 0;

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Properties;
 
 /**
@@ -87,8 +88,8 @@ public final class Connection {
         try (OutputStream out = Files.newOutputStream(tmp)) {
             p.store(out, "Written by `pequod serve`; removed when it stops");
         }
-        Files.move(tmp, dataDir.resolve(RUNTIME_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, dataDir.resolve(RUNTIME_FILE), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     static void unpublish(Path dataDir) {

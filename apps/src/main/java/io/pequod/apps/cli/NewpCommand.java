@@ -1,8 +1,8 @@
 package io.pequod.apps.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pequod.server.AllInOne;
 import io.pequod.apps.workload.NewpWorkload;
+import io.pequod.server.AllInOne;
 import io.pequod.views.spec.JoinSpecParser;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

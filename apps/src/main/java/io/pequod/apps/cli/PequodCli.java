@@ -1,7 +1,13 @@
 package io.pequod.apps.cli;
 
-import picocli.CommandLine;
+import io.pequod.embedded.EmbeddedRuntimeException;
+import io.pequod.schemas.PequodException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The {@code pequod} command line: {@code serve} runs a server (with the embedded broker and
@@ -41,14 +47,14 @@ public final class PequodCli implements Runnable {
         @Override
         public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
             Throwable t = ex;
-            while (t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException) {
+            while (t instanceof CompletionException || t instanceof ExecutionException) {
                 t = t.getCause() == null ? t : t.getCause();
                 if (t == ex) {
                     break;
                 }
             }
-            if (t instanceof io.pequod.schemas.PequodException || t instanceof io.pequod.embedded.EmbeddedRuntimeException
-                    || t instanceof IllegalArgumentException || t instanceof java.io.IOException
+            if (t instanceof PequodException || t instanceof EmbeddedRuntimeException
+                    || t instanceof IllegalArgumentException || t instanceof IOException
                     || t instanceof UserException) {
                 cl.getErr().println("pequod " + cl.getCommandName() + ": " + t.getMessage());
                 return t instanceof UserException u ? u.exitCode : 1;

@@ -1,18 +1,17 @@
 package io.pequod.apps.cli;
 
 import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.server.PequodConfig;
 import io.pequod.server.PequodServer;
+import io.pequod.views.config.EngineConfig;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-
-import io.pequod.server.PequodConfig;
-import io.pequod.views.config.EngineConfig;
-import org.apache.kafka.common.config.ConfigException;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,15 +1,17 @@
 package io.pequod.apps.cli;
 
-import io.pequod.server.AllInOne;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.apps.workload.PushRun;
 import io.pequod.apps.workload.TwitterModel;
 import io.pequod.apps.workload.TwitterWorkload;
+import io.pequod.server.AllInOne;
 import io.pequod.views.spec.JoinSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.charset.StandardCharsets;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -205,8 +207,8 @@ final class TwitterCommand implements Callable<Integer> {
     private Integer pushMode(long wall0) throws Exception {
         AllInOne embedded = null;
         try {
-            io.pequod.apps.workload.PushRun run = new io.pequod.apps.workload.PushRun(nusers, duration, pactive, seed, popduration, graph);
-            com.fasterxml.jackson.databind.node.ObjectNode out;
+            PushRun run = new PushRun(nusers, duration, pactive, seed, popduration, graph);
+            ObjectNode out;
             if (backend.equals("redis")) {
                 out = run.redis(redis);
             } else {

@@ -1,6 +1,7 @@
 package io.pequod.apps.cli;
 
 import io.pequod.ingest.ChangeWriter;
+import io.pequod.schemas.PartitionRule;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -20,7 +21,7 @@ public final class WriterOptions {
                 .schemaRegistryUrl(r.schemaRegistryUrl())
                 .namespace(r.namespace())
                 .partitions(partitions)
-                .partitionRule(io.pequod.schemas.PartitionRule.parse(r.fixedWidths()))
+                .partitionRule(PartitionRule.parse(r.fixedWidths()))
                 .build();
     }
 }

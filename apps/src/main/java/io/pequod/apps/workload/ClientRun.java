@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 
 /** One client: its share of the operations, with its own buffers and counters. */
@@ -45,7 +47,7 @@ final class ClientRun {
     /** Every write of this client's operations before this time is acknowledged. */
     private final AtomicLong acked = new AtomicLong(TwitterModel.START);
     /** Writes sent and not yet acknowledged, oldest first, with the time their batch ends at. */
-    private final java.util.concurrent.ConcurrentLinkedDeque<SentWrites> unacked = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<SentWrites> unacked = new ConcurrentLinkedDeque<>();
     /** Times of the other clients' posts (of this run) that the last settle may not have covered. */
     private final TreeSet<Long> othersPosts = new TreeSet<>();
     /** The other clients' writes before this time were acknowledged when the last settle began. */
@@ -211,7 +213,7 @@ final class ClientRun {
         outstandingCount++;
     }
 
-    private boolean anyOutstanding(java.util.function.Predicate<TwitterModel.Check> p) {
+    private boolean anyOutstanding(Predicate<TwitterModel.Check> p) {
         for (List<TwitterModel.Check> l : outstanding.values()) {
             for (TwitterModel.Check c : l) {
                 if (p.test(c)) {

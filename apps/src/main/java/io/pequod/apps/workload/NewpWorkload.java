@@ -3,17 +3,21 @@ package io.pequod.apps.workload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpMethod;
 import io.pequod.ingest.Progress;
+import io.pequod.server.client.NettyHttpClient;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -48,7 +52,7 @@ public final class NewpWorkload {
     private final long seed;
     private final WorkloadHttp web;
     /** Reads and batches of writes: many requests, for which the JDK's HttpClient cost more than the server. */
-    private final io.pequod.server.client.NettyHttpClient client;
+    private final NettyHttpClient client;
     /** Batches of writes in flight: a few, so that writing does not wait for each acknowledgement. */
     private final Semaphore batches = new Semaphore(BATCHES_IN_FLIGHT);
     private static final int BATCHES_IN_FLIGHT = 4;
@@ -68,7 +72,7 @@ public final class NewpWorkload {
     public NewpWorkload(String server, int articles, int users, long operations, double voteRate, long seed) {
         this.server = server;
         this.web = new WorkloadHttp(server);
-        this.client = new io.pequod.server.client.NettyHttpClient(URI.create(server), 64 + BATCHES_IN_FLIGHT);
+        this.client = new NettyHttpClient(URI.create(server), 64 + BATCHES_IN_FLIGHT);
         this.articles = articles;
         this.users = users;
         this.operations = operations;
@@ -205,7 +209,7 @@ public final class NewpWorkload {
         Map<String, List<String[]>> byArticle = new HashMap<>();
         comments.forEach(c -> byArticle.computeIfAbsent(c[0], x -> new ArrayList<>()).add(c));
         List<String> commented = new ArrayList<>(byArticle.keySet());
-        java.util.Collections.sort(commented);
+        Collections.sort(commented);
         int sample = Math.min(200, commented.size());
         for (int i = 0; i < sample; i++) {
             String aid = commented.get(rnd.nextInt(commented.size()));
@@ -246,7 +250,7 @@ public final class NewpWorkload {
         Set<String> keys = new HashSet<>(actual.keySet());
         keys.addAll(expected.keySet());
         for (String k : keys) {
-            if (!java.util.Objects.equals(actual.get(k), expected.get(k))) {
+            if (!Objects.equals(actual.get(k), expected.get(k))) {
                 diff++;
             }
         }
@@ -278,7 +282,7 @@ public final class NewpWorkload {
         byte[] body = String.join("\n", writes).getBytes(StandardCharsets.UTF_8);
         writes.clear();
         batches.acquire();
-        client.send(io.netty.handler.codec.http.HttpMethod.POST, "/v1/batch", body).whenComplete((r, e) -> {
+        client.send(HttpMethod.POST, "/v1/batch", body).whenComplete((r, e) -> {
             if (e != null || r.status() != 200) {
                 errors.incrementAndGet();
                 if (firstError == null) {

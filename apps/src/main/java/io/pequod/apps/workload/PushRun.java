@@ -1,7 +1,7 @@
 package io.pequod.apps.workload;
 
-import io.pequod.server.query.Entry;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.server.query.Entry;
 
 /** Entry points of the client-managed modes, for the command line. */
 public final class PushRun {

@@ -2,16 +2,21 @@ package io.pequod.apps.workload;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.server.PequodServer;
+import io.pequod.server.metrics.ServerStats;
 import io.pequod.server.query.QueryService;
 import io.pequod.server.query.ScanResult;
-import io.pequod.server.metrics.ServerStats;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -56,7 +61,7 @@ interface TwitterApi {
      * @return its value, if present and readable (empty while its table is not served yet)
      * @throws Exception on failure
      */
-    java.util.Optional<String> get(String key) throws Exception;
+    Optional<String> get(String key) throws Exception;
 
     /**
      * Installs joins into the server (skipping those it has already).
@@ -124,8 +129,8 @@ interface TwitterApi {
                                 out[i] = counts.path(i).asLong();
                             }
                             return out;
-                        } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException("counts answered with bad JSON", e);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException("counts answered with bad JSON", e);
                         }
                     });
         }
@@ -156,17 +161,17 @@ interface TwitterApi {
         }
 
         @Override
-        public java.util.Optional<String> get(String key) throws Exception {
-            java.net.http.HttpResponse<String> r = web.send("GET", "/v1/keys/" + WorkloadHttp.enc(key), null);
+        public Optional<String> get(String key) throws Exception {
+            HttpResponse<String> r = web.send("GET", "/v1/keys/" + WorkloadHttp.enc(key), null);
             if (r.statusCode() != 200) {
-                return java.util.Optional.empty(); // absent (404), or its table not served yet (503)
+                return Optional.empty(); // absent (404), or its table not served yet (503)
             }
-            return java.util.Optional.of(WorkloadHttp.JSON.readTree(r.body()).path("value").asText());
+            return Optional.of(WorkloadHttp.JSON.readTree(r.body()).path("value").asText());
         }
 
         @Override
         public int installJoins(String name, String text) throws Exception {
-            java.net.http.HttpResponse<String> r = web.send("POST", "/v1/joins?name=" + WorkloadHttp.enc(name), text);
+            HttpResponse<String> r = web.send("POST", "/v1/joins?name=" + WorkloadHttp.enc(name), text);
             JsonNode n = WorkloadHttp.JSON.readTree(r.body());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("the server did not install the joins of " + name + ": "
@@ -231,23 +236,23 @@ interface TwitterApi {
                     return n;
                 }
                 byte[] k = r.entries().get(r.entries().size() - 1).key();
-                from = java.util.Arrays.copyOf(k, k.length + 1);
+                from = Arrays.copyOf(k, k.length + 1);
             }
         }
 
         @Override
         public JsonNode stats(boolean sizes) {
-            com.fasterxml.jackson.databind.node.ObjectNode all = WorkloadHttp.JSON.createObjectNode();
+            ObjectNode all = WorkloadHttp.JSON.createObjectNode();
             all.putArray("instances").add(ServerStats.json(server.engine(), sizes ? service : null, true).put("instance", "in-process"));
             return all;
         }
 
         @Override
-        public java.util.Optional<String> get(String key) {
+        public Optional<String> get(String key) {
             try {
                 return service.get(key.getBytes(StandardCharsets.UTF_8), null, false).map(v -> new String(v, StandardCharsets.UTF_8));
             } catch (RuntimeException notServedYet) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
 

@@ -1,8 +1,14 @@
 package io.pequod.apps.workload;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -79,8 +85,8 @@ public final class TwitterModel {
          * @throws IOException              if it cannot be read
          * @throws IllegalArgumentException naming file and line, if it is malformed
          */
-        public static Graph read(java.nio.file.Path file) throws java.io.IOException {
-            List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+        public static Graph read(Path file) throws IOException {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             String name = file.getFileName().toString();
             int first = 0;
             while (first < lines.size() && lines.get(first).isBlank()) {
@@ -174,7 +180,7 @@ public final class TwitterModel {
         for (int u = 0; u < nusers; u++) {
             users.add(u);
         }
-        java.util.Collections.shuffle(users, rnd);
+        Collections.shuffle(users, rnd);
         active = users.subList(0, (int) Math.round(nusers * pactive)).stream().mapToInt(Integer::intValue).sorted().toArray();
         lastRead = new long[nusers];
         loggedIn = new boolean[nusers];
@@ -239,8 +245,8 @@ public final class TwitterModel {
      * @param n a follower count
      * @return the posters with more than {@code n} followers in the populated graph (celebrities)
      */
-    public java.util.BitSet postersWithMoreFollowersThan(int n) {
-        java.util.BitSet b = new java.util.BitSet(nusers);
+    public BitSet postersWithMoreFollowersThan(int n) {
+        BitSet b = new BitSet(nusers);
         for (int u = 0; u < nusers; u++) {
             if (followerCount[u] > n) {
                 b.set(u);

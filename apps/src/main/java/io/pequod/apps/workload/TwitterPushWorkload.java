@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The twitternew workload with client-managed timelines (Pequod's {@code --push}, and
@@ -159,10 +160,10 @@ public final class TwitterPushWorkload {
     static long reference(int nusers, long duration, double pactive, long seed, long popduration, TwitterModel.Graph graph) {
         TwitterModel m = new TwitterModel(nusers, pactive, seed, graph);
         List<Set<Integer>> followers = new ArrayList<>();
-        List<java.util.TreeSet<Long>> timeline = new ArrayList<>();
+        List<TreeSet<Long>> timeline = new ArrayList<>();
         for (int u = 0; u < nusers; u++) {
             followers.add(new HashSet<>());
-            timeline.add(new java.util.TreeSet<>());
+            timeline.add(new TreeSet<>());
         }
         m.follows.forEach(f -> followers.get(f[1]).add(f[0]));
         for (TwitterModel.Post p : m.populatePosts(popduration)) {

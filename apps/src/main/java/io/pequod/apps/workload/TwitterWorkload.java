@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.ingest.Progress;
+import io.pequod.server.PequodServer;
 import io.pequod.server.metrics.ProcessStats;
+import io.pequod.server.metrics.ServerStats;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -187,7 +190,7 @@ public final class TwitterWorkload {
      * @return the JSON result
      * @throws Exception if the server fails
      */
-    public Result runInProcess(boolean populate, boolean execute, io.pequod.server.PequodServer server) throws Exception {
+    public Result runInProcess(boolean populate, boolean execute, PequodServer server) throws Exception {
         return runInProcess(null, populate, execute, server);
     }
 
@@ -201,7 +204,7 @@ public final class TwitterWorkload {
      * @return the JSON result
      * @throws Exception if the server fails
      */
-    public Result runInProcess(Spec joins, boolean populate, boolean execute, io.pequod.server.PequodServer server) throws Exception {
+    public Result runInProcess(Spec joins, boolean populate, boolean execute, PequodServer server) throws Exception {
         return run(joins, populate, execute, List.of(new TwitterApi.InProcess(server)));
     }
 
@@ -395,8 +398,8 @@ public final class TwitterWorkload {
      */
     private ArrayNode serverStats(TwitterApi api, JsonNode before, ObjectNode latencies) throws Exception {
         ArrayNode a = JSON.createArrayNode();
-        Map<String, org.HdrHistogram.Histogram> now = new java.util.TreeMap<>();
-        Map<String, org.HdrHistogram.Histogram> then = new java.util.TreeMap<>();
+        Map<String, org.HdrHistogram.Histogram> now = new TreeMap<>();
+        Map<String, org.HdrHistogram.Histogram> then = new TreeMap<>();
         for (JsonNode st : api.stats(true).path("instances")) {
             ObjectNode s = a.addObject();
             s.put("server", st.path("instance").asText(api.describe()));
@@ -407,7 +410,7 @@ public final class TwitterWorkload {
                 t.remove("visible_latency_hdr");
                 String hdr = e.getValue().path("visible_latency_hdr").asText(null);
                 if (hdr != null) {
-                    now.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.metrics.ServerStats.decode(hdr));
+                    now.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(ServerStats.decode(hdr));
                 }
             });
             s.put("dead_letters", st.path("dead_letters").asLong());
@@ -419,7 +422,7 @@ public final class TwitterWorkload {
             st.path("tables").properties().forEach(e -> {
                 String hdr = e.getValue().path("visible_latency_hdr").asText(null);
                 if (hdr != null) {
-                    then.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(io.pequod.server.metrics.ServerStats.decode(hdr));
+                    then.computeIfAbsent(e.getKey(), k -> new org.HdrHistogram.Histogram(2)).add(ServerStats.decode(hdr));
                 }
             });
         }
@@ -428,7 +431,7 @@ public final class TwitterWorkload {
             if (earlier != null) {
                 h.subtract(earlier);
             }
-            latencies.set(table, io.pequod.server.metrics.ServerStats.latency(h));
+            latencies.set(table, ServerStats.latency(h));
         });
         return a;
     }

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -21,11 +22,14 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -45,7 +49,7 @@ public final class NettyHttpClient implements AutoCloseable {
     private static final AttributeKey<Pending> IN_FLIGHT = AttributeKey.valueOf("pequod.inFlight");
     private static final AttributeKey<Boolean> TIMED_OUT = AttributeKey.valueOf("pequod.timedOut");
     // Daemon threads: a client left open does not keep the JVM alive.
-    private final EventLoopGroup group = new NioEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("pequod-http-client", true));
+    private final EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("pequod-http-client", true));
     private final Bootstrap bootstrap;
     private final String host;
     private final int maxConnections;
@@ -59,14 +63,14 @@ public final class NettyHttpClient implements AutoCloseable {
 
     /** How long a request may wait for its response before its connection is closed and it fails. */
     private final long timeoutMs;
-    private final java.util.Map<String, String> headers;
+    private final Map<String, String> headers;
 
     /**
      * @param server         {@code http://host:port}
      * @param maxConnections connections at most
      */
     public NettyHttpClient(URI server, int maxConnections) {
-        this(server, maxConnections, java.time.Duration.ofMinutes(2));
+        this(server, maxConnections, Duration.ofMinutes(2));
     }
 
     /**
@@ -74,8 +78,8 @@ public final class NettyHttpClient implements AutoCloseable {
      * @param maxConnections connections at most
      * @param timeout        how long a request may wait for its response (then it fails)
      */
-    public NettyHttpClient(URI server, int maxConnections, java.time.Duration timeout) {
-        this(server, maxConnections, timeout, java.util.Map.of());
+    public NettyHttpClient(URI server, int maxConnections, Duration timeout) {
+        this(server, maxConnections, timeout, Map.of());
     }
 
     /**
@@ -84,13 +88,13 @@ public final class NettyHttpClient implements AutoCloseable {
      * @param timeout        how long a request may wait for its response, unless it says otherwise
      * @param headers        headers sent with every request (such as {@code Authorization})
      */
-    public NettyHttpClient(URI server, int maxConnections, java.time.Duration timeout, java.util.Map<String, String> headers) {
+    public NettyHttpClient(URI server, int maxConnections, Duration timeout, Map<String, String> headers) {
         this.timeoutMs = timeout.toMillis();
-        this.headers = java.util.Map.copyOf(headers);
+        this.headers = Map.copyOf(headers);
         this.host = server.getHost() + ":" + server.getPort();
         this.maxConnections = maxConnections;
         bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class).remoteAddress(server.getHost(), server.getPort())
-                .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMs, 5_000))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMs, 5_000))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -114,7 +118,7 @@ public final class NettyHttpClient implements AutoCloseable {
      * @return the response, once it has arrived (completed on the client's event loop)
      */
     public CompletableFuture<Response> send(HttpMethod method, String path, byte[] body) {
-        return send(method, path, body, java.time.Duration.ofMillis(timeoutMs));
+        return send(method, path, body, Duration.ofMillis(timeoutMs));
     }
 
     /**
@@ -124,7 +128,7 @@ public final class NettyHttpClient implements AutoCloseable {
      * @param timeout how long it may wait for its response (then it fails)
      * @return the response, once it has arrived (completed on the client's event loop)
      */
-    public CompletableFuture<Response> send(HttpMethod method, String path, byte[] body, java.time.Duration timeout) {
+    public CompletableFuture<Response> send(HttpMethod method, String path, byte[] body, Duration timeout) {
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
                 body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE)

@@ -9,12 +9,13 @@ import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
+import io.pequod.server.internals.NettyListener;
+import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.query.Commands;
 import io.pequod.server.query.QueryException;
 import io.pequod.server.query.QueryService;
-import io.pequod.server.metrics.ServerMetrics;
-import io.pequod.server.internals.NettyListener;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -130,7 +131,7 @@ public final class MementoFrontEnd implements AutoCloseable {
                     need(h, 2, cmd + " <key> [<qty>]");
                     String x = h.length > 2 ? h[2].trim() : "1.0";
                     try {
-                        new java.math.BigDecimal(x);
+                        new BigDecimal(x);
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException("'" + x + "' is not a number");
                     }

@@ -1,6 +1,7 @@
 package io.pequod.server.metrics;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,7 +27,7 @@ public record ProcessStats(long userMicros, long systemMicros, long maxRssMb) {
             user = Long.parseLong(f[11]) * 1_000_000 / TICKS_PER_SECOND;
             system = Long.parseLong(f[12]) * 1_000_000 / TICKS_PER_SECOND;
         } catch (IOException | RuntimeException notLinux) {
-            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
             if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
                 user = sun.getProcessCpuTime() / 1000;
             }

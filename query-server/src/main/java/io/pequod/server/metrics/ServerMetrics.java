@@ -1,17 +1,22 @@
 package io.pequod.server.metrics;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.server.query.QueryService;
 import io.pequod.views.ViewEngine;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Prometheus metrics: requests and latency by front end and command, store lag, records applied,
@@ -80,15 +85,15 @@ public final class ServerMetrics {
      * @return how many requests took at most each bucket's bound so far, as (bound in ms, count)
      *         pairs in increasing order, plus (+Inf, all); empty if none was recorded
      */
-    public java.util.List<double[]> histogram(String frontEnd, String command) {
+    public List<double[]> histogram(String frontEnd, String command) {
         Timer t = timers.get(frontEnd + "/" + command);
-        java.util.List<double[]> out = new java.util.ArrayList<>();
+        List<double[]> out = new ArrayList<>();
         if (t == null) {
             return out;
         }
-        io.micrometer.core.instrument.distribution.HistogramSnapshot s = t.takeSnapshot();
-        for (io.micrometer.core.instrument.distribution.CountAtBucket b : s.histogramCounts()) {
-            out.add(new double[] {b.bucket(java.util.concurrent.TimeUnit.MILLISECONDS), b.count()});
+        HistogramSnapshot s = t.takeSnapshot();
+        for (CountAtBucket b : s.histogramCounts()) {
+            out.add(new double[] {b.bucket(TimeUnit.MILLISECONDS), b.count()});
         }
         out.add(new double[] {Double.POSITIVE_INFINITY, s.count()});
         return out;

@@ -1,16 +1,19 @@
 package io.pequod.server.metrics;
 
-import io.pequod.server.query.QueryException;
-import io.pequod.server.query.QueryService;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pequod.views.progress.TableStatistics;
+import io.pequod.server.query.QueryException;
+import io.pequod.server.query.QueryService;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
+import io.pequod.views.progress.TableStatistics;
 import org.HdrHistogram.Histogram;
 
-
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Map;
+import java.util.zip.DataFormatException;
 
 /**
  * What one instance did, as JSON ({@code GET /v1/stats}): per table, the records applied to its
@@ -83,9 +86,9 @@ public final class ServerStats {
 
     /** @return a histogram in HdrHistogram's compressed encoding, in base64 */
     public static String encode(Histogram h) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        ByteBuffer b = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
         int n = h.encodeIntoCompressedByteBuffer(b);
-        return java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(b.array(), n));
+        return Base64.getEncoder().encodeToString(Arrays.copyOf(b.array(), n));
     }
 
     /**
@@ -95,8 +98,8 @@ public final class ServerStats {
      */
     public static Histogram decode(String base64) {
         try {
-            return Histogram.decodeFromCompressedByteBuffer(java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(base64)), 2);
-        } catch (java.util.zip.DataFormatException | RuntimeException e) {
+            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(base64)), 2);
+        } catch (DataFormatException | RuntimeException e) {
             throw new IllegalArgumentException("not an encoded latency histogram: " + e.getMessage(), e);
         }
     }

@@ -4,6 +4,7 @@ import io.pequod.schemas.Key;
 import io.pequod.schemas.avro.Operation;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -89,7 +90,7 @@ public final class Commands {
             }
             if (!r.entries().isEmpty()) {
                 byte[] last = r.entries().get(r.entries().size() - 1).key();
-                from = java.util.Arrays.copyOf(last, last.length + 1);
+                from = Arrays.copyOf(last, last.length + 1);
             }
         } while (r.more());
         return n;

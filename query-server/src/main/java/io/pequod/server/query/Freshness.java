@@ -1,9 +1,9 @@
 package io.pequod.server.query;
 
 import io.pequod.schemas.WritePosition;
-import io.pequod.views.progress.AppliedOffsets;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
+import io.pequod.views.progress.AppliedOffsets;
 
 import java.util.Collection;
 import java.util.Map;

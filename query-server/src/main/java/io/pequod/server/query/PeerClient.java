@@ -1,8 +1,9 @@
 package io.pequod.server.query;
 
-import io.pequod.server.client.NettyHttpClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.http.HttpMethod;
+import io.pequod.server.client.NettyHttpClient;
 import io.pequod.server.query.Entry;
 import io.pequod.server.query.QueryException;
 import io.pequod.server.query.ScanResult;
@@ -17,7 +18,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -31,7 +37,7 @@ public final class PeerClient implements AutoCloseable {
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
     /** One client per instance: keep-alive connections, on a Netty event loop of its own. */
-    private final java.util.Map<String, NettyHttpClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, NettyHttpClient> clients = new ConcurrentHashMap<>();
     private static final int CONNECTIONS_PER_INSTANCE = 64;
     private final String authToken;
     private final Duration timeout;
@@ -142,14 +148,14 @@ public final class PeerClient implements AutoCloseable {
         }
         String address = host.host() + ":" + host.port();
         NettyHttpClient c = clients.computeIfAbsent(address, a -> new NettyHttpClient(URI.create("http://" + a),
-                CONNECTIONS_PER_INSTANCE, timeout, authToken == null ? java.util.Map.of() : java.util.Map.of("Authorization", "Bearer " + authToken)));
+                CONNECTIONS_PER_INSTANCE, timeout, authToken == null ? Map.of() : Map.of("Authorization", "Bearer " + authToken)));
         NettyHttpClient.Response r;
         try {
-            r = c.send(io.netty.handler.codec.http.HttpMethod.valueOf(method), path, body, wait)
-                    .get(wait.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            r = c.send(HttpMethod.valueOf(method), path, body, wait)
+                    .get(wait.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
             throw QueryException.unavailable("instance " + address + ", which owns the data, did not answer: "
-                    + (e instanceof java.util.concurrent.ExecutionException ? e.getCause() : "no response within " + wait.toMillis() + " ms"));
+                    + (e instanceof ExecutionException ? e.getCause() : "no response within " + wait.toMillis() + " ms"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw QueryException.unavailable("interrupted while asking instance " + address);

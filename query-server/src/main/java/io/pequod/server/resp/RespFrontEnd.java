@@ -1,6 +1,5 @@
 package io.pequod.server.resp;
 
-import io.pequod.server.query.Failure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -23,11 +22,12 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
+import io.pequod.server.internals.NettyListener;
+import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.query.Commands;
+import io.pequod.server.query.Failure;
 import io.pequod.server.query.QueryException;
 import io.pequod.server.query.QueryService;
-import io.pequod.server.metrics.ServerMetrics;
-import io.pequod.server.internals.NettyListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

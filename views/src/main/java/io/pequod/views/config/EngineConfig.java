@@ -2,11 +2,12 @@ package io.pequod.views.config;
 
 import io.pequod.schemas.TableTopics;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -149,7 +150,7 @@ public final class EngineConfig extends AbstractConfig {
      * @return Kafka client settings: the bootstrap servers and the settings given under the prefix, without it
      */
     public Map<String, Object> clientConfig(String prefix) {
-        Map<String, Object> m = new java.util.HashMap<>(originalsWithPrefix(prefix));
+        Map<String, Object> m = new HashMap<>(originalsWithPrefix(prefix));
         m.put("bootstrap.servers", getString(BOOTSTRAP_SERVERS));
         return m;
     }

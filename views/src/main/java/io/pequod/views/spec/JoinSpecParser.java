@@ -1,5 +1,7 @@
 package io.pequod.views.spec;
 
+import io.pequod.schemas.Key;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
 
 /**
  * Parses Pequod's join language (DESIGN.md section 2) into a checked {@link JoinSpec}.
@@ -94,7 +98,7 @@ public final class JoinSpecParser {
     private TableDeclaration parseTableDeclaration() {
         Token kw = next();
         Token name = next();
-        if (name.kind != Kind.WORD || !io.pequod.schemas.Key.TABLE_NAME.matcher(name.text).matches()) {
+        if (name.kind != Kind.WORD || !Key.TABLE_NAME.matcher(name.text).matches()) {
             throw error(name, "expected a table name after 'table', found " + describe(name)
                     + "; write: table NAME partitions N");
         }
@@ -199,7 +203,7 @@ public final class JoinSpecParser {
         // First pass: collect inline widths (<poster:5>) from every pattern, so that a slot written
         // without a width anywhere in the join takes the width given elsewhere.
         int[] scratch = {0};
-        java.util.function.Supplier<String> throwaway = () -> "\0" + (scratch[0]++);
+        Supplier<String> throwaway = () -> "\0" + (scratch[0]++);
         PatternParser.parse(sinkTok, widths, widthAt, throwaway);
         raws.forEach(r -> PatternParser.parse(r.token, widths, widthAt, throwaway));
         Pattern sink = PatternParser.parse(sinkTok, widths, widthAt, this::nextAnonymous);
@@ -234,7 +238,7 @@ public final class JoinSpecParser {
                 && !KEYWORDS.contains(peek().text.toLowerCase(Locale.ROOT))) {
             Token d = next();
             text.append(' ').append(d.text);
-            java.util.regex.Matcher m = SLOTDEF.matcher(d.text);
+            Matcher m = SLOTDEF.matcher(d.text);
             if (!m.matches()) {
                 throw error(d, "invalid slot definition '" + d.text + "'; write name:width, e.g. user:8");
             }
@@ -244,8 +248,8 @@ public final class JoinSpecParser {
             } catch (NumberFormatException e) {
                 width = 0;
             }
-            if (width < 1 || width > io.pequod.schemas.Key.MAX_LENGTH) {
-                throw error(d, "slot " + m.group(1) + " has width " + m.group(2) + "; widths are 1 to " + io.pequod.schemas.Key.MAX_LENGTH);
+            if (width < 1 || width > Key.MAX_LENGTH) {
+                throw error(d, "slot " + m.group(1) + " has width " + m.group(2) + "; widths are 1 to " + Key.MAX_LENGTH);
             }
             Integer prior = widths.put(m.group(1), width);
             if (prior != null && prior != width) {

@@ -1,8 +1,10 @@
 package io.pequod.views.spec;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +80,7 @@ public record Pattern(String table, List<Element> elements, String text, SourceP
      * @return slot name to bound bytes, or {@code null} if the key does not match
      */
     public Map<String, byte[]> match(byte[] key) {
-        Map<String, byte[]> out = new java.util.HashMap<>();
+        Map<String, byte[]> out = new HashMap<>();
         int pos = 0;
         for (int i = 0; i < elements.size(); i++) {
             Element e = elements.get(i);
@@ -157,7 +159,7 @@ public record Pattern(String table, List<Element> elements, String text, SourceP
      * @return the prefix
      */
     public byte[] prefix(Map<String, byte[]> bindings) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Element e : elements) {
             byte[] b = e instanceof Literal lit ? lit.bytes() : bindings.get(((Slot) e).name());
             if (b == null) {
@@ -176,7 +178,7 @@ public record Pattern(String table, List<Element> elements, String text, SourceP
      * @return the slots bound, possibly none; empty also when the prefix contradicts the pattern
      */
     public Map<String, byte[]> bindPrefix(byte[] prefix) {
-        Map<String, byte[]> out = new java.util.HashMap<>();
+        Map<String, byte[]> out = new HashMap<>();
         int pos = 0;
         for (int i = 0; i < elements.size(); i++) {
             Element e = elements.get(i);

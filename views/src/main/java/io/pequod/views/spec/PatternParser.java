@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 
 /** Parses one pattern token: literal text and {@code <name>}, {@code <name:width>}, {@code <:width>} slots. */
 final class PatternParser {
@@ -47,7 +48,7 @@ final class PatternParser {
             }
             int end = s.indexOf('>', i);
             String body = s.substring(i + 1, end);
-            java.util.regex.Matcher m = SLOT.matcher(body);
+            Matcher m = SLOT.matcher(body);
             if (!m.matches() || m.group(1) == null && m.group(2) == null) {
                 throw new JoinSpecException(col(at, i), "invalid slot <" + body + "> in pattern '" + s
                         + "'; write <name>, <name:width> or <:width>");

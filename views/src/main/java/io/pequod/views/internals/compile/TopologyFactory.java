@@ -5,27 +5,31 @@ import io.pequod.schemas.PartitionRule;
 import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
+import io.pequod.views.internals.plan.JoinPlan;
 import io.pequod.views.internals.processor.AggregateProcessor;
 import io.pequod.views.internals.processor.ChangelogSourceProcessor;
 import io.pequod.views.internals.processor.DeadLetterProcessor;
 import io.pequod.views.internals.processor.DirectSinkProcessor;
 import io.pequod.views.internals.processor.JoinStepProcessor;
+import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.MatchProcessor;
+import io.pequod.views.internals.processor.Positions;
 import io.pequod.views.internals.processor.SourceOutput;
 import io.pequod.views.internals.processor.TableSourceProcessor;
 import io.pequod.views.internals.processor.Tracked;
 import io.pequod.views.internals.processor.TupleDelta;
-import io.pequod.views.internals.plan.JoinPlan;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.Join;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 import java.util.ArrayList;
@@ -36,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Builds Kafka Streams topologies: the tables application (every table topic materialized into
@@ -59,19 +64,19 @@ public final class TopologyFactory {
     private final SchemaRegistryClient registry;
     private final AtomicLong deadLetters;
     private final int repartitionPartitions;
-    private final io.pequod.views.progress.StoreProgress progress;
+    private final StoreProgress progress;
     private final Map<String, Integer> partitions;
     private AtomicLong commitRequests;
-    private io.pequod.views.internals.processor.Positions positions;
-    private io.pequod.views.internals.processor.LiveStores live;
-    private java.util.function.Function<String, String> changelogOf;
+    private Positions positions;
+    private LiveStores live;
+    private Function<String, String> changelogOf;
 
     /**
      * @param changelog the changelog topic of a table's store in the tables application
      * @return this factory; its view topologies read their sources from those changelogs (values
      * already applied) instead of the table topics, and keep no {@code src-<table>} stores
      */
-    public TopologyFactory readingChangelogs(java.util.function.Function<String, String> changelog) {
+    public TopologyFactory readingChangelogs(Function<String, String> changelog) {
         this.changelogOf = changelog;
         return this;
     }
@@ -80,7 +85,7 @@ public final class TopologyFactory {
      * @param l where the tables topology's processors register their stores while running
      * @return this factory
      */
-    public TopologyFactory registeringStoresIn(io.pequod.views.internals.processor.LiveStores l) {
+    public TopologyFactory registeringStoresIn(LiveStores l) {
         this.live = l;
         return this;
     }
@@ -89,7 +94,7 @@ public final class TopologyFactory {
      * @param p where processors report the records they processed
      * @return this factory
      */
-    public TopologyFactory trackingPositions(io.pequod.views.internals.processor.Positions p) {
+    public TopologyFactory trackingPositions(Positions p) {
         this.positions = p;
         return this;
     }
@@ -104,7 +109,7 @@ public final class TopologyFactory {
      * @param partitions            partition counts of table topics, for co-partitioned joins (empty: always repartition)
      */
     public TopologyFactory(TableTopics topics, PartitionRule rule, SchemaRegistryClient registry, AtomicLong deadLetters,
-                           int repartitionPartitions, io.pequod.views.progress.StoreProgress progress, Map<String, Integer> partitions) {
+                           int repartitionPartitions, StoreProgress progress, Map<String, Integer> partitions) {
         this.progress = progress;
         this.partitions = Map.copyOf(partitions);
         this.topics = topics;
@@ -158,7 +163,7 @@ public final class TopologyFactory {
         for (String t : sourceTables) {
             deltas.put(t, changelogOf != null ? changelogSource(b, t) : source(b, t, "src-" + t, true, application));
         }
-        Produced<byte[], Change> produced = Produced.with(Serdes.ByteArray(), (org.apache.kafka.common.serialization.Serde<Change>)
+        Produced<byte[], Change> produced = Produced.with(Serdes.ByteArray(), (Serde<Change>)
                 new ChangeSerde(registry)).withStreamPartitioner(new RulePartitioner<>(rule)).withName("sink-" + viewTable);
         List<KStream<byte[], Change>> outputs = new ArrayList<>();
         for (int j = 0; j < joins.size(); j++) {

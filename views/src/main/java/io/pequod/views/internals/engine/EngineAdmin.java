@@ -1,12 +1,15 @@
 package io.pequod.views.internals.engine;
 
-import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.PequodException;
+import io.pequod.schemas.TableTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,7 +45,7 @@ public final class EngineAdmin implements AutoCloseable {
     public void ensureTopics(Map<String, Integer> partitions) {
         List<NewTopic> wanted = new ArrayList<>();
         partitions.forEach((t, n) -> wanted.add(new NewTopic(topics.tableTopic(t), Optional.of(n), Optional.empty())
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))));
+                .configs(TableTopics.TABLE_TOPIC_CONFIG)));
         wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), Optional.empty())
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(7)))));
         wanted.add(new NewTopic(metaTopic(topics), Optional.of(1), Optional.empty())
@@ -129,7 +132,7 @@ public final class EngineAdmin implements AutoCloseable {
                 return out;
             } catch (ExecutionException e) {
                 // Topics just created may take a moment to appear in the metadata.
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
                         || System.nanoTime() > deadline) {
                     throw new PequodException("Could not describe table topics " + tables + ": " + e.getCause().getMessage(), e);
                 }
@@ -174,15 +177,15 @@ public final class EngineAdmin implements AutoCloseable {
      * @param topicsToRead topics
      * @return the end offset of every partition of those topics
      */
-    public Map<org.apache.kafka.common.TopicPartition, Long> endOffsets(Collection<String> topicsToRead) {
+    public Map<TopicPartition, Long> endOffsets(Collection<String> topicsToRead) {
         try {
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> q = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> q = new HashMap<>();
             for (Map.Entry<String, TopicDescription> e : admin.describeTopics(topicsToRead).allTopicNames()
                     .get(TIMEOUT_S, TimeUnit.SECONDS).entrySet()) {
-                e.getValue().partitions().forEach(pi -> q.put(new org.apache.kafka.common.TopicPartition(e.getKey(), pi.partition()),
-                        org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                e.getValue().partitions().forEach(pi -> q.put(new TopicPartition(e.getKey(), pi.partition()),
+                        OffsetSpec.latest()));
             }
-            Map<org.apache.kafka.common.TopicPartition, Long> out = new HashMap<>();
+            Map<TopicPartition, Long> out = new HashMap<>();
             admin.listOffsets(q).all().get(TIMEOUT_S, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
             return out;
         } catch (Exception e) {
@@ -194,9 +197,9 @@ public final class EngineAdmin implements AutoCloseable {
      * @param groupId a consumer group (a Streams application id)
      * @return its committed offsets
      */
-    public Map<org.apache.kafka.common.TopicPartition, Long> committed(String groupId) {
+    public Map<TopicPartition, Long> committed(String groupId) {
         try {
-            Map<org.apache.kafka.common.TopicPartition, Long> out = new HashMap<>();
+            Map<TopicPartition, Long> out = new HashMap<>();
             admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(TIMEOUT_S, TimeUnit.SECONDS)
                     .forEach((tp, om) -> {
                         if (om != null) {

@@ -5,13 +5,15 @@ import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
 import io.pequod.views.config.EngineConfig;
-import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.Positions;
+import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
 
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,7 +89,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
      */
     public Set<String> createTables(Collection<String> wanted, JoinSpec spec) {
         Set<String> existing = admin.existingTables();
-        Map<String, Integer> create = new java.util.LinkedHashMap<>();
+        Map<String, Integer> create = new LinkedHashMap<>();
         for (String t : wanted) {
             if (!existing.contains(t)) {
                 create.put(t, spec.declaredPartitions(t).orElse(defaultPartitions()));
@@ -105,7 +107,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
      * @param spec the joins (their tables are wanted, and those of {@link EngineConfig#TABLES})
      */
     public void startWith(JoinSpec spec) {
-        Set<String> wanted = new java.util.LinkedHashSet<>(spec.allTables());
+        Set<String> wanted = new LinkedHashSet<>(spec.allTables());
         wanted.addAll(config.getList(EngineConfig.TABLES));
         Set<String> existing = createTables(wanted, spec);
         tables.addAll(wanted);

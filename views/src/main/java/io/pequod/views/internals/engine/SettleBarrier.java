@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -76,7 +77,7 @@ public final class SettleBarrier {
                 if (!awaitApplied(all, deadline)) {
                     return false;
                 }
-                Set<String> applications = new java.util.TreeSet<>(layout.applications());
+                Set<String> applications = new TreeSet<>(layout.applications());
                 applications.add(parts.names().mainTablesApplication());
                 for (String a : applications) {
                     if (!awaitAcks(a, deadline)) {

@@ -15,11 +15,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -104,8 +106,8 @@ public final class ViewMetaStore {
     /** @return every view's latest record and the installed spec texts */
     public Records read() {
         Map<String, ViewMeta> out = new HashMap<>();
-        List<InstalledSpec> installed = new java.util.ArrayList<>();
-        Map<String, List<String>> apps = new java.util.TreeMap<>();
+        List<InstalledSpec> installed = new ArrayList<>();
+        Map<String, List<String>> apps = new TreeMap<>();
         Map<String, Object> cfg = new HashMap<>(consumerConfig);
         cfg.put("enable.auto.commit", false);
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {

@@ -8,6 +8,7 @@ import io.pequod.views.spec.Source;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,7 +46,7 @@ public final class JoinPlan {
     public JoinPlan(Join join, int index) {
         this.join = join;
         this.index = index;
-        Set<String> names = new java.util.LinkedHashSet<>();
+        Set<String> names = new LinkedHashSet<>();
         join.sources().forEach(s -> names.addAll(s.pattern().slotNames()));
         this.slots = List.copyOf(names);
         for (int i = 0; i < slots.size(); i++) {

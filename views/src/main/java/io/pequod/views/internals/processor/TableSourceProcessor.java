@@ -6,7 +6,10 @@ import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.avro.Change;
+import io.pequod.schemas.avro.Operation;
+import io.pequod.views.progress.StoreProgress;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -46,7 +49,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private final boolean emitDeltas;
     private final AtomicLong deadLetters;
     private final boolean reportDeadLetters;
-    private final io.pequod.views.progress.StoreProgress progress;
+    private final StoreProgress progress;
     private ProcessorContext<byte[], SourceOutput> context;
     private KeyValueStore<Bytes, byte[]> store;
     private ChangeSerde.ChangeDeserializer deserializer;
@@ -68,7 +71,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
      * @param progress    told of every applied record (tables application), or {@code null}
      */
     public TableSourceProcessor(String storeName, SchemaRegistryClient registry, boolean emitDeltas, AtomicLong deadLetters,
-                                io.pequod.views.progress.StoreProgress progress) {
+                                StoreProgress progress) {
         this.progress = progress;
         this.storeName = storeName;
         this.registry = registry;
@@ -138,7 +141,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             }
             outcome[0] = c.getRequestId();
         }
-        if (c == null || c.getOp() == io.pequod.schemas.avro.Operation.PUT) {
+        if (c == null || c.getOp() == Operation.PUT) {
             // The old value is needed only to apply a read-modify-write change: a PUT or an erase
             // is written blind, saving a read. Downstream join and aggregate stores reconcile each
             // delta with what they hold, so a view source need not know the old value either: a
@@ -193,7 +196,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
 
     /** @return the topic of the write a derived record came from ({@value #ORIGIN} header), or {@code null} */
     private static String originTopic(Record<byte[], byte[]> record) {
-        org.apache.kafka.common.header.Header h = record.headers().lastHeader(ORIGIN);
+        Header h = record.headers().lastHeader(ORIGIN);
         if (h == null || h.value() == null) {
             return null;
         }

@@ -1,6 +1,7 @@
 package io.pequod.views.internals.processor;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -27,7 +28,7 @@ public final class Tuple {
         for (byte[] k : keys) {
             n += k == null ? 0 : 4 + k.length;
         }
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(n);
+        ByteBuffer out = ByteBuffer.allocate(n);
         for (byte[] k : keys) {
             if (k != null) {
                 out.putInt(k.length).put(k);
@@ -69,7 +70,7 @@ public final class Tuple {
         for (int s : slots) {
             n += 4 + bindings[s].length;
         }
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(n);
+        ByteBuffer out = ByteBuffer.allocate(n);
         for (int s : slots) {
             out.putInt(bindings[s].length).put(bindings[s]);
         }
@@ -92,7 +93,7 @@ public final class Tuple {
     }
 
     byte[] encode() {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(encodedSize());
+        ByteBuffer buf = ByteBuffer.allocate(encodedSize());
         write(buf);
         return buf.array();
     }
@@ -108,7 +109,7 @@ public final class Tuple {
         return n + (value == null ? 0 : value.length);
     }
 
-    void write(java.nio.ByteBuffer out) {
+    void write(ByteBuffer out) {
         out.put((byte) bindings.length);
         out.put((byte) keys.length);
         for (byte[] b : bindings) {
@@ -120,7 +121,7 @@ public final class Tuple {
         putNullable(out, value);
     }
 
-    static Tuple read(java.nio.ByteBuffer in) {
+    static Tuple read(ByteBuffer in) {
         byte[][] b = new byte[in.get() & 0xFF][];
         byte[][] k = new byte[in.get() & 0xFF][];
         for (int i = 0; i < b.length; i++) {
@@ -134,13 +135,13 @@ public final class Tuple {
 
     static Tuple decode(byte[] data) {
         try {
-            return read(java.nio.ByteBuffer.wrap(data));
+            return read(ByteBuffer.wrap(data));
         } catch (RuntimeException e) {
             throw new IllegalStateException("corrupt tuple in a view store", e);
         }
     }
 
-    static void putNullable(java.nio.ByteBuffer out, byte[] b) {
+    static void putNullable(ByteBuffer out, byte[] b) {
         if (b == null) {
             out.putInt(-1);
         } else {
@@ -149,7 +150,7 @@ public final class Tuple {
         }
     }
 
-    static byte[] getNullable(java.nio.ByteBuffer in) {
+    static byte[] getNullable(ByteBuffer in) {
         int n = in.getInt();
         if (n < 0) {
             return null;

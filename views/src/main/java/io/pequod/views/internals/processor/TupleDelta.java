@@ -1,5 +1,6 @@
 package io.pequod.views.internals.processor;
 
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -67,7 +68,7 @@ public record TupleDelta(Kind kind, int side, Tuple tuple, byte[] oldValue) {
                     Tuple t = Tuple.read(in);
                     return new TupleDelta(k, side, t, Tuple.getNullable(in));
                 } catch (RuntimeException e) {
-                    throw new org.apache.kafka.common.errors.SerializationException("corrupt join delta in " + topic, e);
+                    throw new SerializationException("corrupt join delta in " + topic, e);
                 }
             };
         }
