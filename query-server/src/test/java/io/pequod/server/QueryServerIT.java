@@ -131,6 +131,23 @@ class QueryServerIT {
     }
 
     @Test
+    void shouldReadTheViewAfterThisInstancesWritesWithAfterInstance() throws Exception {
+        // No token: after=instance waits for every write made through this instance, as Redis reads do.
+        for (int round = 0; round < 5; round++) {
+            String user = String.format("%08d", 900 + round);
+            String poster = String.format("%08d", 950 + round);
+            assertEquals(200, http("PUT", key("s|" + user + "|" + poster), "1").status());
+            assertEquals(200, http("PUT", key("p|" + poster + "|0000000042"), "post " + round).status());
+            Response got = http("GET", key("t|" + user + "|0000000042|" + poster) + "?after=instance", null);
+            assertEquals(200, got.status(), got.body());
+            assertEquals("post " + round, got.json().path("value").asText());
+            Response scan = http("GET", "/v1/scan?first=" + enc("t|" + user + "|") + "&last=" + enc("t|" + user + "}")
+                    + "&after=instance", null);
+            assertEquals(1, scan.json().path("entries").size(), scan.body());
+        }
+    }
+
+    @Test
     void shouldMergeScansAcrossPartitionsInKeyOrderAndCount() throws Exception {
         TreeMap<String, String> written = new TreeMap<>();
         String token = null;
