@@ -58,10 +58,7 @@ public final class ViewEngine implements AutoCloseable {
         NOT_RUNNING
     }
 
-    /**
-     * What {@link #install} did: the joins added as written (none if all were in force), the views
-     * whose applications started (new or changed), by application id, and the tables brought.
-     */
+    /** What {@link #install} did: joins added as written, views started (by application id), tables brought. */
     public record Installed(List<String> added, Map<String, String> views, Set<String> tables) {
     }
 
@@ -76,8 +73,7 @@ public final class ViewEngine implements AutoCloseable {
     private ViewGenerations views;
     private SettleBarrier barrier;
     private TableWatch watch;
-    /** The catalog, rebuilt when the set of tables changes. */
-    private volatile ViewCatalog catalog;
+    private volatile ViewCatalog catalog; // rebuilt when the set of tables or the joins change
 
     ViewEngine(EngineConfig config, JoinSpec spec, PartitionRule rule, Path stateDir, String applicationServer) {
         this.config = config;
