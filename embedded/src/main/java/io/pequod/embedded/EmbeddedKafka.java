@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -72,8 +73,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         long t0 = System.nanoTime();
         Path dir = dataDir != null ? dataDir : createTempDir();
         Path logDir = dir.resolve("kafka-logs");
-        brokerPort = requestedBrokerPort == 0 ? Ports.free() : requestedBrokerPort;
-        int controllerPort = Ports.free();
+        // A broker kept in a data directory keeps its ports across restarts: clients, and the
+        // transaction coordinator's markers for transactions open at a crash, reach it where it was.
+        Properties remembered = remembered(dir);
+        brokerPort = requestedBrokerPort != 0 ? requestedBrokerPort : reuse(remembered, "broker.port");
+        int controllerPort = reuse(remembered, "controller.port");
         Properties props = brokerProperties(logDir, brokerPort, controllerPort);
         try {
             Files.createDirectories(logDir);
@@ -84,6 +88,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
             awaitReady();
+            remember(dir, brokerPort, controllerPort);
         } catch (Exception e) {
             close();
             throw new EmbeddedRuntimeException("Could not start the embedded Kafka broker in " + logDir
@@ -105,6 +110,47 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private Path tempDir;
+    private static final String PORTS_FILE = "kafka-ports.properties";
+
+    private Properties remembered(Path dir) {
+        Properties p = new Properties();
+        if (dataDir != null && Files.exists(dir.resolve(PORTS_FILE))) {
+            try (InputStream in = Files.newInputStream(dir.resolve(PORTS_FILE))) {
+                p.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                LOG.warn("Ignoring unreadable {}: {}", dir.resolve(PORTS_FILE), e.toString());
+            }
+        }
+        return p;
+    }
+
+    /** @return the port used last time if it is free, else a free one */
+    private static int reuse(Properties remembered, String name) {
+        try {
+            int last = Integer.parseInt(remembered.getProperty(name, "0"));
+            if (last > 0 && Ports.isFree(last)) {
+                return last;
+            }
+            if (last > 0) {
+                LOG.warn("Port {} of the embedded broker's last run ({}) is taken; using another", last, name);
+            }
+        } catch (NumberFormatException e) {
+            LOG.warn("Ignoring {}={}: not a port", name, remembered.getProperty(name));
+        }
+        return Ports.free();
+    }
+
+    private void remember(Path dir, int broker, int controller) throws IOException {
+        if (dataDir == null) {
+            return;
+        }
+        Properties p = new Properties();
+        p.setProperty("broker.port", Integer.toString(broker));
+        p.setProperty("controller.port", Integer.toString(controller));
+        try (OutputStream out = Files.newOutputStream(dir.resolve(PORTS_FILE))) {
+            p.store(out, "ports of the embedded broker, used again at its next start");
+        }
+    }
 
     private Path createTempDir() {
         try {
@@ -136,6 +182,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // After a crash the restarted broker cannot register until its old registration is fenced
+        // (DuplicateBrokerRegistrationException): 9 s by default. The broker and its controller
+        // share this process, so a shorter session (4 heartbeats, as Kafka's defaults) is safe.
+        p.put("broker.heartbeat.interval.ms", "750");
+        p.put("broker.session.timeout.ms", "3000");
         p.put("auto.create.topics.enable", "false");
         p.put("log.cleaner.backoff.ms", "1000");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));

@@ -20,6 +20,19 @@ public final class Ports {
         }
     }
 
+    /**
+     * @param port a port
+     * @return whether it can be bound on 127.0.0.1 now
+     */
+    public static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static int check(int port, String name) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("Invalid value " + port + " for " + name

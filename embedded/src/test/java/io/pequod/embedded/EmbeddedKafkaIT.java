@@ -28,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EmbeddedKafkaIT {
     @Test
     void shouldKeepTopicsAndRecordsAcrossRestartOnSameDataDir(@TempDir Path dir) throws Exception {
+        String first;
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).build().start()) {
+            first = kafka.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1))).all().get();
             }

@@ -75,10 +75,10 @@ public final class ViewEngine implements AutoCloseable {
     private TableWatch watch;
     private volatile ViewCatalog catalog; // rebuilt when the set of tables or the joins change
 
-    ViewEngine(EngineConfig config, JoinSpec spec, PartitionRule rule, Path stateDir, String applicationServer) {
+    ViewEngine(EngineConfig config, JoinSpec spec, PartitionRule rule, Path stateDir, String applicationServer, String instanceId) {
         this.config = config;
         this.rule = rule;
-        this.settings = new StreamsSettings(config, stateDir, applicationServer);
+        this.settings = new StreamsSettings(config, stateDir, applicationServer, instanceId);
         this.installer = new SpecInstaller(spec);
     }
 

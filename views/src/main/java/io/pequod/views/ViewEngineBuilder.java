@@ -6,12 +6,14 @@ import io.pequod.views.config.EngineConfig;
 import io.pequod.views.spec.JoinSpec;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Builder of {@link ViewEngine}: the settings ({@link EngineConfig}, validated by {@link #build}),
@@ -86,6 +88,32 @@ public final class ViewEngineBuilder {
         return this;
     }
 
+    /**
+     * @return the configured instance id, else the one kept in the state directory (created the
+     * first time): the same across restarts of this instance, different from every other's
+     */
+    private static String instanceId(EngineConfig config, Path stateDir) {
+        String configured = config.getString(EngineConfig.INSTANCE_ID);
+        if (configured != null) {
+            return configured;
+        }
+        Path file = stateDir.resolve("pequod-instance.id");
+        try {
+            if (Files.exists(file)) {
+                String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+                if (!id.isEmpty()) {
+                    return id;
+                }
+            }
+            Files.createDirectories(stateDir);
+            String id = "pequod-" + UUID.randomUUID();
+            Files.writeString(file, id + "\n", StandardCharsets.UTF_8);
+            return id;
+        } catch (IOException e) {
+            throw new PequodException("Could not keep this instance's id in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private ViewEngineBuilder set(String name, Object value) {
         settings.put(name, value);
         return this;
@@ -119,6 +147,6 @@ public final class ViewEngineBuilder {
         for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
             rule = rule.withFixedWidth(e.getKey(), e.getValue());
         }
-        return new ViewEngine(config, spec, rule, stateDir, applicationServer);
+        return new ViewEngine(config, spec, rule, stateDir, applicationServer, instanceId(config, stateDir));
     }
 }

@@ -32,6 +32,7 @@ public final class EngineConfig extends AbstractConfig {
     public static final String TABLES = "pequod.tables";
     public static final String TABLES_APPLICATION = "pequod.tables.application";
     public static final String STATE_DIR = "pequod.state.dir";
+    public static final String INSTANCE_ID = "pequod.instance.id";
     /** Kafka Streams settings of every application the engine runs. */
     public static final String STREAMS_PREFIX = "streams.";
     /** Settings of the admin clients. */
@@ -106,7 +107,12 @@ public final class EngineConfig extends AbstractConfig {
                 .define(STATE_DIR, Type.STRING, null, Importance.LOW,
                         "Kafka Streams state directory (RocksDB stores). The server uses `<data dir>/streams/instance-<http port>`; "
                                 + "a bare engine a temporary directory.",
-                        GROUP, ++order, ConfigDef.Width.LONG, "State directory");
+                        GROUP, ++order, ConfigDef.Width.LONG, "State directory")
+                .define(INSTANCE_ID, Type.STRING, null, Importance.LOW,
+                        "This instance's identity: the Streams `group.instance.id` of every application it runs (static membership, "
+                                + "so that an instance restarted within the session timeout gets its tasks back without a rebalance). "
+                                + "Unset: generated once and kept in the state directory.",
+                        GROUP, ++order, ConfigDef.Width.MEDIUM, "Instance id");
     }
 
     /**

@@ -28,6 +28,7 @@ public final class StreamsSettings {
     private final EngineConfig config;
     private final Path stateDir;
     private final String applicationServer;
+    private final String instanceId;
     /** Names this engine's producer acknowledgement counters apart from other engines' in the JVM. */
     private final String ackPrefix = UUID.randomUUID() + "/";
 
@@ -35,11 +36,13 @@ public final class StreamsSettings {
      * @param config            the engine's settings
      * @param stateDir          the Streams state directory
      * @param applicationServer this instance's query endpoint ({@code host:port}), or {@code null}
+     * @param instanceId        this instance's identity (static membership), or {@code null} for dynamic membership
      */
-    public StreamsSettings(EngineConfig config, Path stateDir, String applicationServer) {
+    public StreamsSettings(EngineConfig config, Path stateDir, String applicationServer, String instanceId) {
         this.config = config;
         this.stateDir = stateDir;
         this.applicationServer = applicationServer;
+        this.instanceId = instanceId;
     }
 
     /** @return the state directory */
@@ -84,6 +87,12 @@ public final class StreamsSettings {
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         if (applicationServer != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        if (instanceId != null) {
+            // Static membership: Streams suffixes it per stream thread. A restarted instance rejoins
+            // as the same members and gets its tasks back at once, without waiting for the old
+            // members to expire; a clean close still leaves the group.
+            p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
         }
         p.putAll(config.streamsOverrides());
         // Counts what the producers sent and the broker acknowledged (the settle barrier); not overridable.

@@ -7,6 +7,7 @@ import io.pequod.views.internals.processor.AckCounter;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,15 +33,16 @@ class EngineSettingsTest {
         EngineConfig c = new EngineConfig(Map.of(EngineConfig.BOOTSTRAP_SERVERS, "localhost:1",
                 "streams.producer.linger.ms", "1", "streams.num.standby.replicas", "1",
                 "streams.producer.interceptor.classes", "x.Y"));
-        Properties p = new StreamsSettings(c, Path.of("/tmp/state"), "h:7070").properties("ns-tables");
+        Properties p = new StreamsSettings(c, Path.of("/tmp/state"), "h:7070", "pequod-i1").properties("ns-tables");
         assertEquals("1", p.get("producer.linger.ms"));
         assertEquals("1", p.get("num.standby.replicas"));
         assertEquals(AckCounter.class.getName(), p.get("producer.interceptor.classes"));
         assertEquals("ns-tables", p.get("application.id"));
         assertEquals("h:7070", p.get("application.server"));
         assertEquals(1000, p.get("commit.interval.ms"));
+        assertEquals("pequod-i1", p.get("group.instance.id"));
         EngineConfig eos = new EngineConfig(Map.of(EngineConfig.BOOTSTRAP_SERVERS, "localhost:1", EngineConfig.EXACTLY_ONCE, "true"));
-        assertEquals(100, new StreamsSettings(eos, Path.of("/tmp/state"), null).properties("a").get("commit.interval.ms"));
+        assertEquals(100, new StreamsSettings(eos, Path.of("/tmp/state"), null, null).properties("a").get("commit.interval.ms"));
     }
 
     @Test
@@ -53,6 +55,19 @@ class EngineSettingsTest {
         assertTrue(EngineNames.isRepartitionTopic("ns-view-t-abcd0123-g2", "ns-view-t-abcd0123-g2-j0-group-repartition"));
         assertEquals("ns-meta", n.metaTopic());
         assertEquals(n.tablesApplication(List.of("a", "b")), n.tablesApplication(List.of("a", "b")), "the same on every instance");
+    }
+
+    @Test
+    void anInstanceKeepsItsIdentityInItsStateDirectory() throws Exception {
+        Path dir = Files.createTempDirectory("pequod-identity-");
+        ViewEngine.builder().bootstrapServers("127.0.0.1:1").schemaRegistryUrl("http://127.0.0.1:1").stateDir(dir).build().close();
+        String id = Files.readString(dir.resolve("pequod-instance.id")).trim();
+        assertTrue(id.startsWith("pequod-"), id);
+        ViewEngine.builder().bootstrapServers("127.0.0.1:1").schemaRegistryUrl("http://127.0.0.1:1").stateDir(dir).build().close();
+        assertEquals(id, Files.readString(dir.resolve("pequod-instance.id")).trim(), "the same after a restart");
+        Path other = Files.createTempDirectory("pequod-identity-");
+        ViewEngine.builder().bootstrapServers("127.0.0.1:1").schemaRegistryUrl("http://127.0.0.1:1").stateDir(other).build().close();
+        assertTrue(!id.equals(Files.readString(other.resolve("pequod-instance.id")).trim()), "another instance, another id");
     }
 
     @Test
