@@ -108,11 +108,6 @@ public final class PequodConfig extends AbstractConfig {
         return p == null ? null : p.value();
     }
 
-    /** @return the engine's settings (the same values; pass-through prefixes included) */
-    public EngineConfig engineConfig() {
-        return new EngineConfig(originals());
-    }
-
     /** @return the settings of the writer's producer ({@code producer.*}, without the prefix) */
     public Map<String, Object> producerOverrides() {
         return originalsWithPrefix(EngineConfig.PRODUCER_PREFIX);

@@ -10,7 +10,6 @@ import io.pequod.server.query.QueryException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One HTTP request as the routes see it: method, path, the path's variable (the key in
@@ -30,10 +29,6 @@ final class Call {
 
     HttpMethod method() {
         return request.method();
-    }
-
-    String path() {
-        return query.rawPath();
     }
 
     /** @return the path variable, URL-decoded ('+' stays '+'), as bytes */
@@ -106,10 +101,6 @@ final class Call {
         } catch (NumberFormatException e) {
             throw QueryException.badRequest("parameter partitions='" + v + "' is not a list of integers");
         }
-    }
-
-    Map<String, List<String>> parameters() {
-        return query.parameters();
     }
 
     /** Decodes a URL path segment; unlike query strings, '+' stays '+'. */

@@ -23,7 +23,6 @@ import io.pequod.server.query.QueryService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 
 /**
  * The HTTP API (DESIGN.md section 5) on Netty: JSON bodies, keys URL-encoded in paths, errors as
@@ -70,11 +69,6 @@ public final class HttpFrontEnd implements AutoCloseable {
         return listener.bind(host, port, pipeline -> pipeline.addLast(new HttpServerCodec(8192, 16 * 1024, 64 * 1024))
                 .addLast(new HttpObjectAggregator(MAX_BODY))
                 .addLast(new Handler()));
-    }
-
-    /** @return the endpoints, in lookup order */
-    List<Route> routes() {
-        return routes.routes();
     }
 
     @Override

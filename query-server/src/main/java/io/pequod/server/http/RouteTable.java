@@ -43,9 +43,4 @@ final class RouteTable {
         throw QueryException.notFound("no endpoint " + path + "; see GET /v1/keys/{key}, /v1/scan, /v1/count, "
                 + "/v1/joins, /health, /metrics");
     }
-
-    /** @return every route, in order */
-    List<Route> routes() {
-        return List.copyOf(routes);
-    }
 }

@@ -39,18 +39,10 @@ public final class ServerMetrics {
 
     static double totalLag(ViewEngine e) {
         long n = 0;
-        for (Long l : storeLags(e).values()) {
+        for (Long l : e.catalog().storeLags().values()) {
             n += l;
         }
         return n;
-    }
-
-    /**
-     * @param e the engine
-     * @return records not yet applied, by store, for the stores this instance hosts and can report
-     */
-    public static Map<String, Long> storeLags(ViewEngine e) {
-        return e.catalog().storeLags();
     }
 
     /**

@@ -49,7 +49,7 @@ public final class ServerStats {
     public static ObjectNode json(ViewEngine engine, QueryService service, boolean histograms) {
         ObjectNode o = JSON.createObjectNode();
         ViewCatalog c = engine.catalog();
-        Map<String, Long> lags = ServerMetrics.storeLags(engine);
+        Map<String, Long> lags = engine.catalog().storeLags();
         ObjectNode tables = o.putObject("tables");
         for (Map.Entry<String, TableStatistics.TableStats> e : engine.progress().statistics().tableStats().entrySet()) {
             String table = c.topics().tableOf(e.getKey()).orElse(null);

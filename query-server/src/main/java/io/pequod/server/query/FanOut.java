@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Reads across instances: a get goes to the key's owner, a scan or count to every owner of the
@@ -70,10 +71,19 @@ final class FanOut {
 
     /** @return every materialized entry of a range, page by page */
     List<Entry> scanAll(ViewCatalog c, String table, Range range, String after, boolean stale) {
+        return pages(range.first(), from -> scan(c, table, new Range(from, range.last()), limits.maxScanLimit(), after, stale));
+    }
+
+    /**
+     * @param first the first key
+     * @param page  a page of entries from a key on
+     * @return every entry, page after page until one says there are no more
+     */
+    static List<Entry> pages(byte[] first, Function<byte[], ScanResult> page) {
         List<Entry> out = new ArrayList<>();
-        byte[] from = range.first();
+        byte[] from = first;
         while (true) {
-            ScanResult r = scan(c, table, new Range(from, range.last()), limits.maxScanLimit(), after, stale);
+            ScanResult r = page.apply(from);
             out.addAll(r.entries());
             if (!r.more() || r.entries().isEmpty()) {
                 return out;

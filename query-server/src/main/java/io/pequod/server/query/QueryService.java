@@ -136,15 +136,7 @@ public final class QueryService {
         String tokens = tokens(table, after);
         ViewCatalog c = catalog();
         if (!c.pullJoins(table).isEmpty()) {
-            long n = 0;
-            for (ScanResult r = scan(first, last, limits.maxScanLimit(), tokens, stale); ; ) {
-                n += r.entries().size();
-                if (!r.more() || r.entries().isEmpty()) {
-                    return n;
-                }
-                byte[] lastKey = r.entries().get(r.entries().size() - 1).key();
-                r = scan(Arrays.copyOf(lastKey, lastKey.length + 1), last, limits.maxScanLimit(), tokens, stale);
-            }
+            return FanOut.pages(first, from -> scan(from, last, limits.maxScanLimit(), tokens, stale)).size();
         }
         if (!c.tables().contains(table)) {
             return 0;

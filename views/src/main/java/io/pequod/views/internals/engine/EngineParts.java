@@ -80,8 +80,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
     }
 
     /**
-     * Creates the topics of tables that do not exist yet, learns every table's partition count and
-     * registers the {@code Change} schema for each (warming caches off the stream threads).
+     * Creates the topics of tables that do not exist yet (the caller then learns them: {@link #learnTables}).
      *
      * @param wanted the tables
      * @param spec   the joins, for declared partition counts
@@ -96,7 +95,6 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
             }
         }
         admin.ensureTopics(create);
-        learnTables(wanted);
         return existing;
     }
 
@@ -112,10 +110,15 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
         Set<String> existing = createTables(wanted, spec);
         tables.addAll(wanted);
         tables.addAll(existing);
-        learnTables(existing);
+        learnTables(tables);
     }
 
-    /** Learns tables' partition counts and registers their schema. @param found tables whose topics exist */
+    /**
+     * Learns tables' partition counts and registers the {@code Change} schema for each (warming the
+     * registry client's cache off the stream threads).
+     *
+     * @param found tables whose topics exist
+     */
     public void learnTables(Collection<String> found) {
         partitions.putAll(admin.partitions(found));
         for (String t : found) {

@@ -85,6 +85,7 @@ public final class SettleBarrier {
                     }
                 }
             }
+            Set<String> topics = parts.admin().listTopics();
             for (ViewMeta m : views.generations()) {
                 KafkaStreams ks = views.streams(m.view());
                 if (ks == null) {
@@ -93,8 +94,7 @@ public final class SettleBarrier {
                 if (!awaitProcessed(m.application(), ks, views.sourceTopics(m.view()), deadline)) {
                     return false;
                 }
-                List<String> internal = parts.admin().listTopics().stream()
-                        .filter(t -> EngineNames.isRepartitionTopic(m.application(), t)).toList();
+                List<String> internal = topics.stream().filter(t -> EngineNames.isRepartitionTopic(m.application(), t)).toList();
                 if (!internal.isEmpty() && !awaitProcessed(m.application(), ks, internal, deadline)) {
                     return false;
                 }

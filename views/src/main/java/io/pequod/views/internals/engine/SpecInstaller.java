@@ -143,6 +143,7 @@ public final class SpecInstaller {
         Set<String> newTables = new TreeSet<>(next.allTables());
         newTables.removeAll(parts.tables());
         parts.createTables(newTables, next);
+        parts.learnTables(newTables);
         List<String> changedViews = new ArrayList<>();
         for (String v : next.materializedViewTables()) {
             if (!texts(before.joinsOf(v)).equals(texts(next.joinsOf(v)))) {
