@@ -51,6 +51,15 @@ public final class PequodConfig extends AbstractConfig {
      */
     public PequodConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
+        for (Object key : originals.keySet()) {
+            String name = String.valueOf(key);
+            boolean passThrough = List.of(EngineConfig.STREAMS_PREFIX, EngineConfig.PRODUCER_PREFIX, EngineConfig.CONSUMER_PREFIX,
+                    EngineConfig.ADMIN_PREFIX).stream().anyMatch(name::startsWith);
+            if (!DEFINITION.names().contains(name) && !passThrough) {
+                throw new ConfigException("Unknown configuration " + name + ": ./pequod config lists every setting; Kafka clients' "
+                        + "own settings go under streams., producer., consumer. or admin.");
+            }
+        }
         if (getInt(QUERY_DEFAULT_LIMIT) > getInt(QUERY_MAX_LIMIT)) {
             throw new ConfigException(QUERY_DEFAULT_LIMIT, getInt(QUERY_DEFAULT_LIMIT), "must not exceed " + QUERY_MAX_LIMIT
                     + " (" + getInt(QUERY_MAX_LIMIT) + ")");

@@ -90,6 +90,8 @@ final class ServeCommand implements Callable<Integer> {
             Properties p = new Properties();
             try (InputStream in = Files.newInputStream(configFile)) {
                 p.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new PequodCli.UserException("cannot read the settings file " + configFile + ": " + e, 2);
             }
             p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
         }

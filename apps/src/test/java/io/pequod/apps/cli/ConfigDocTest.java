@@ -37,6 +37,10 @@ class ConfigDocTest {
         e = assertThrows(ConfigException.class, () -> new PequodConfig(Map.of(PequodConfig.QUERY_DEFAULT_LIMIT, "500",
                 PequodConfig.QUERY_MAX_LIMIT, "100")));
         assertTrue(e.getMessage().contains("pequod.query.default.limit"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> new PequodConfig(Map.of("pequod.htp.port", "7000")));
+        assertTrue(e.getMessage().startsWith("Unknown configuration pequod.htp.port"), e.getMessage());
+        assertEquals("1", new PequodConfig(Map.of("streams.producer.linger.ms", "1")).originalsWithPrefix("streams.")
+                .get("producer.linger.ms"), "Kafka clients' settings pass through");
     }
 
     @Test
