@@ -43,11 +43,14 @@ public final class ViewCatalog {
     private final Supplier<Set<String>> tables;
     private final Map<String, Integer> partitions;
     private final BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running;
+    private final BiFunction<String, Integer, Long> copyLag;
 
     ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, Function<String, KafkaStreams> tablesStreams,
                 Supplier<Set<String>> tables, Map<String, Integer> partitions,
-                BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running) {
+                BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running,
+                BiFunction<String, Integer, Long> copyLag) {
         this.running = running;
+        this.copyLag = copyLag;
         this.topics = topics;
         this.rule = rule;
         this.spec = spec;
@@ -171,6 +174,25 @@ public final class ViewCatalog {
         }
         stores.put(k, new CachedStore(ks, s));
         return s;
+    }
+
+    /**
+     * @param table     a table
+     * @param partition one of its partitions
+     * @return whether a task running here holds that partition's store (not a standby or restoring copy)
+     */
+    public boolean isActiveHere(String table, int partition) {
+        return running.apply(storeName(table), partition) != null;
+    }
+
+    /**
+     * @param table     a table
+     * @param partition one of its partitions
+     * @return how many records a copy here (standby or restoring) may miss: writes to the table its
+     * group had not committed plus changelog records the copy has not applied; -1 if unknown now
+     */
+    public long copyLag(String table, int partition) {
+        return copyLag.apply(table, partition);
     }
 
     /**

@@ -52,6 +52,10 @@ final class ViewHarness implements AutoCloseable {
     final AtomicLong deadLetters = new AtomicLong();
     final List<TestRecord<byte[], byte[]>> deadLetterRecords = new ArrayList<>();
     private final List<java.nio.file.Path> stateDirs = new ArrayList<>();
+    /** While set, what the view applications send is lost (see {@link #crashAfterStoreWritesThenReplay}). */
+    private boolean losing;
+    /** The view applications' inputs whose outputs were lost, to replay. */
+    private final List<Map.Entry<String, List<TestRecord<byte[], byte[]>>>> lost = new ArrayList<>();
 
     private record Driver(TopologyTestDriver driver, Set<String> inputs, Set<String> outputs,
                           Map<String, TestInputTopic<byte[], byte[]>> in, Map<String, TestOutputTopic<byte[], byte[]>> out) {
@@ -130,6 +134,27 @@ final class ViewHarness implements AutoCloseable {
         return write(key, null);
     }
 
+    /**
+     * A crash at least once: the view applications process a write and their stores log it, but
+     * what they send is lost; after the restart their inputs since the last commit are processed
+     * again (replayed).
+     *
+     * @param key   the key written
+     * @param value its value, or {@code null} for an erase
+     */
+    ViewHarness crashAfterStoreWritesThenReplay(String key, String value) {
+        losing = true;
+        try {
+            write(key, value == null ? null : Changes.of(Operation.PUT, value.getBytes(StandardCharsets.UTF_8)));
+        } finally {
+            losing = false;
+        }
+        List<Map.Entry<String, List<TestRecord<byte[], byte[]>>>> replay = new ArrayList<>(lost);
+        lost.clear();
+        replay.forEach(e -> deliver(e.getValue(), e.getKey()));
+        return this;
+    }
+
     ViewHarness pipeRaw(String topic, byte[] key, byte[] value) {
         deliver(List.of(new TestRecord<>(key, value)), topic);
         return this;
@@ -145,8 +170,15 @@ final class ViewHarness implements AutoCloseable {
             for (TestRecord<byte[], byte[]> r : records) {
                 in.pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), 0L));
             }
+            boolean lose = losing && d != drivers.get("tables");
+            if (lose) {
+                lost.add(Map.entry(topic, records));
+            }
             for (Map.Entry<String, TestOutputTopic<byte[], byte[]>> o : d.out().entrySet()) {
                 List<TestRecord<byte[], byte[]>> recs = o.getValue().readRecordsToList();
+                if (lose) {
+                    continue; // sent by a process that died before the broker had them
+                }
                 if (!recs.isEmpty()) {
                     produced.add(Map.entry(o.getKey(), recs));
                 }

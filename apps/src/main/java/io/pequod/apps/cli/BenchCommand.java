@@ -1,21 +1,27 @@
 package io.pequod.apps.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.apps.bench.BenchReport;
 import io.pequod.apps.bench.FreshnessBenchmark;
 import io.pequod.apps.bench.JoinBenchmark;
 import io.pequod.apps.bench.ServerBenchmarks;
 import io.pequod.apps.bench.WriteBenchmark;
+import io.pequod.apps.chaos.FailoverBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
         subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class, BenchCommand.Freshness.class,
-                BenchCommand.Redis.class, BenchCommand.Scan.class, BenchCommand.Report.class})
+                BenchCommand.Redis.class, BenchCommand.Scan.class, BenchCommand.Report.class,
+                BenchCommand.Failover.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -162,6 +168,52 @@ final class BenchCommand implements Runnable {
                     home.home, sizes).run();
             System.out.println("report: " + dir.resolve("index.html"));
             return 0;
+        }
+    }
+
+    /** {@code pequod bench failover}. */
+    @Command(name = "failover", mixinStandardHelpOptions = true,
+            description = {"Kills `pequod serve` processes under an HTTP writer and reader, restarts, adds and stops them, then",
+                    "compares every view with its joins evaluated over the final base tables. JSON on stdout, progress on stderr."})
+    static final class Failover implements Callable<Integer> {
+        @Option(names = "--scenarios", split = ",", defaultValue = "restart,peer,scale,crash",
+                description = "restart (kill -9 of the one embedded instance), peer (kill -9 of one of two), scale (a third joins, "
+                        + "one leaves), crash (a halt between a store write and its output). Default: ${DEFAULT-VALUE}.")
+        List<String> scenarios;
+
+        @Option(names = "--rate", defaultValue = "50", description = "Writes per second. Default: ${DEFAULT-VALUE}.")
+        int rate;
+
+        @Option(names = "--seconds", defaultValue = "5", description = "Seconds of load before and after each failure. Default: ${DEFAULT-VALUE}.")
+        int seconds;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Kills in the restart scenario. Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
+        @Option(names = "--exactly-once", description = "Run the instances with --exactly-once.")
+        boolean exactlyOnce;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the instances keep their data and logs. Default: a "
+                + "directory pequod-failover in the system's temporary directory.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "pequod-failover");
+            FailoverBenchmark bench = new FailoverBenchmark(dir, rate, seconds, rounds, exactlyOnce);
+            ObjectNode out = new ObjectMapper().createObjectNode();
+            ArrayNode results = out.putArray("scenarios");
+            boolean exact = true;
+            for (String s : scenarios) {
+                ObjectNode r = bench.run(s);
+                results.add(r);
+                exact &= r.path("check").path("lost_writes").asLong() == 0 && r.path("check").path("wrong").asLong() == 0
+                        && r.path("check").path("missing").asLong() == 0 && r.path("check").path("extra").asLong() == 0
+                        && r.path("fresh_violations").asLong() == 0;
+            }
+            out.put("exact", exact);
+            System.out.println(out.toPrettyString());
+            return exact ? 0 : 1;
         }
     }
 }

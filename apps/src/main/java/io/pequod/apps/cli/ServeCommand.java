@@ -69,6 +69,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--exactly-once", description = "Process exactly once; slower: about 50 ms more per join hop (pequod.exactly.once).")
     boolean exactlyOnce;
 
+    @Option(names = "--standby-replicas", paramLabel = "N", description = "Warm standby copies of each store on other instances "
+            + "(pequod.standby.replicas, default 1): reads fail over to them at once when an instance dies.")
+    Integer standbyReplicas;
+
     @Option(names = "--kafka-port", paramLabel = "PORT", description = "Port of the embedded broker on 127.0.0.1; 0 picks a free one (pequod.kafka.port, default 0).")
     Integer kafkaPort;
 
@@ -113,6 +117,7 @@ final class ServeCommand implements Callable<Integer> {
         putIf(m, EngineConfig.TABLES, tables == null ? null : String.join(",", tables));
         putIf(m, EngineConfig.PARTITIONS, partitions);
         putIf(m, EngineConfig.EXACTLY_ONCE, exactlyOnce ? true : null);
+        putIf(m, EngineConfig.STANDBY_REPLICAS, standbyReplicas);
         putIf(m, PequodConfig.KAFKA_PORT, kafkaPort);
         putIf(m, PequodConfig.REGISTRY_PORT, registryPort);
         return m;

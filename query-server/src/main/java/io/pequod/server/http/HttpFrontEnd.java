@@ -23,6 +23,11 @@ import io.pequod.server.query.QueryService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP API (DESIGN.md section 5) on Netty: JSON bodies, keys URL-encoded in paths, errors as
@@ -41,8 +46,21 @@ public final class HttpFrontEnd implements AutoCloseable {
     private final String authToken;
     private final RouteTable routes = new RouteTable();
     // Writes block a worker until the broker acknowledges them (~3 ms here): 16 workers capped
-    // single-key PUTs at ~8k/s from 64 connections; 64 give ~11k/s (RESP has 64 too).
-    private final NettyListener listener = new NettyListener(2, 64);
+    // single-key PUTs at ~8k/s from 64 connections; 64 give ~11k/s (RESP has 64 too). One shared
+    // queue: a request that waits (for a token, or for another instance) holds up no other request,
+    // as it would behind one of Netty's single-thread executors.
+    private static final int WORKERS = 64;
+    private final NettyListener listener = new NettyListener(2, 0);
+    private final ExecutorService workers = Executors.newFixedThreadPool(WORKERS, new ThreadFactory() {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "pequod-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
 
     /**
      * @param service   the query service
@@ -74,6 +92,7 @@ public final class HttpFrontEnd implements AutoCloseable {
     @Override
     public void close() {
         listener.close();
+        workers.shutdownNow();
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -96,7 +115,12 @@ public final class HttpFrontEnd implements AutoCloseable {
                     // fall through to a worker
                 }
             }
-            listener.workers().next().execute(() -> handle(ctx, req));
+            try {
+                workers.execute(() -> handle(ctx, req));
+            } catch (RejectedExecutionException closing) {
+                req.release();
+                ctx.close();
+            }
         }
 
         private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.pequod.server.query.PeerClient;
 import io.pequod.server.query.QueryException;
 import io.pequod.server.query.QueryService;
+import io.pequod.server.query.ReadNote;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -27,18 +28,22 @@ final class InternalRoutes {
         Route.Group g = Route.Group.INTERNAL;
         t.add(HttpMethod.GET, "/v1/internal/get", g, c -> {
             byte[] key = c.required("key", true);
-            Optional<byte[]> v = service.getLocal(key, c.param("after"), c.bool("stale"));
+            ReadNote note = new ReadNote();
+            Optional<byte[]> v = service.getLocal(key, c.param("after"), c.bool("stale"), note);
             if (v.isEmpty()) {
                 throw QueryException.notFound("key '" + new String(key, StandardCharsets.UTF_8) + "' is absent");
             }
-            return ok(Responses.entry(key, v.get(), true));
-        }).add(HttpMethod.GET, "/v1/internal/scan", g, c -> Responses.scan(service.scanLocal(c.param("table"),
-                c.required("first", true), c.required("last", true), c.intParam("limit"), c.partitions(), c.param("after"),
-                c.bool("stale")), true)
-        ).add(HttpMethod.GET, "/v1/internal/count", g, c -> ok(JSON.createObjectNode().put("count", service.countLocal(
-                c.param("table"), c.required("first", true), c.required("last", true), c.partitions(), c.param("after"),
-                c.bool("stale"))))
-        ).add(HttpMethod.POST, "/v1/internal/rmw", g, c -> {
+            return Responses.ok(Responses.entry(key, v.get(), true), note);
+        }).add(HttpMethod.GET, "/v1/internal/scan", g, c -> {
+            ReadNote note = new ReadNote();
+            return Responses.scan(service.scanLocal(c.param("table"), c.required("first", true), c.required("last", true),
+                    c.intParam("limit"), c.partitions(), c.param("after"), c.bool("stale"), note), true, note);
+        }).add(HttpMethod.GET, "/v1/internal/count", g, c -> {
+            ReadNote note = new ReadNote();
+            long n = service.countLocal(c.param("table"), c.required("first", true), c.required("last", true), c.partitions(),
+                    c.param("after"), c.bool("stale"), note);
+            return Responses.ok(JSON.createObjectNode().put("count", n), note);
+        }).add(HttpMethod.POST, "/v1/internal/rmw", g, c -> {
             byte[] key = c.required("key", true);
             Optional<byte[]> v = service.readModifyWriteLocal(key, PublicRoutes.operation(c.param("op")), c.body());
             ObjectNode o = JSON.createObjectNode().put("key", PeerClient.b64(key));

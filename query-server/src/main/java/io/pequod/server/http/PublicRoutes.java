@@ -9,6 +9,8 @@ import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.server.query.QueryException;
 import io.pequod.server.query.QueryService;
+import io.pequod.server.query.ReadNote;
+import io.pequod.server.query.ScanResult;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,10 +43,8 @@ final class PublicRoutes {
                 .add(HttpMethod.PUT, KEY, g, c -> ok(Responses.position(service.put(key(c), c.body()))))
                 .add(HttpMethod.DELETE, KEY, g, c -> ok(Responses.position(service.erase(key(c)))))
                 .add(HttpMethod.POST, KEY, g, this::readModifyWrite)
-                .add(HttpMethod.GET, "/v1/scan", g, c -> Responses.scan(service.scan(c.required("first", c.base64()),
-                        c.required("last", c.base64()), c.intParam("limit"), c.param("after"), c.bool("stale")), c.base64()))
-                .add(HttpMethod.GET, "/v1/count", g, c -> ok(JSON.createObjectNode().put("count", service.count(
-                        c.required("first", c.base64()), c.required("last", c.base64()), c.param("after"), c.bool("stale")))))
+                .add(HttpMethod.GET, "/v1/scan", g, this::scan)
+                .add(HttpMethod.GET, "/v1/count", g, this::count)
                 .add(HttpMethod.POST, "/v1/batch", g, this::batch)
                 .add(HttpMethod.POST, "/v1/counts", g, this::counts);
     }
@@ -59,11 +59,26 @@ final class PublicRoutes {
 
     private FullHttpResponse get(Call c) {
         byte[] key = key(c);
-        Optional<byte[]> v = service.get(key, c.param("after"), c.bool("stale"));
+        ReadNote note = new ReadNote();
+        Optional<byte[]> v = service.get(key, c.param("after"), c.bool("stale"), note);
         if (v.isEmpty()) {
-            throw QueryException.notFound("key '" + new String(key, StandardCharsets.UTF_8) + "' is absent");
+            String stale = note.isStale() ? " (on a copy that may be behind: " + note.reason() + ")" : "";
+            throw QueryException.notFound("key '" + new String(key, StandardCharsets.UTF_8) + "' is absent" + stale);
         }
-        return ok(Responses.entry(key, v.get(), c.base64()));
+        return Responses.ok(Responses.entry(key, v.get(), c.base64()), note);
+    }
+
+    private FullHttpResponse scan(Call c) {
+        ReadNote note = new ReadNote();
+        ScanResult r = service.scan(c.required("first", c.base64()), c.required("last", c.base64()), c.intParam("limit"),
+                c.param("after"), c.bool("stale"), note);
+        return Responses.scan(r, c.base64(), note);
+    }
+
+    private FullHttpResponse count(Call c) {
+        ReadNote note = new ReadNote();
+        long n = service.count(c.required("first", c.base64()), c.required("last", c.base64()), c.param("after"), c.bool("stale"), note);
+        return Responses.ok(JSON.createObjectNode().put("count", n), note);
     }
 
     private FullHttpResponse readModifyWrite(Call c) {

@@ -16,6 +16,7 @@ import io.pequod.schemas.WritePosition;
 import io.pequod.server.query.Entry;
 import io.pequod.server.query.Failure;
 import io.pequod.server.query.PeerClient;
+import io.pequod.server.query.ReadNote;
 import io.pequod.server.query.ScanResult;
 
 import java.io.IOException;
@@ -88,7 +89,25 @@ final class Responses {
      * Writes a scan's JSON straight into the response buffer: no tree of nodes and no string per
      * entry (an ASCII key or value is copied as it is), which is most of a scan's garbage.
      */
-    static FullHttpResponse scan(ScanResult r, boolean b64) {
+    /** The header that marks an answer that may be stale: {@code Pequod-Stale: lag=N} (-1: unknown). */
+    static final String STALE_HEADER = "Pequod-Stale";
+
+    /** @return the answer, with the stale marks if its note says so: fields in the JSON object, and the header */
+    static FullHttpResponse ok(ObjectNode body, ReadNote note) {
+        if (note.isStale()) {
+            body.put("stale", true).put("lag", note.lag()).put("stale_reason", note.reason());
+        }
+        return marked(ok(body), note);
+    }
+
+    private static FullHttpResponse marked(FullHttpResponse r, ReadNote note) {
+        if (note.isStale()) {
+            r.headers().set(STALE_HEADER, "lag=" + note.lag());
+        }
+        return r;
+    }
+
+    static FullHttpResponse scan(ScanResult r, boolean b64, ReadNote note) {
         int size = 32;
         for (Entry e : r.entries()) {
             size += 24 + e.key().length + e.value().length;
@@ -107,6 +126,11 @@ final class Responses {
             }
             g.writeEndArray();
             g.writeBooleanField("more", r.more());
+            if (note.isStale()) {
+                g.writeBooleanField("stale", true);
+                g.writeNumberField("lag", note.lag());
+                g.writeStringField("stale_reason", note.reason());
+            }
             g.writeEndObject();
         } catch (IOException e) {
             buf.release();
@@ -114,7 +138,7 @@ final class Responses {
         }
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, buf);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        return res;
+        return marked(res, note);
     }
 
     private static void writeBytes(JsonGenerator g, byte[] b, boolean b64) throws IOException {

@@ -30,12 +30,12 @@ public final class NettyListener implements AutoCloseable {
 
     /**
      * @param ioThreads     event loop threads
-     * @param workerThreads worker threads for blocking requests
+     * @param workerThreads worker threads for blocking requests (0: none, the front end has its own)
      */
     public NettyListener(int ioThreads, int workerThreads) {
         this.boss = group(1);
         this.io = group(ioThreads);
-        this.workers = new DefaultEventExecutorGroup(workerThreads);
+        this.workers = workerThreads > 0 ? new DefaultEventExecutorGroup(workerThreads) : null;
     }
 
     private static EventLoopGroup group(int threads) {
@@ -73,6 +73,8 @@ public final class NettyListener implements AutoCloseable {
         }
         boss.shutdownGracefully();
         io.shutdownGracefully();
-        workers.shutdownGracefully();
+        if (workers != null) {
+            workers.shutdownGracefully();
+        }
     }
 }

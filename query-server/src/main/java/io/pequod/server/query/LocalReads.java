@@ -23,6 +23,9 @@ import java.util.Optional;
  * against writers (KAFKA-19629). A partition that moved away answers {@link Failure.Kind#UNAVAILABLE}.
  */
 final class LocalReads {
+    /** The error name of a partition whose store cannot be read here now (moving or restoring). */
+    static final String NOT_QUERYABLE = "not queryable here";
+
     private final ViewEngine engine;
     private final Routing routing;
     private final Freshness freshness;
@@ -33,7 +36,7 @@ final class LocalReads {
         this.freshness = freshness;
     }
 
-    Optional<byte[]> get(byte[] key, String after, boolean stale) {
+    Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {
         String table = Key.tableOf(key);
         ViewCatalog c = engine.catalog();
         if (!c.tables().contains(table)) {
@@ -42,13 +45,16 @@ final class LocalReads {
         int partition = c.partitionRule().partition(key, Routing.partitions(c, table));
         freshness.awaitTokens(c, table, List.of(partition), after);
         try {
-            return Optional.ofNullable(store(c, table, partition, stale).get(Bytes.wrap(key)));
+            Optional<byte[]> v = Optional.ofNullable(store(c, table, partition, stale).get(Bytes.wrap(key)));
+            noteCopy(c, table, partition, stale, note);
+            return v;
         } catch (InvalidStateStoreException e) {
             throw moved(c, table, partition, stale, e);
         }
     }
 
-    ScanResult scan(String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions, String after, boolean stale) {
+    ScanResult scan(String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions, String after, boolean stale,
+                    ReadNote note) {
         ViewCatalog c = engine.catalog();
         freshness.awaitTokens(c, table, partitions, after);
         List<List<Entry>> lists = new ArrayList<>();
@@ -65,12 +71,13 @@ final class LocalReads {
             } catch (InvalidStateStoreException e) {
                 throw moved(c, table, p, stale, e);
             }
+            noteCopy(c, table, p, stale, note);
             lists.add(l);
         }
         return merge(lists, limit, false);
     }
 
-    long count(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale) {
+    long count(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale, ReadNote note) {
         ViewCatalog c = engine.catalog();
         freshness.awaitTokens(c, table, partitions, after);
         long n = 0;
@@ -84,6 +91,7 @@ final class LocalReads {
             } catch (InvalidStateStoreException e) {
                 throw moved(c, table, p, stale, e);
             }
+            noteCopy(c, table, p, stale, note);
         }
         return n;
     }
@@ -100,7 +108,7 @@ final class LocalReads {
                 mine.addAll(e.getValue());
             }
         }
-        return count(table, first, last, mine, null, false);
+        return count(table, first, last, mine, null, false, new ReadNote());
     }
 
     /**
@@ -156,10 +164,18 @@ final class LocalReads {
         }
     }
 
+    /** Notes a read of a copy that may be behind: a standby, or a task restoring. */
+    private void noteCopy(ViewCatalog c, String table, int partition, boolean stale, ReadNote note) {
+        if (stale && !c.isActiveHere(table, partition)) {
+            note.stale(c.copyLag(table, partition), "partition " + partition + " of table " + table + " read from a copy on "
+                    + routing.self().host() + ":" + routing.self().port() + " that may be behind");
+        }
+    }
+
     private QueryException moved(ViewCatalog c, String table, int partition, boolean stale, InvalidStateStoreException e) {
         c.forgetStores();
         routing.forget();
-        return QueryException.unavailable("partition " + partition + " of table " + table
+        return new QueryException(Failure.Kind.UNAVAILABLE, NOT_QUERYABLE, "partition " + partition + " of table " + table
                 + " is not queryable on this instance now (moving or restoring): " + e.getMessage()
                 + (stale ? "" : "; retry, or pass stale=true to read a restoring copy"));
     }

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpMethod;
 import io.pequod.server.client.NettyHttpClient;
-import io.pequod.server.query.Entry;
-import io.pequod.server.query.QueryException;
-import io.pequod.server.query.ScanResult;
 import org.apache.kafka.streams.state.HostInfo;
 
 import java.io.IOException;
@@ -41,6 +38,7 @@ public final class PeerClient implements AutoCloseable {
     private static final int CONNECTIONS_PER_INSTANCE = 64;
     private final String authToken;
     private final Duration timeout;
+    private final PeerHealth health = new PeerHealth(this::answersUp);
 
     /**
      * @param authToken the shared secret, or {@code null}
@@ -49,6 +47,15 @@ public final class PeerClient implements AutoCloseable {
     public PeerClient(String authToken, Duration timeout) {
         this.authToken = authToken;
         this.timeout = timeout;
+    }
+
+    /** @return which instances did not answer lately */
+    public PeerHealth health() {
+        return health;
+    }
+
+    private boolean answersUp(HostInfo host) {
+        return "UP".equals(call(host, "GET", "/health", null, false, Duration.ofSeconds(1)).path("status").asText());
     }
 
     /** @return base64url of the bytes, as the internal API carries keys */
@@ -68,26 +75,40 @@ public final class PeerClient implements AutoCloseable {
     /**
      * @return the value on the owner, or empty if absent
      */
-    public Optional<byte[]> get(HostInfo host, byte[] key, String after, boolean stale) {
+    public Optional<byte[]> get(HostInfo host, byte[] key, String after, boolean stale, ReadNote note) {
         JsonNode r = call(host, "GET", "/v1/internal/get?key=" + b64(key) + params(after, stale), null, true);
-        return r == null ? Optional.empty() : Optional.of(unb64(r.path("value").asText()));
+        if (r == null) {
+            return Optional.empty();
+        }
+        noted(r, note);
+        return Optional.of(unb64(r.path("value").asText()));
+    }
+
+    /** Copies what another instance said of its answer's freshness into the note. */
+    private static void noted(JsonNode r, ReadNote note) {
+        if (r.path("stale").asBoolean(false)) {
+            note.stale(r.path("lag").asLong(-1), r.path("stale_reason").asText(null));
+        }
     }
 
     /** @return the owner's entries of the range in these partitions */
     public ScanResult scan(HostInfo host, String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions,
-                           String after, boolean stale) {
+                           String after, boolean stale, ReadNote note) {
         JsonNode r = call(host, "GET", "/v1/internal/scan?table=" + q(table) + "&first=" + b64(first) + "&last=" + b64(last)
                 + "&limit=" + limit + "&partitions=" + join(partitions) + params(after, stale), null, false);
         List<Entry> entries = new ArrayList<>();
         r.path("entries").forEach(e -> entries.add(new Entry(unb64(e.path("key").asText()), unb64(e.path("value").asText()))));
+        noted(r, note);
         return new ScanResult(entries, r.path("more").asBoolean(false));
     }
 
     /** @return the owner's count of the range in these partitions */
     public long count(HostInfo host, String table, byte[] first, byte[] last, Collection<Integer> partitions, String after,
-                      boolean stale) {
-        return call(host, "GET", "/v1/internal/count?table=" + q(table) + "&first=" + b64(first) + "&last=" + b64(last)
-                + "&partitions=" + join(partitions) + params(after, stale), null, false).path("count").asLong();
+                      boolean stale, ReadNote note) {
+        JsonNode r = call(host, "GET", "/v1/internal/count?table=" + q(table) + "&first=" + b64(first) + "&last=" + b64(last)
+                + "&partitions=" + join(partitions) + params(after, stale), null, false);
+        noted(r, note);
+        return r.path("count").asLong();
     }
 
     /** @return the value after a read-modify-write applied by the owner */
@@ -154,8 +175,9 @@ public final class PeerClient implements AutoCloseable {
             r = c.send(HttpMethod.valueOf(method), path, body, wait)
                     .get(wait.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw QueryException.unavailable("instance " + address + ", which owns the data, did not answer: "
-                    + (e instanceof ExecutionException ? e.getCause() : "no response within " + wait.toMillis() + " ms"));
+            String why = e instanceof ExecutionException ? String.valueOf(e.getCause()) : "no response within " + wait.toMillis() + " ms";
+            health.markDown(host, why);
+            throw QueryException.unreachable("instance " + address + ", which owns the data, did not answer: " + why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw QueryException.unavailable("interrupted while asking instance " + address);
@@ -191,6 +213,7 @@ public final class PeerClient implements AutoCloseable {
     /** Closes the connections to other instances. */
     @Override
     public void close() {
+        health.close();
         clients.values().forEach(NettyHttpClient::close);
         clients.clear();
     }

@@ -44,6 +44,19 @@ public class QueryException extends PequodException {
         return new QueryException(Failure.Kind.UNAVAILABLE, "unavailable", detail);
     }
 
+    /** The error name of {@link #unreachable}. */
+    public static final String UNREACHABLE = "instance unreachable";
+
+    /** @param detail which instance did not answer, and how @return an unavailable that another copy may answer */
+    public static QueryException unreachable(String detail) {
+        return new QueryException(Failure.Kind.UNAVAILABLE, UNREACHABLE, detail);
+    }
+
+    /** @return whether another instance did not answer at all (rather than answering an error) */
+    public boolean isUnreachable() {
+        return UNREACHABLE.equals(failure.error());
+    }
+
     /** @param detail what is absent @return a not found */
     public static QueryException notFound(String detail) {
         return new QueryException(Failure.Kind.NOT_FOUND, "not found", detail);

@@ -84,16 +84,28 @@ public final class QueryService {
      * @throws QueryException a bad key, the owner unavailable, or the write not applied in time
      */
     public Optional<byte[]> get(byte[] key, String after, boolean stale) {
+        return get(key, after, stale, new ReadNote());
+    }
+
+    /**
+     * @param key   the key
+     * @param after what to wait for (see the class comment)
+     * @param stale whether a restoring or standby copy may answer even when the owner can
+     * @param note  receives whether the answer may be stale (a copy answered for an owner that did not)
+     * @return the value, or empty if absent
+     * @throws QueryException a bad key, no copy available, or the write not applied in time
+     */
+    public Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {
         checkKey(key);
         String table = Key.tableOf(key);
         String tokens = tokens(table, after);
         ViewCatalog c = freshness.awaitTable(table, tokens);
         fanOut.awaitViews(c, table, tokens);
-        Optional<byte[]> materialized = c.tables().contains(table) ? fanOut.get(c, table, key, tokens, stale) : Optional.empty();
+        Optional<byte[]> materialized = c.tables().contains(table) ? fanOut.get(c, table, key, tokens, stale, note) : Optional.empty();
         if (materialized.isPresent() || c.pullJoins(table).isEmpty()) {
             return materialized;
         }
-        return Optional.ofNullable(fanOut.pull(c, table, new Range(key, Arrays.copyOf(key, key.length + 1))).get(key));
+        return Optional.ofNullable(fanOut.pull(c, table, new Range(key, Arrays.copyOf(key, key.length + 1)), note).get(key));
     }
 
     /**
@@ -105,6 +117,11 @@ public final class QueryService {
      * @return entries in key order, and whether the limit cut the range
      */
     public ScanResult scan(byte[] first, byte[] last, Integer limit, String after, boolean stale) {
+        return scan(first, last, limit, after, stale, new ReadNote());
+    }
+
+    /** As {@link #scan(byte[], byte[], Integer, String, boolean)}; {@code note} receives whether the answer may be stale. */
+    public ScanResult scan(byte[] first, byte[] last, Integer limit, String after, boolean stale, ReadNote note) {
         Range range = range(first, last);
         int lim = limit(limit);
         String table = Key.tableOf(first);
@@ -112,12 +129,12 @@ public final class QueryService {
         ViewCatalog c = freshness.awaitTable(table, tokens);
         fanOut.awaitViews(c, table, tokens);
         ScanResult materialized = c.tables().contains(table)
-                ? fanOut.scan(c, table, range, lim, tokens, stale)
+                ? fanOut.scan(c, table, range, lim, tokens, stale, note)
                 : new ScanResult(List.of(), false);
         if (c.pullJoins(table).isEmpty()) {
             return materialized;
         }
-        TreeMap<byte[], byte[]> all = fanOut.pull(c, table, range);
+        TreeMap<byte[], byte[]> all = fanOut.pull(c, table, range, note);
         materialized.entries().forEach(e -> all.put(e.key(), e.value()));
         List<Entry> out = new ArrayList<>();
         for (Map.Entry<byte[], byte[]> e : all.entrySet()) {
@@ -131,34 +148,40 @@ public final class QueryService {
 
     /** @return the number of keys in {@code [first, last)} */
     public long count(byte[] first, byte[] last, String after, boolean stale) {
+        return count(first, last, after, stale, new ReadNote());
+    }
+
+    /** As {@link #count(byte[], byte[], String, boolean)}; {@code note} receives whether the answer may be stale. */
+    public long count(byte[] first, byte[] last, String after, boolean stale, ReadNote note) {
         Range range = range(first, last);
         String table = Key.tableOf(first);
         String tokens = tokens(table, after);
         ViewCatalog c = catalog();
         if (!c.pullJoins(table).isEmpty()) {
-            return FanOut.pages(first, from -> scan(from, last, limits.maxScanLimit(), tokens, stale)).size();
+            return FanOut.pages(first, from -> scan(from, last, limits.maxScanLimit(), tokens, stale, note)).size();
         }
         if (!c.tables().contains(table)) {
             return 0;
         }
         fanOut.awaitViews(c, table, tokens);
-        return fanOut.count(c, table, range, tokens, stale);
+        return fanOut.count(c, table, range, tokens, stale, note);
     }
 
     /** Reads a key from this instance's store (the caller routed it here). @return the value, or empty */
-    public Optional<byte[]> getLocal(byte[] key, String after, boolean stale) {
-        return local.get(key, after, stale);
+    public Optional<byte[]> getLocal(byte[] key, String after, boolean stale, ReadNote note) {
+        return local.get(key, after, stale, note);
     }
 
     /** Scans this instance's partitions of a table (the caller routed them here). */
     public ScanResult scanLocal(String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions,
-                                String after, boolean stale) {
-        return local.scan(table, first, last, limit, partitions, after, stale);
+                                String after, boolean stale, ReadNote note) {
+        return local.scan(table, first, last, limit, partitions, after, stale, note);
     }
 
     /** Counts this instance's partitions of a table. */
-    public long countLocal(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale) {
-        return local.count(table, first, last, partitions, after, stale);
+    public long countLocal(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale,
+                           ReadNote note) {
+        return local.count(table, first, last, partitions, after, stale, note);
     }
 
     /** @param table a materialized table @return how many keys of it the partitions this instance hosts hold */

@@ -12,6 +12,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,12 @@ final class Routing {
     private volatile long singleCheckedAt;
     private volatile boolean single;
 
-    /** A table's partition owners as of a moment. */
-    private record Owners(KafkaStreams streams, long atNanos, Map<Integer, HostInfo> byPartition) {
+    /** Stands for the owner of a partition that has none right now (its tasks are being assigned). */
+    static final HostInfo NOBODY = new HostInfo("nobody", 0);
+
+    /** A table's partition owners and standby copies as of a moment. */
+    private record Owners(KafkaStreams streams, long atNanos, Map<Integer, HostInfo> byPartition,
+                          Map<Integer, List<HostInfo>> standbys) {
     }
 
     Routing(ViewEngine engine, HostInfo self) {
@@ -143,20 +148,27 @@ final class Routing {
         return all;
     }
 
-    /** @return the given partitions of a table grouped by the instance that owns them */
+    /**
+     * @return the given partitions of a table grouped by the instance that owns them; those that
+     * have no owner right now (rebalancing) under {@link #NOBODY}
+     */
     Map<HostInfo, List<Integer>> owners(ViewCatalog c, String table, List<Integer> partitions) {
-        Map<Integer, HostInfo> owner = ownerMap(c, table);
-        Map<HostInfo, List<Integer>> out = new HashMap<>();
+        Map<Integer, HostInfo> owner = owners(c, table).byPartition();
+        Map<HostInfo, List<Integer>> out = new LinkedHashMap<>();
         for (int p : partitions) {
             HostInfo h = owner.get(p);
             if (h == null) {
-                owners.remove(table);
-                throw QueryException.unavailable("partition " + p + " of table " + table
-                        + " has no owner right now (rebalancing); retry shortly");
+                this.owners.remove(table);
+                h = NOBODY;
             }
             out.computeIfAbsent(h, x -> new ArrayList<>()).add(p);
         }
         return out;
+    }
+
+    /** @return the instances that keep a standby copy of a partition of a table, as Streams last said */
+    List<HostInfo> standbys(ViewCatalog c, String table, int partition) {
+        return owners(c, table).standbys().getOrDefault(partition, List.of());
     }
 
     /** Forgets every owner: a read found its partition gone. */
@@ -169,7 +181,7 @@ final class Routing {
      * metadata each time, so the answer is kept for {@link #OWNERS_TTL_NANOS}; a read that finds its
      * partition gone forgets it at once.
      */
-    private Map<Integer, HostInfo> ownerMap(ViewCatalog c, String table) {
+    private Owners owners(ViewCatalog c, String table) {
         KafkaStreams ks = c.streams(table);
         if (ks == null) {
             throw QueryException.unavailable("this instance does not host table stores");
@@ -177,18 +189,25 @@ final class Routing {
         long now = System.nanoTime();
         Owners cached = owners.get(table);
         if (cached != null && cached.streams == ks && now - cached.atNanos < OWNERS_TTL_NANOS) {
-            return cached.byPartition;
+            return cached;
         }
         String topic = c.topics().tableTopic(table);
         Map<Integer, HostInfo> owner = new HashMap<>();
+        Map<Integer, List<HostInfo>> standbys = new HashMap<>();
         for (StreamsMetadata m : ks.streamsMetadataForStore(c.storeName(table))) {
             for (TopicPartition tp : m.topicPartitions()) {
                 if (tp.topic().equals(topic)) {
                     owner.put(tp.partition(), m.hostInfo());
                 }
             }
+            for (TopicPartition tp : m.standbyTopicPartitions()) {
+                if (tp.topic().equals(topic)) {
+                    standbys.computeIfAbsent(tp.partition(), x -> new ArrayList<>()).add(m.hostInfo());
+                }
+            }
         }
-        owners.put(table, new Owners(ks, now, Map.copyOf(owner)));
-        return owner;
+        Owners o = new Owners(ks, now, Map.copyOf(owner), Map.copyOf(standbys));
+        owners.put(table, o);
+        return o;
     }
 }

@@ -90,7 +90,7 @@ final class Writes {
     /** Applies a read-modify-write here, as the owner of the key's partition. */
     Optional<byte[]> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
         if (amount == null) {
-            return local.get(key, null, false);
+            return local.get(key, null, false, new ReadNote());
         }
         String id = UUID.randomUUID().toString();
         CompletableFuture<byte[]> result = engine.progress().results().awaitResult(id);

@@ -33,6 +33,8 @@ public final class EngineConfig extends AbstractConfig {
     public static final String TABLES_APPLICATION = "pequod.tables.application";
     public static final String STATE_DIR = "pequod.state.dir";
     public static final String INSTANCE_ID = "pequod.instance.id";
+    public static final String STANDBY_REPLICAS = "pequod.standby.replicas";
+    public static final String SESSION_TIMEOUT_MS = "pequod.session.timeout.ms";
     /** Kafka Streams settings of every application the engine runs. */
     public static final String STREAMS_PREFIX = "streams.";
     /** Settings of the admin clients. */
@@ -112,7 +114,15 @@ public final class EngineConfig extends AbstractConfig {
                         "This instance's identity: the Streams `group.instance.id` of every application it runs (static membership, "
                                 + "so that an instance restarted within the session timeout gets its tasks back without a rebalance). "
                                 + "Unset: generated once and kept in the state directory.",
-                        GROUP, ++order, ConfigDef.Width.MEDIUM, "Instance id");
+                        GROUP, ++order, ConfigDef.Width.MEDIUM, "Instance id")
+                .define(STANDBY_REPLICAS, Type.INT, 1, ConfigDef.Range.between(0, 8), Importance.MEDIUM,
+                        "Warm standby copies of every store on other instances (`num.standby.replicas`): with several instances, "
+                                + "reads fail over to a standby at once when an owner dies, and its tasks move without restoring.",
+                        GROUP, ++order, ConfigDef.Width.SHORT, "Standby replicas")
+                .define(SESSION_TIMEOUT_MS, Type.INT, 10_000, ConfigDef.Range.between(6_000, 300_000), Importance.LOW,
+                        "How long the groups wait for a silent instance before moving its tasks to the others (its standbys); "
+                                + "an instance restarted within it gets its tasks back without a rebalance. Kafka's default is 45000.",
+                        GROUP, ++order, ConfigDef.Width.SHORT, "Session timeout");
     }
 
     /**

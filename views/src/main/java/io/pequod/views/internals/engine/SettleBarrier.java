@@ -105,10 +105,7 @@ public final class SettleBarrier {
 
     private boolean awaitProcessed(String application, KafkaStreams ks, List<String> topics, long deadline)
             throws InterruptedException {
-        Set<TopicPartition> local = new HashSet<>();
-        for (ThreadMetadata t : ks.metadataForLocalThreads()) {
-            t.activeTasks().forEach(task -> local.addAll(task.topicPartitions()));
-        }
+        Set<TopicPartition> local = activePartitions(ks);
         for (Map.Entry<TopicPartition, Long> e : parts.admin().endOffsets(topics).entrySet()) {
             if (e.getValue() == 0 || !local.contains(e.getKey())) {
                 continue; // empty, or another instance's
@@ -195,16 +192,48 @@ public final class SettleBarrier {
         return true;
     }
 
-    /** Waits until the table stores have applied every table topic up to its end. */
+    /**
+     * Waits until the table stores here have applied every table topic partition they own up to
+     * its end; other instances' partitions are theirs to wait for ({@code settle?scope=local}).
+     */
     private boolean awaitApplied(List<String> all, long deadline) throws InterruptedException {
+        Set<TopicPartition> local = localPartitions();
         for (Map.Entry<TopicPartition, Long> e : parts.admin().endOffsets(all).entrySet()) {
             TopicPartition tp = e.getKey();
-            if (e.getValue() > 0 && !reached(tablesApplicationOf(tp.topic()), tp, e.getValue(),
+            if (e.getValue() > 0 && local.contains(tp) && !reached(tablesApplicationOf(tp.topic()), tp, e.getValue(),
                     () -> parts.progress().offsets().appliedOffset(tp.topic(), tp.partition()), deadline)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * @return the input partitions of every task active here, in every application (the tables
+     * applications read the table topics; without them the views do)
+     */
+    private Set<TopicPartition> localPartitions() {
+        Set<TopicPartition> out = new HashSet<>();
+        List<KafkaStreams> all = new ArrayList<>(layout.all().values());
+        views.generations().forEach(m -> all.add(views.streams(m.view())));
+        for (KafkaStreams ks : all) {
+            if (ks != null) {
+                out.addAll(activePartitions(ks));
+            }
+        }
+        return out;
+    }
+
+    private static Set<TopicPartition> activePartitions(KafkaStreams ks) {
+        Set<TopicPartition> out = new HashSet<>();
+        try {
+            for (ThreadMetadata t : ks.metadataForLocalThreads()) {
+                t.activeTasks().forEach(task -> out.addAll(task.topicPartitions()));
+            }
+        } catch (RuntimeException notRunning) {
+            // a closing application has no tasks to wait for
+        }
+        return out;
     }
 
     /** @return the application that materializes a table topic */

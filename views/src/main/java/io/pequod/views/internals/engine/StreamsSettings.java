@@ -85,6 +85,15 @@ public final class StreamsSettings {
         // Join results do not depend on the order in which the two sides of a step arrive, so a
         // task need not wait for an empty input partition: lower latency, same final state.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        // Availability: warm standbys on other instances; a dead instance's tasks move after the
+        // session timeout (heartbeats every tenth of it); a new instance's tasks move to it once it
+        // caught up within acceptable.recovery.lag (KIP-441), checked every minute (the least allowed).
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.getInt(EngineConfig.STANDBY_REPLICAS));
+        int session = config.getInt(EngineConfig.SESSION_TIMEOUT_MS);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), session);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), Math.max(500, session / 10));
+        p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000L);
+        p.put(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, 10_000L);
         if (applicationServer != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }

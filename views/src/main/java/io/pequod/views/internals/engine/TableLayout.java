@@ -30,6 +30,7 @@ public final class TableLayout {
     private static final Logger LOG = LoggerFactory.getLogger(TableLayout.class);
 
     private final EngineParts parts;
+    private final CopyLags lags;
     private final TopologyFactory factory;
     private volatile KafkaStreams main;
     /** The tables of this instance's main tables application (empty if it runs none). */
@@ -47,6 +48,12 @@ public final class TableLayout {
         this.parts = parts;
         int maxPartitions = parts.partitions().values().stream().mapToInt(Integer::intValue).max().orElse(parts.defaultPartitions());
         this.factory = parts.topologies(maxPartitions).registeringStoresIn(parts.liveStores());
+        this.lags = new CopyLags(parts, this);
+    }
+
+    /** @return how far this instance's copies of the table stores may be behind */
+    public CopyLags copyLags() {
+        return lags;
     }
 
     /**

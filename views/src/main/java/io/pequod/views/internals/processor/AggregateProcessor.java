@@ -27,7 +27,8 @@ import java.util.Arrays;
  * results by a prefix scan of the group; no results, no key.</li>
  * </ul>
  * State: {@code contrib} holds each result's value under {@code lengthPrefixed(sinkKey) + identity}
- * (so a group is one prefix scan, and replays are absorbed), {@code agg} the current aggregate.
+ * (so a group is one prefix scan, and replays are absorbed), {@code agg} the current aggregate. A
+ * replayed result changes nothing, but the sink key's value is sent again (see {@link #resend}).
  */
 public final class AggregateProcessor implements Processor<byte[], TupleDelta, byte[], Change> {
     private final JoinPlan plan;
@@ -70,6 +71,7 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
         TupleDelta d = JoinStepProcessor.normalize(record.value(),
                 stored == null ? null : record.value().tuple().withValue(stored));
         if (d == null) {
+            resend(record, sinkKey, group);
             return;
         }
         byte[] value = d.tuple().value;
@@ -112,6 +114,51 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
             default:
                 throw new IllegalStateException("unknown operator " + op);
         }
+    }
+
+    /**
+     * A replayed result (its contribution already stored): at least once, a crash may have cut off
+     * the output it caused, so the sink key's value is sent again (the view table takes it as a put
+     * of what it may already hold). The value is recomputed from the contributions, which are what
+     * the replay proved, rather than read from the aggregate, whose own write may not have been
+     * logged before the crash. Copy sends this result's value, or the group's first after a delete.
+     */
+    private void resend(Record<byte[], TupleDelta> record, byte[] sinkKey, byte[] group) {
+        Operator op = plan.operator();
+        if (op == Operator.COPY && record.value().kind() != TupleDelta.Kind.DELETE) {
+            emit(record, sinkKey, contrib.get(Bytes.wrap(Tuple.concat(group, record.value().tuple().identity()))));
+            return;
+        }
+        long n = 0;
+        long sum = 0;
+        byte[] best = null;
+        try (KeyValueIterator<Bytes, byte[]> it = Stores2.prefix(contrib, group)) {
+            while (it.hasNext()) {
+                byte[] x = it.next().value;
+                if (op == Operator.COPY) {
+                    best = x;
+                    break;
+                }
+                n++;
+                sum += Numbers.leadingLong(x);
+                if (best == null || (op == Operator.MAX ? 1 : -1) * Arrays.compareUnsigned(x, best) > 0) {
+                    best = x;
+                }
+            }
+        }
+        byte[] v = switch (op) {
+            case COUNT -> Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+            case SUM -> Long.toString(sum).getBytes(StandardCharsets.US_ASCII);
+            default -> best;
+        };
+        if (op != Operator.COPY) {
+            if (v == null) {
+                agg.delete(Bytes.wrap(sinkKey));
+            } else {
+                agg.put(Bytes.wrap(sinkKey), v);
+            }
+        }
+        emit(record, sinkKey, v);
     }
 
     private void copy(Record<byte[], TupleDelta> record, byte[] sinkKey, byte[] group, TupleDelta d) {
@@ -167,6 +214,7 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
 
     private void emit(Record<byte[], TupleDelta> record, byte[] sinkKey, byte[] value) {
         Change c = value == null ? null : Changes.of(Operation.PUT, value);
+        FaultPoint.beforeOutput();
         context.forward(record.withKey(sinkKey).withValue(c));
     }
 

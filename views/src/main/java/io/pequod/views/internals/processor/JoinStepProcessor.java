@@ -19,8 +19,11 @@ import java.util.Arrays;
  * side and combined with every match of the other side; the results are keyed for the next step
  * (or by sink key after the last step).
  *
- * <p>Replayed deltas are absorbed: an insert of a tuple already stored with the same value and a
- * delete of a tuple not stored emit nothing.
+ * <p>Replayed deltas change nothing here (an insert of a tuple already stored with the same
+ * value, a delete of a tuple not stored), but their results are sent again: at least once, a
+ * crash can come after the store write was logged and before the results were sent, and the
+ * replay after it is then the only chance to send them. Downstream stores absorb a result they
+ * already hold, and send it on in turn.
  */
 public final class JoinStepProcessor implements Processor<byte[], TupleDelta, byte[], TupleDelta> {
     private final JoinPlan plan;
@@ -68,9 +71,8 @@ public final class JoinStepProcessor implements Processor<byte[], TupleDelta, by
         byte[] stored = own.get(storeKey);
         TupleDelta effective = normalize(d, stored == null ? null : Tuple.decode(stored));
         if (effective == null) {
-            return;
-        }
-        if (effective.kind() == TupleDelta.Kind.DELETE) {
+            effective = resent(d);
+        } else if (effective.kind() == TupleDelta.Kind.DELETE) {
             own.delete(storeKey);
         } else {
             own.put(storeKey, effective.tuple().encode());
@@ -85,6 +87,15 @@ public final class JoinStepProcessor implements Processor<byte[], TupleDelta, by
                 context.forward(record.withKey(key).withValue(out));
             }
         }
+    }
+
+    /**
+     * @param replayed a delta whose effect the store already holds
+     * @return it again, to send its results once more: an insert of the stored tuple, or a delete
+     */
+    static TupleDelta resent(TupleDelta replayed) {
+        TupleDelta.Kind kind = replayed.kind() == TupleDelta.Kind.DELETE ? TupleDelta.Kind.DELETE : TupleDelta.Kind.INSERT;
+        return new TupleDelta(kind, replayed.side(), replayed.tuple(), null);
     }
 
     /** Reconciles a delta with what the store holds, so that replays and reorderings stay exact. */
