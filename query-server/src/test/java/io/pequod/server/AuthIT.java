@@ -3,6 +3,7 @@ package io.pequod.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.embedded.Files2;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,7 +49,7 @@ class AuthIT {
 
     private static PequodServer.Builder server(Path dir) {
         return PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
-                .namespace("auth").dataDir(dir).httpPort(0).partitions(4).tables(java.util.Set.of("w")).authToken(SECRET);
+                .namespace("auth").dataDir(dir).httpPort(0).partitions(4).tables(Set.of("w")).authToken(SECRET);
     }
 
     @AfterAll
@@ -55,8 +57,8 @@ class AuthIT {
         a.close();
         b.close();
         runtime.close();
-        io.pequod.embedded.Files2.deleteRecursively(dirA);
-        io.pequod.embedded.Files2.deleteRecursively(dirB);
+        Files2.deleteRecursively(dirA);
+        Files2.deleteRecursively(dirB);
     }
 
     private static HttpResponse<String> http(String method, String path, String body, String token) throws Exception {

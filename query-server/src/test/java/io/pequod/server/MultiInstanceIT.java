@@ -3,6 +3,7 @@ package io.pequod.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -154,7 +155,7 @@ class MultiInstanceIT {
 
     private static PequodServer server(EmbeddedRuntime rt, String spec, Path dir, String namespace) {
         return PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                .namespace(namespace).spec(spec == null ? io.pequod.views.spec.JoinSpec.empty() : JoinSpecParser.parse("spec.pq", spec))
+                .namespace(namespace).spec(spec == null ? JoinSpec.empty() : JoinSpecParser.parse("spec.pq", spec))
                 .dataDir(dir).httpPort(0).respPort(-1).partitions(4).build();
     }
 }

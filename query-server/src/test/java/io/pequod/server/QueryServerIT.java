@@ -3,6 +3,7 @@ package io.pequod.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.embedded.Files2;
 import io.pequod.views.spec.JoinSpecParser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,7 +69,7 @@ class QueryServerIT {
     static void stop() {
         server.close();
         runtime.close();
-        io.pequod.embedded.Files2.deleteRecursively(dir);
+        Files2.deleteRecursively(dir);
     }
 
     record Response(int status, JsonNode json, String body) {

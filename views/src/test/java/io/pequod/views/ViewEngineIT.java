@@ -18,9 +18,16 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,6 +47,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -95,7 +103,7 @@ class ViewEngineIT {
                 KeyValue<Bytes, byte[]> kv = it.next();
                 out.put(new String(kv.key.get(), StandardCharsets.UTF_8), new String(kv.value, StandardCharsets.UTF_8));
             }
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException notYet) {
+        } catch (InvalidStateStoreException notYet) {
             return out;
         }
         return out;
@@ -233,11 +241,11 @@ class ViewEngineIT {
             int total = 0;
             for (int part = 0; part < c.partitions("s"); part++) {
                 // The running store (straight from its processor) and Interactive Queries' handle agree.
-                org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> direct = c.store("s", part, false);
-                org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> viaStreams = c.streams("s").store(
-                        org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(c.storeName("s"),
-                                org.apache.kafka.streams.state.QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(part));
-                assertTrue(direct instanceof org.apache.kafka.streams.state.KeyValueStore, "partition " + part + " is read directly");
+                ReadOnlyKeyValueStore<Bytes, byte[]> direct = c.store("s", part, false);
+                ReadOnlyKeyValueStore<Bytes, byte[]> viaStreams = c.streams("s").store(
+                        StoreQueryParameters.fromNameAndType(c.storeName("s"),
+                                QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(part));
+                assertTrue(direct instanceof KeyValueStore, "partition " + part + " is read directly");
                 assertEquals(keys(viaStreams), keys(direct), "partition " + part);
                 total += keys(direct).size();
             }
@@ -247,11 +255,11 @@ class ViewEngineIT {
         }
         // Closed tasks deregister their stores: reads go back to Streams, which says the store is gone.
         ViewCatalog closed = e.catalog();
-        org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.streams.errors.InvalidStateStoreException.class,
+        Assertions.assertThrows(InvalidStateStoreException.class,
                 () -> keys(closed.store("s", 0, false)));
     }
 
-    private static List<String> keys(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> store) {
+    private static List<String> keys(ReadOnlyKeyValueStore<Bytes, byte[]> store) {
         List<String> out = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
             it.forEachRemaining(kv -> out.add(new String(kv.key.get(), StandardCharsets.UTF_8)));
@@ -321,7 +329,7 @@ class ViewEngineIT {
             // Another instance starts with another definition of t. Its start waits until the old
             // generation stops everywhere (a looks for new generations when refreshed, every 10 s in
             // a server), then clears t and rebuilds it.
-            java.util.concurrent.CompletableFuture<ViewEngine> c = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<ViewEngine> c = CompletableFuture.supplyAsync(() -> {
                 try {
                     return engine(ns, JoinSpecParser.parse("v2.pq", v2), dir.resolve("c"));
                 } catch (InterruptedException e) {
@@ -343,7 +351,7 @@ class ViewEngineIT {
                 assertTrue(b.awaitSettled(Duration.ofSeconds(60)));
                 assertTrue(a.awaitSettled(Duration.ofSeconds(60)));
                 Map<String, String> after = Map.of("t|00000001|00000002|0000000005", "post", "t|00000001|00000002|0000000009", "later");
-                java.util.function.Supplier<Map<String, String>> both = () -> {
+                Supplier<Map<String, String>> both = () -> {
                     TreeMap<String, String> m = read(a, "t");
                     m.putAll(read(b, "t"));
                     return m;
@@ -377,14 +385,14 @@ class ViewEngineIT {
                 assertTrue(a.awaitSettled(Duration.ofSeconds(60)), "settled: " + a.state());
                 Map<String, String> both = new TreeMap<>(timeline);
                 both.put("t|00000001|0000000006|00000002", "more");
-                java.util.function.Supplier<Map<String, String>> t = () -> {
+                Supplier<Map<String, String>> t = () -> {
                     TreeMap<String, String> m = read(a, "t");
                     m.putAll(read(c, "t"));
                     return m;
                 };
                 assertEquals(both, eventually(t, both, Duration.ofSeconds(60)));
                 Thread.sleep(1000);
-                assertTrue(a.state().values().stream().allMatch(s -> s == org.apache.kafka.streams.KafkaStreams.State.RUNNING),
+                assertTrue(a.state().values().stream().allMatch(s -> s == KafkaStreams.State.RUNNING),
                         "the first instance keeps running: " + a.state());
                 assertTrue(c.state().keySet().stream().anyMatch(x -> x.startsWith(ns + "-tables-")), "q has its own application: " + c.state());
             }
@@ -402,18 +410,18 @@ class ViewEngineIT {
             w.put("s|00000001|00000002", "1").get(); // a source written before the join exists
             ViewEngine.Installed r = e.install("timeline.pq", twitter);
             assertEquals(List.of(normalized), r.added());
-            assertEquals(java.util.Set.of("t"), r.views().keySet());
+            assertEquals(Set.of("t"), r.views().keySet());
             application = r.views().get("t");
-            assertEquals(java.util.Set.of("p", "s", "t"), r.tables());
+            assertEquals(Set.of("p", "s", "t"), r.tables());
             assertTrue(e.awaitRunning(Duration.ofSeconds(120)), "running: " + e.state());
             w.put("p|00000002|0000000005", "post").get();
             assertTrue(e.awaitSettled(Duration.ofSeconds(60)));
             assertEquals(timeline, read(e, "t"));
             assertEquals(List.of(), e.install("again.pq", "\n" + twitter + "\n").added(), "installed already");
-            JoinSpecException users = org.junit.jupiter.api.Assertions.assertThrows(JoinSpecException.class,
+            JoinSpecException users = Assertions.assertThrows(JoinSpecException.class,
                     () -> e.install("users.pq", "s|<a>|<b> = copy p|<a>|<b>"));
             assertTrue(users.getMessage().startsWith("Invalid join spec users.pq:1:1: table s already exists"), users.getMessage());
-            JoinSpecException partitions = org.junit.jupiter.api.Assertions.assertThrows(JoinSpecException.class,
+            JoinSpecException partitions = Assertions.assertThrows(JoinSpecException.class,
                     () -> e.install("declared.pq", "# more partitions\ntable t partitions 16"));
             assertEquals("Invalid join spec declared.pq:2:1: table t exists with 4 partitions; it cannot be declared with 16",
                     partitions.getMessage());

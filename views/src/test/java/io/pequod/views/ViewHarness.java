@@ -1,7 +1,9 @@
 package io.pequod.views;
 
+import io.pequod.embedded.Files2;
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.Changes;
+import io.pequod.schemas.Key;
 import io.pequod.schemas.PartitionRule;
 import io.pequod.schemas.Range;
 import io.pequod.schemas.SchemaRegistryClient;
@@ -10,6 +12,7 @@ import io.pequod.schemas.avro.Change;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.progress.StoreProgress;
+import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 import org.apache.kafka.common.header.Header;
@@ -20,15 +23,19 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -51,7 +58,7 @@ final class ViewHarness implements AutoCloseable {
     private final JoinSpec spec;
     final AtomicLong deadLetters = new AtomicLong();
     final List<TestRecord<byte[], byte[]>> deadLetterRecords = new ArrayList<>();
-    private final List<java.nio.file.Path> stateDirs = new ArrayList<>();
+    private final List<Path> stateDirs = new ArrayList<>();
     /** While set, what the view applications send is lost (see {@link #crashAfterStoreWritesThenReplay}). */
     private boolean losing;
     /** The view applications' inputs whose outputs were lost, to replay. */
@@ -75,12 +82,12 @@ final class ViewHarness implements AutoCloseable {
         for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
             rule = rule.withFixedWidth(e.getKey(), e.getValue());
         }
-        Set<String> tables = new java.util.LinkedHashSet<>(spec.allTables());
+        Set<String> tables = new LinkedHashSet<>(spec.allTables());
         tables.addAll(List.of(extraTables));
         Map<String, Integer> partitions = new HashMap<>();
         tables.forEach(t -> partitions.put(t, 1)); // as the engine knows them, so co-partitioned joins are used too
         TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1, new StoreProgress(), partitions);
-        Set<String> changelogTopics = new java.util.HashSet<>();
+        Set<String> changelogTopics = new HashSet<>();
         if (changelogs) {
             f.readingChangelogs(t -> "tables-" + TopologyFactory.tableStore(t) + "-changelog");
             tables.forEach(t -> changelogTopics.add("tables-" + TopologyFactory.tableStore(t) + "-changelog"));
@@ -96,16 +103,16 @@ final class ViewHarness implements AutoCloseable {
         p.put("application.id", name);
         p.put("bootstrap.servers", "unused:9092");
         String stateDir = System.getProperty("java.io.tmpdir") + "/pequod-ttd-" + UUID.randomUUID();
-        stateDirs.add(java.nio.file.Path.of(stateDir));
+        stateDirs.add(Path.of(stateDir));
         p.put("state.dir", stateDir);
         TopologyTestDriver d = new TopologyTestDriver(t, p);
-        Set<String> inputs = new java.util.HashSet<>();
-        Set<String> outputs = new java.util.HashSet<>();
+        Set<String> inputs = new HashSet<>();
+        Set<String> outputs = new HashSet<>();
         t.describe().subtopologies().forEach(st -> st.nodes().forEach(n -> {
-            if (n instanceof org.apache.kafka.streams.TopologyDescription.Source s && s.topicSet() != null) {
+            if (n instanceof TopologyDescription.Source s && s.topicSet() != null) {
                 s.topicSet().stream().filter(x -> !x.contains("-repartition") && !x.contains("step") && !x.contains("group")).forEach(inputs::add);
             }
-            if (n instanceof org.apache.kafka.streams.TopologyDescription.Sink s && s.topic() != null) {
+            if (n instanceof TopologyDescription.Sink s && s.topic() != null) {
                 outputs.add(s.topic());
             }
         }));
@@ -126,7 +133,7 @@ final class ViewHarness implements AutoCloseable {
     }
 
     ViewHarness write(String key, Change c) {
-        String topic = topics.tableTopic(io.pequod.schemas.Key.tableOf(key.getBytes(StandardCharsets.UTF_8)));
+        String topic = topics.tableTopic(Key.tableOf(key.getBytes(StandardCharsets.UTF_8)));
         return pipeRaw(topic, key.getBytes(StandardCharsets.UTF_8), c == null ? null : serde.serializer().serialize(topic, c));
     }
 
@@ -215,7 +222,7 @@ final class ViewHarness implements AutoCloseable {
     /** Evaluates the spec's pull joins of {@code table} over a range, from the tables' stores. */
     TreeMap<String, String> pull(String table, Range range) {
         TreeMap<String, String> out = new TreeMap<>();
-        for (io.pequod.views.spec.Join j : spec.pullJoins().getOrDefault(table, List.of())) {
+        for (Join j : spec.pullJoins().getOrDefault(table, List.of())) {
             JoinEvaluator.evaluate(j, (t, r) -> {
                 List<Map.Entry<byte[], byte[]>> l = new ArrayList<>();
                 table(t).forEach((k, v) -> {
@@ -238,6 +245,6 @@ final class ViewHarness implements AutoCloseable {
     @Override
     public void close() {
         drivers.values().forEach(d -> d.driver().close());
-        stateDirs.forEach(io.pequod.embedded.Files2::deleteRecursively);
+        stateDirs.forEach(Files2::deleteRecursively);
     }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ class ConfigDocTest {
         int code;
         try {
             var cl = PequodCli.commandLine();
-            cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+            cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
             code = cl.execute("serve", "--http-port", "70000", "--data-dir", "target/config-doc-test");
         } finally {
             System.setErr(old);

@@ -6,6 +6,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,7 @@ class PequodCliTest {
 
     @Test
     void shouldSayHowToStartWhenNoServerRuns(@TempDir Path dir) throws Exception {
-        java.nio.file.Files.writeString(dir.resolve("in.jsonl"), "{\"key\": \"p|1\", \"value\": \"v\"}\n");
+        Files.writeString(dir.resolve("in.jsonl"), "{\"key\": \"p|1\", \"value\": \"v\"}\n");
         Run r = run("load", "--data-dir", dir.toString(), dir.resolve("in.jsonl").toString());
         assertEquals(2, r.code());
         assertEquals("pequod load: no Kafka cluster given and no running `pequod serve` found in " + dir

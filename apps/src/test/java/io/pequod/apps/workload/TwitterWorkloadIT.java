@@ -1,6 +1,7 @@
 package io.pequod.apps.workload;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pequod.apps.cli.PequodCli;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.server.PequodServer;
 import io.pequod.views.spec.JoinSpecParser;
@@ -8,10 +9,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,16 +79,16 @@ class TwitterWorkloadIT {
 
     /** Runs a {@code pequod} command in this JVM; its standard output. */
     private static String cli(String... args) {
-        java.io.PrintStream stdout = System.out;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code;
         try {
-            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
-            code = io.pequod.apps.cli.PequodCli.commandLine().execute(args);
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            code = PequodCli.commandLine().execute(args);
         } finally {
             System.setOut(stdout);
         }
-        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String text = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, String.join(" ", args) + ": " + text);
         return text;
     }
@@ -115,10 +123,10 @@ class TwitterWorkloadIT {
             String url = "http://127.0.0.1:" + s.httpPort();
             // as `twitter --clients 2 --no-execute`, then `--client 0` and `--client 1` side by side
             new TwitterWorkload(clientOptions(null)).run(new TwitterWorkload.Spec("twitter.pq", spec), true, false, url);
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
-                java.util.concurrent.Future<TwitterWorkload.Result> c0 = pool.submit(() -> new TwitterWorkload(clientOptions(0)).run(false, true, url));
-                java.util.concurrent.Future<TwitterWorkload.Result> c1 = pool.submit(() -> new TwitterWorkload(clientOptions(1)).run(false, true, url));
+                Future<TwitterWorkload.Result> c0 = pool.submit(() -> new TwitterWorkload(clientOptions(0)).run(false, true, url));
+                Future<TwitterWorkload.Result> c1 = pool.submit(() -> new TwitterWorkload(clientOptions(1)).run(false, true, url));
                 long read0 = c0.get().postsRead();
                 long read1 = c1.get().postsRead();
                 assertTrue(read0 > 0 && read1 > 0, "both clients read: " + read0 + ", " + read1);
@@ -136,7 +144,7 @@ class TwitterWorkloadIT {
     @Test
     void shouldRunOverAGivenGraphAndReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
-        java.util.Random r = new java.util.Random(3);
+        Random r = new Random(3);
         StringBuilder file = new StringBuilder("120\n");
         for (int follower = 0; follower < 120; follower++) {
             for (int k = 0; k < 15; k++) {
