@@ -99,8 +99,10 @@ public final class PequodConfig extends AbstractConfig {
                 .define(QUERY_MAX_WAIT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.LOW,
                         "How long a read waits for the writes it names (tokens) before answering 503.",
                         SERVER, ++s, Width.SHORT, "Read wait")
-                .define(PEER_TIMEOUT_MS, Type.LONG, 15_000L, Range.atLeast(1), Importance.LOW,
-                        "Time limit of a call to another instance.", SERVER, ++s, Width.SHORT, "Peer timeout")
+                .define(PEER_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.LOW,
+                        "Time limit of a read or write call to another instance; one that does not answer in time is taken for "
+                                + "down and its partitions are read from standbys until its /health answers UP.",
+                        SERVER, ++s, Width.SHORT, "Peer timeout")
                 .define(TABLE_REFRESH_MS, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
                         "How often the server looks for new table topics and joins installed by other instances.",
                         SERVER, ++s, Width.SHORT, "Table refresh")

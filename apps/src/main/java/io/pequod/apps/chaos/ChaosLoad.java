@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -154,6 +155,9 @@ public final class ChaosLoad implements AutoCloseable {
                 writesOk.incrementAndGet();
                 return JSON.readTree(res.body()).path("token").asText();
             }
+        } catch (ConnectException refused) {
+            writesFailed.incrementAndGet(); // never sent: the key's last write is still known
+            return null;
         } catch (IOException e) {
             // unknown outcome
         } catch (InterruptedException e) {
@@ -188,9 +192,11 @@ public final class ChaosLoad implements AutoCloseable {
                     : "/v1/keys/" + enc("v|" + ChaosSpec.id(random.nextInt(ChaosSpec.USERS)));
             long t0 = System.nanoTime();
             int status = 0;
+            String body = "";
             try {
                 HttpResponse<String> res = get(path);
                 status = res.statusCode();
+                body = res.body();
                 if (status == 200) {
                     answered(res.headers().firstValue("Pequod-Stale").isPresent());
                 } else {
@@ -203,8 +209,8 @@ public final class ChaosLoad implements AutoCloseable {
             }
             long took = (System.nanoTime() - t0) / 1_000_000;
             if ((took > 250 || status != 200) && windowStart != 0 && slowReads.size() < 20) {
-                slowReads.add(String.format("%d ms after the window began: %s took %d ms, status %d",
-                        (t0 - windowStart) / 1_000_000, path, took, status));
+                slowReads.add(String.format("%d ms after the window began: %s took %d ms, status %d%s",
+                        (t0 - windowStart) / 1_000_000, path, took, status, status == 200 ? "" : " " + body));
             }
             try {
                 Thread.sleep(20);

@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  * <li>{@code peer}: two instances on a shared broker; kill -9 of one: the longest time reads
  * through the other went unanswered; then its restart.</li>
  * <li>{@code scale}: two instances; a third joins, then one stops cleanly: the read gaps.</li>
- * <li>{@code crash}: one instance halts between a view's store write and its output (a test-only
- * fault), and restarts: the view must still be exact.</li>
+ * <li>{@code crash}: one instance (on a broker in this JVM) halts between a view's store write and
+ * its output (a test-only fault), and restarts: the view must still be exact.</li>
  * </ul>
  */
 public final class FailoverBenchmark {
@@ -67,8 +67,12 @@ public final class FailoverBenchmark {
         progress("%s: in %s (each instance's log: <its dir>/serve.log)", scenario, dir);
         ObjectNode out = JSON.createObjectNode().put("scenario", scenario).put("exactly_once", exactlyOnce).put("rate", rate);
         switch (scenario) {
-            case "restart" -> restart(dir, out, 0);
-            case "crash" -> restart(dir, out, 40L * rate);
+            case "restart" -> restart(dir, out, 0, null);
+            case "crash" -> {
+                try (EmbeddedRuntime rt = EmbeddedRuntime.start(dir.resolve("kafka"), 0, 0)) {
+                    restart(dir, out, 40L * rate, rt);
+                }
+            }
             case "peer" -> peer(dir, out);
             case "scale" -> scale(dir, out);
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "; use restart, peer, scale or crash");
@@ -76,14 +80,17 @@ public final class FailoverBenchmark {
         return out;
     }
 
-    /** One embedded instance, killed (or halted by the fault at output {@code haltAt}) and restarted. */
-    private void restart(Path dir, ObjectNode out, long haltAt) throws Exception {
+    /**
+     * One instance, killed (or halted by the fault at output {@code haltAt}) and restarted: with
+     * the embedded broker in its JVM, or on the broker of {@code rt}.
+     */
+    private void restart(Path dir, ObjectNode out, long haltAt, EmbeddedRuntime rt) throws Exception {
         int port = Ports.free();
-        List<String> args = serveArgs(dir, null);
+        List<String> args = serveArgs(dir, rt);
         List<String> faulty = haltAt > 0 ? List.of("-Dpequod.fault.halt-before-output=" + haltAt) : List.of();
         ServeProcess a = new ServeProcess("instance", dir.resolve("a"), port, args, faulty).start();
         try (ChaosLoad load = new ChaosLoad(a::url, a::url, rate)) {
-            progress("starting the instance (embedded broker and registry) ...");
+            progress(rt == null ? "starting the instance (embedded broker and registry) ..." : "starting the instance ...");
             out.put("first_start_ms", a.awaitServing(VIEW_READ, Duration.ofMinutes(3)));
             load.seed();
             load.start();

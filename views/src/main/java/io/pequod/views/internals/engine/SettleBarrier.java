@@ -7,6 +7,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,13 +107,14 @@ public final class SettleBarrier {
     private boolean awaitProcessed(String application, KafkaStreams ks, List<String> topics, long deadline)
             throws InterruptedException {
         Set<TopicPartition> local = activePartitions(ks);
+        Map<String, Map<TopicPartition, Long>> committed = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : parts.admin().endOffsets(topics).entrySet()) {
             if (e.getValue() == 0 || !local.contains(e.getKey())) {
                 continue; // empty, or another instance's
             }
             TopicPartition tp = e.getKey();
             if (!reached(application, tp, e.getValue(), () -> parts.positions().processed(application, tp.topic(), tp.partition()),
-                    deadline)) {
+                    committed, deadline)) {
                 return false;
             }
         }
@@ -155,13 +157,18 @@ public final class SettleBarrier {
     }
 
     /**
-     * Waits until an application has processed a partition up to {@code end}: its processors saw
-     * offset {@code end - 1}, or (checked every half second) its committed offset reached
-     * {@code end}. The second covers a last offset no processor sees: a tombstone that compaction
-     * removed from a rolled segment of a compacted topic.
+     * Waits until an application has processed a partition up to {@code end}: its committed offset
+     * reached {@code end} (asked once per application and call, in {@code committed}: after a
+     * restart the processors have seen nothing of an idle partition), or its processors saw offset
+     * {@code end - 1}, or (checked every half second) its committed offset caught up. The commit
+     * also covers a last offset no processor sees: a tombstone that compaction removed from a
+     * rolled segment of a compacted topic.
      */
-    private boolean reached(String application, TopicPartition tp, long end, LongSupplier processed, long deadline)
-            throws InterruptedException {
+    private boolean reached(String application, TopicPartition tp, long end, LongSupplier processed,
+                            Map<String, Map<TopicPartition, Long>> committed, long deadline) throws InterruptedException {
+        if (committed.computeIfAbsent(application, parts.admin()::committed).getOrDefault(tp, -1L) >= end) {
+            return true;
+        }
         long nextCommitCheck = System.nanoTime() + COMMIT_CHECK_NANOS;
         while (processed.getAsLong() < end - 1) {
             long now = System.nanoTime();
@@ -170,8 +177,8 @@ public final class SettleBarrier {
             }
             if (now > nextCommitCheck) {
                 nextCommitCheck = now + COMMIT_CHECK_NANOS;
-                Long committed = parts.admin().committed(application).get(tp);
-                if (committed != null && committed >= end) {
+                Long done = parts.admin().committed(application).get(tp);
+                if (done != null && done >= end) {
                     return true;
                 }
             }
@@ -198,10 +205,11 @@ public final class SettleBarrier {
      */
     private boolean awaitApplied(List<String> all, long deadline) throws InterruptedException {
         Set<TopicPartition> local = localPartitions();
+        Map<String, Map<TopicPartition, Long>> committed = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : parts.admin().endOffsets(all).entrySet()) {
             TopicPartition tp = e.getKey();
             if (e.getValue() > 0 && local.contains(tp) && !reached(tablesApplicationOf(tp.topic()), tp, e.getValue(),
-                    () -> parts.progress().offsets().appliedOffset(tp.topic(), tp.partition()), deadline)) {
+                    () -> parts.progress().offsets().appliedOffset(tp.topic(), tp.partition()), committed, deadline)) {
                 return false;
             }
         }
