@@ -112,8 +112,7 @@ public final class ViewEngine implements AutoCloseable {
             watch = new TableWatch(parts, layout, installer, this, () -> state == State.RUNNING);
             layout.plan(records.tableApplications(), installer.spec());
             views.prepareAll(records.views());
-            layout.start();
-            views.startAll();
+            StreamsSettings.inParallel(List.of(layout::start, views::startAll));
         } catch (RuntimeException | Error e) {
             state = State.NOT_RUNNING;
             closeApplications();

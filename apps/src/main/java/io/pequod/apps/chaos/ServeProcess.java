@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A {@code pequod serve} in a JVM of its own, as a user runs it, so that it can be killed for
@@ -40,11 +41,35 @@ public final class ServeProcess implements AutoCloseable {
         List<String> c = new ArrayList<>();
         c.add(ProcessHandle.current().info().command().orElse("java"));
         c.addAll(List.of("-XX:FreqInlineSize=100", "-XX:InlineSmallCode=1000", "-Xmx768m"));
+        c.addAll(classDataSharing());
         c.addAll(jvmOptions);
         c.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.pequod.apps.cli.PequodCli", "serve",
                 "--data-dir", dataDir.toString(), "--http-port", Integer.toString(httpPort)));
         c.addAll(serveArgs);
         this.command = List.copyOf(c);
+    }
+
+    /**
+     * @return the options that map the launcher's class-data archive, as {@code ./pequod serve}
+     * does (see the launcher), when there is one newer than the jar; none otherwise
+     */
+    private static List<String> classDataSharing() {
+        String home = System.getenv("PEQUOD_HOME");
+        if (home == null) {
+            return List.of();
+        }
+        Path target = Path.of(home, "apps", "target");
+        try (Stream<Path> files = Files.list(target)) {
+            long jar = Files.getLastModifiedTime(target.resolve("pequod.jar")).toMillis();
+            for (Path p : files.filter(f -> f.getFileName().toString().matches("pequod-\\d+\\.jsa")).toList()) {
+                if (Files.getLastModifiedTime(p).toMillis() > jar) {
+                    return List.of("-Xlog:cds*=off", "-Xlog:class+path=off", "-XX:SharedArchiveFile=" + p);
+                }
+            }
+        } catch (IOException noArchive) {
+            // none
+        }
+        return List.of();
     }
 
     /** @return its name */

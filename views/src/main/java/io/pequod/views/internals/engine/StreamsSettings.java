@@ -14,9 +14,12 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The Kafka Streams configuration of every application the engine runs, and their creation and
@@ -122,6 +125,54 @@ public final class StreamsSettings {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         return ks;
+    }
+
+    /**
+     * Runs jobs side by side, each on a thread of its own, and waits for all: starting an
+     * application opens every local store (RocksDB) of its tasks before it returns, so several
+     * applications start faster together.
+     *
+     * @param jobs the jobs
+     * @throws RuntimeException the first job's failure, once all have ended
+     */
+    public static void inParallel(List<Runnable> jobs) {
+        if (jobs.size() == 1) {
+            jobs.get(0).run();
+            return;
+        }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (Runnable job : jobs) {
+            Thread t = new Thread(() -> {
+                try {
+                    job.run();
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "pequod-start-" + threads.size());
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting applications", e);
+            }
+        }
+        Throwable f = failure.get();
+        if (f instanceof RuntimeException re) {
+            throw re;
+        }
+        if (f instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /** Starts applications side by side (see {@link #inParallel}). @param all the applications */
+    public static void startAll(List<KafkaStreams> all) {
+        inParallel(all.stream().map(ks -> (Runnable) ks::start).toList());
     }
 
     /** Starts closing an application, leaving its group (so that a restart does not wait), and returns at once. */

@@ -102,7 +102,7 @@ public final class TableLayout {
 
     /** Starts the applications created since the last call. */
     public synchronized void start() {
-        toStart.forEach(KafkaStreams::start);
+        StreamsSettings.startAll(List.copyOf(toStart));
         toStart.clear();
     }
 

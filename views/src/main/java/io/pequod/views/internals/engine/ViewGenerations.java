@@ -80,7 +80,7 @@ public final class ViewGenerations {
 
     /** Starts every prepared view. */
     public synchronized void startAll() {
-        generations.values().forEach(this::start);
+        StreamsSettings.startAll(generations.values().stream().map(this::create).toList());
     }
 
     /**
@@ -245,6 +245,11 @@ public final class ViewGenerations {
     }
 
     private void start(ViewMeta m) {
+        create(m).start();
+    }
+
+    /** @return the view's application, created and registered, not started */
+    private KafkaStreams create(ViewMeta m) {
         List<Join> joins = spec.get().joinsOf(m.view());
         int n = joins.stream().flatMap(j -> j.sources().stream())
                 .mapToInt(s -> parts.partitions().getOrDefault(s.table(), parts.defaultPartitions())).max().orElse(parts.defaultPartitions());
@@ -253,6 +258,6 @@ public final class ViewGenerations {
                 .viewTopology(m.view(), joins, m.application()));
         running.put(m.view(), ks);
         superseded.remove(m.view()); // maintained here again (the new joins were installed here too)
-        ks.start();
+        return ks;
     }
 }
