@@ -113,17 +113,21 @@ final class FanOut {
     /**
      * Reads a partition whose owner cannot answer. A read with write tokens waits (up to the
      * longest wait) until an owner that answers has it; any other read is answered at once by a
-     * copy, this instance's first, then a standby's, marked as possibly stale.
+     * copy, this instance's first, then a standby's, then any other instance's (while tasks move, a
+     * former owner may still hold one), marked as possibly stale.
      */
     private <T> T failover(ViewCatalog c, String table, int p, String after, String why, PartitionRead<T> r) {
         String what = "partition " + p + " of table " + table;
         if (after != null && !after.isBlank()) {
             return awaitOwner(c, table, p, after, why, r);
         }
+        routing.forget(); // the owners may have moved: the next read asks Streams again
         List<HostInfo> copies = new ArrayList<>();
         copies.add(routing.self());
-        routing.standbys(c, table, p).forEach(h -> {
-            if (!routing.isSelf(h) && !peers.health().isDown(h)) {
+        List<HostInfo> others = new ArrayList<>(routing.standbys(c, table, p)); // then any other: while
+        others.addAll(routing.instances()); // tasks move, the former owner may still hold a copy
+        others.forEach(h -> {
+            if (!copies.contains(h) && !peers.health().isDown(h)) {
                 copies.add(h);
             }
         });
