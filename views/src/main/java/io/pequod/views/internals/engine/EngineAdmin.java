@@ -7,9 +7,11 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -92,6 +94,22 @@ public final class EngineAdmin implements AutoCloseable {
     /** @return the namespace's meta topic, which records each view's application */
     public static String metaTopic(TableTopics topics) {
         return new EngineNames(topics).metaTopic();
+    }
+
+    /**
+     * Aborts transactions left hanging on the namespace's topics and the group offsets topic (see
+     * {@link HangingTransactions}); failures are logged, not thrown (it is tried again later).
+     *
+     * @param prefixes name prefixes of the namespace's topics
+     */
+    public void abortHangingTransactions(List<String> prefixes) {
+        try {
+            List<String> wanted = new ArrayList<>(List.of(Topic.GROUP_METADATA_TOPIC_NAME)); // internal: not listed
+            listTopics().stream().filter(t -> prefixes.stream().anyMatch(t::startsWith)).forEach(wanted::add);
+            HangingTransactions.abort(admin, wanted);
+        } catch (Exception e) {
+            LoggerFactory.getLogger(EngineAdmin.class).warn("Could not look for hanging transactions: {}", e.toString());
+        }
     }
 
     /** @return every topic name */

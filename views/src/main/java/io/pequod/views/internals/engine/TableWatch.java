@@ -3,6 +3,7 @@ package io.pequod.views.internals.engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,13 +39,21 @@ public final class TableWatch {
         this.running = running;
     }
 
-    /** Starts a refresh on a thread of its own, unless one is running. */
+    /**
+     * Starts a refresh on a thread of its own, unless one is running; under exactly-once it first
+     * aborts transactions left hanging by a crash.
+     */
     public void refreshInBackground() {
         if (refreshing.getAndSet(true)) {
             return;
         }
         Thread t = new Thread(() -> {
             try {
+                if (parts.streams().exactlyOnce()) {
+                    // the namespace's table topics (<ns>.) and its applications' topics (<ns>-)
+                    String ns = parts.topics().namespace();
+                    parts.admin().abortHangingTransactions(List.of(ns + ".", ns + "-"));
+                }
                 synchronized (lock) {
                     if (running.getAsBoolean()) {
                         refresh();
