@@ -103,6 +103,10 @@ class MultiInstanceIT {
                 Thread.sleep(200); // the other instance looks every 10 s
             }
             assertEquals(1, two.engine().spec().joins().size(), "the other instance installed the recorded joins");
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!one.engine().state().keySet().equals(two.engine().state().keySet()) && System.nanoTime() < deadline) {
+                Thread.sleep(100); // its joins are in force a moment before its view application is started
+            }
             assertTrue(one.awaitRunning(Duration.ofMinutes(2)) && two.awaitRunning(Duration.ofMinutes(2)));
             assertEquals(one.engine().state().keySet(), two.engine().state().keySet(), "the same applications, sharing the partitions");
             for (int u = 0; u < 16; u++) {

@@ -96,6 +96,7 @@ final class FanOut {
                         throw ex;
                     }
                     why = ex.getMessage();
+                    routing.forget(); // the owners may have moved: the next read asks Streams again
                 }
             }
             for (int p : e.getValue()) {
@@ -121,7 +122,6 @@ final class FanOut {
         if (after != null && !after.isBlank()) {
             return awaitOwner(c, table, p, after, why, r);
         }
-        routing.forget(); // the owners may have moved: the next read asks Streams again
         List<HostInfo> copies = new ArrayList<>();
         copies.add(routing.self());
         List<HostInfo> others = new ArrayList<>(routing.standbys(c, table, p)); // then any other: while
