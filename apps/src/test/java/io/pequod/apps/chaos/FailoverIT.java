@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FailoverIT {
     @Test
     void aKilledPeerLosesNothingAndItsPartitionsAreReadFromStandbys(@TempDir Path dir) throws Exception {
-        ObjectNode r = new FailoverBenchmark(dir, 40, 4, 1, false).run("peer");
+        ObjectNode r = new FailoverBenchmark(dir, 40, 3, 1, false).run("peer");
         System.out.println(r.toPrettyString());
         assertExact(r.path("check"));
         assertExact(r.path("check_through_b"));
@@ -32,7 +32,7 @@ class FailoverIT {
 
     @Test
     void aCrashBetweenAStoreWriteAndItsOutputLeavesEveryViewExact(@TempDir Path dir) throws Exception {
-        ObjectNode r = new FailoverBenchmark(dir, 40, 4, 1, false).run("crash");
+        ObjectNode r = new FailoverBenchmark(dir, 40, 3, 1, false).run("crash");
         System.out.println(r.toPrettyString());
         assertEquals(1, r.path("restart_ms").size(), "it halted at the fault and restarted");
         assertExact(r.path("check"));

@@ -214,7 +214,7 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
 
     private void emit(Record<byte[], TupleDelta> record, byte[] sinkKey, byte[] value) {
         Change c = value == null ? null : Changes.of(Operation.PUT, value);
-        FaultPoint.beforeOutput();
+        FaultPoint.beforeOutput(plan.operator() == Operator.COPY);
         context.forward(record.withKey(sinkKey).withValue(c));
     }
 

@@ -23,6 +23,7 @@ public final class DirectSinkProcessor implements Processor<byte[], TupleDelta, 
     public void process(Record<byte[], TupleDelta> record) {
         TupleDelta d = record.value();
         Change c = d.kind() == TupleDelta.Kind.DELETE ? null : Changes.of(Operation.PUT, d.tuple().value);
+        FaultPoint.beforeOutput(true);
         context.forward(record.withValue(c));
     }
 }
