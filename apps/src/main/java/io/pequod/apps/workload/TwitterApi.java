@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.server.PequodServer;
 import io.pequod.server.metrics.ServerStats;
 import io.pequod.server.query.QueryService;
+import io.pequod.server.query.ReadNote;
 import io.pequod.server.query.ScanResult;
 
 import java.io.IOException;
@@ -218,7 +219,7 @@ interface TwitterApi {
                 long[] out = new long[ranges.size()];
                 for (int i = 0; i < out.length; i++) {
                     out[i] = service.count(ranges.get(i)[0].getBytes(StandardCharsets.UTF_8),
-                            ranges.get(i)[1].getBytes(StandardCharsets.UTF_8), null, false);
+                            ranges.get(i)[1].getBytes(StandardCharsets.UTF_8), null, false, new ReadNote());
                 }
                 return out;
             });
@@ -230,7 +231,7 @@ interface TwitterApi {
             byte[] from = first.getBytes(StandardCharsets.UTF_8);
             byte[] to = last.getBytes(StandardCharsets.UTF_8);
             while (true) {
-                ScanResult r = service.scan(from, to, 10_000, null, false);
+                ScanResult r = service.scan(from, to, 10_000, null, false, new ReadNote());
                 n += r.entries().size();
                 if (!r.more() || r.entries().isEmpty()) {
                     return n;
@@ -250,7 +251,7 @@ interface TwitterApi {
         @Override
         public Optional<String> get(String key) {
             try {
-                return service.get(key.getBytes(StandardCharsets.UTF_8), null, false).map(v -> new String(v, StandardCharsets.UTF_8));
+                return service.get(key.getBytes(StandardCharsets.UTF_8), null, false, new ReadNote()).map(v -> new String(v, StandardCharsets.UTF_8));
             } catch (RuntimeException notServedYet) {
                 return Optional.empty();
             }

@@ -152,13 +152,14 @@ final class PublicRoutes {
         }
         ObjectNode o = JSON.createObjectNode();
         ArrayNode counts = o.putArray("counts");
+        ReadNote note = new ReadNote();
         for (JsonNode r : arr) {
             if (!r.path("first").isTextual() || !r.path("last").isTextual()) {
                 throw QueryException.badRequest("each range needs string fields first and last; got " + r);
             }
             counts.add(service.count(r.get("first").asText().getBytes(StandardCharsets.UTF_8),
-                    r.get("last").asText().getBytes(StandardCharsets.UTF_8), null, false));
+                    r.get("last").asText().getBytes(StandardCharsets.UTF_8), null, false, note));
         }
-        return ok(o);
+        return Responses.ok(o, note);
     }
 }

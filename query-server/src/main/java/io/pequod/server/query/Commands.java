@@ -23,7 +23,7 @@ public final class Commands {
 
     /** @return the value, or empty */
     public Optional<byte[]> get(byte[] key) {
-        return service.get(key, QueryService.INSTANCE_WRITES, false);
+        return service.get(key, QueryService.INSTANCE_WRITES, false, new ReadNote());
     }
 
     /** Sets a key. */
@@ -63,12 +63,12 @@ public final class Commands {
 
     /** @return the range's entries */
     public ScanResult scan(byte[] first, byte[] last, Integer limit) {
-        return service.scan(first, last, limit, QueryService.INSTANCE_WRITES, false);
+        return service.scan(first, last, limit, QueryService.INSTANCE_WRITES, false, new ReadNote());
     }
 
     /** @return the number of keys in the range */
     public long count(byte[] first, byte[] last) {
-        return service.count(first, last, QueryService.INSTANCE_WRITES, false);
+        return service.count(first, last, QueryService.INSTANCE_WRITES, false, new ReadNote());
     }
 
     /**
@@ -83,7 +83,7 @@ public final class Commands {
         byte[] end = {(byte) 0xFF};
         ScanResult r;
         do {
-            r = service.scan(from, end, service.limits().maxScanLimit(), QueryService.INSTANCE_WRITES, false);
+            r = service.scan(from, end, service.limits().maxScanLimit(), QueryService.INSTANCE_WRITES, false, new ReadNote());
             for (Entry e : r.entries()) {
                 service.erase(e.key());
                 n++;

@@ -79,17 +79,6 @@ public final class QueryService {
     /**
      * @param key   the key
      * @param after what to wait for (see the class comment)
-     * @param stale whether a restoring or standby copy may answer
-     * @return the value, or empty if absent
-     * @throws QueryException a bad key, the owner unavailable, or the write not applied in time
-     */
-    public Optional<byte[]> get(byte[] key, String after, boolean stale) {
-        return get(key, after, stale, new ReadNote());
-    }
-
-    /**
-     * @param key   the key
-     * @param after what to wait for (see the class comment)
      * @param stale whether a restoring or standby copy may answer even when the owner can
      * @param note  receives whether the answer may be stale (a copy answered for an owner that did not)
      * @return the value, or empty if absent
@@ -115,12 +104,8 @@ public final class QueryService {
      * @param after what to wait for (see the class comment)
      * @param stale whether restoring or standby copies may answer
      * @return entries in key order, and whether the limit cut the range
+     * @param note  receives whether the answer may be stale
      */
-    public ScanResult scan(byte[] first, byte[] last, Integer limit, String after, boolean stale) {
-        return scan(first, last, limit, after, stale, new ReadNote());
-    }
-
-    /** As {@link #scan(byte[], byte[], Integer, String, boolean)}; {@code note} receives whether the answer may be stale. */
     public ScanResult scan(byte[] first, byte[] last, Integer limit, String after, boolean stale, ReadNote note) {
         Range range = range(first, last);
         int lim = limit(limit);
@@ -146,12 +131,7 @@ public final class QueryService {
         return new ScanResult(out, materialized.more());
     }
 
-    /** @return the number of keys in {@code [first, last)} */
-    public long count(byte[] first, byte[] last, String after, boolean stale) {
-        return count(first, last, after, stale, new ReadNote());
-    }
-
-    /** As {@link #count(byte[], byte[], String, boolean)}; {@code note} receives whether the answer may be stale. */
+    /** @return the number of keys in {@code [first, last)}; {@code note} receives whether the answer may be stale */
     public long count(byte[] first, byte[] last, String after, boolean stale, ReadNote note) {
         Range range = range(first, last);
         String table = Key.tableOf(first);
