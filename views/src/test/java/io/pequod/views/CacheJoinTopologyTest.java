@@ -119,6 +119,9 @@ class CacheJoinTopologyTest {
             h.put("v|a|1", "10").put(s(1, 2), "1");
             assertEquals(Map.of(t(1, 100, 2), "post"), timeline(h, 1), "a repeated write changes nothing");
             assertEquals("2", h.table("cnt").get("cnt|a"));
+            h.erase("v|zz|1");
+            assertNull(h.table("cnt").get("cnt|zz"), "an erase of a key that never was makes no count");
+            assertNull(h.table("sm").get("sm|zz"));
         }
     }
 

@@ -146,6 +146,9 @@ public final class AggregateProcessor implements Processor<byte[], TupleDelta, b
                 }
             }
         }
+        if (n == 0 && (op == Operator.COUNT || op == Operator.SUM) && agg.get(Bytes.wrap(sinkKey)) == null) {
+            return; // an erase of what never was: no key ("0" is for a count or sum that had results)
+        }
         byte[] v = switch (op) {
             case COUNT -> Long.toString(n).getBytes(StandardCharsets.US_ASCII);
             case SUM -> Long.toString(sum).getBytes(StandardCharsets.US_ASCII);
