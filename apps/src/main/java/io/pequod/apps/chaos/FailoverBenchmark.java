@@ -138,7 +138,7 @@ public final class FailoverBenchmark {
                 progress("kill -9 of instance b ...");
                 load.startWindow();
                 b.kill();
-                Thread.sleep(Math.max(seconds, 15) * 1000L); // past the session timeout: its tasks move
+                Thread.sleep(Math.max(seconds, 12) * 1000L); // past the session timeout (10 s): its tasks move
                 out.put("read_gap_ms", load.gapMs());
                 out.set("slow_reads_after_kill", JSON.valueToTree(load.slowReads()));
                 progress("longest read gap through a after the kill: %d ms; restarting b ...", load.gapMs());
