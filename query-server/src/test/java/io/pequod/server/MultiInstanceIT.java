@@ -35,10 +35,10 @@ class MultiInstanceIT {
         do {
             r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == expectStatus) {
+            if (r.statusCode() == expectStatus && !JSON.readTree(r.body()).path("stale").asBoolean(false)) {
                 return JSON.readTree(r.body());
             }
-            Thread.sleep(200); // partitions moving: 503 until the rebalance settles
+            Thread.sleep(200); // partitions moving: 503, or a copy's answer marked stale, until the rebalance settles
         } while (System.nanoTime() < deadline);
         throw new AssertionError("GET " + pathAndQuery + " on " + port + " answered " + r.statusCode() + ": " + r.body());
     }
