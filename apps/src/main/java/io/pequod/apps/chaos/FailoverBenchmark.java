@@ -32,6 +32,8 @@ import java.util.stream.Stream;
  */
 public final class FailoverBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The scenarios, in the order they run by default. */
+    public static final List<String> SCENARIOS = List.of("restart", "peer", "scale", "crash");
     private static final String VIEW_READ = "/v1/count?first=t%7C&last=t%7D";
 
     private final Path work;
@@ -75,7 +77,7 @@ public final class FailoverBenchmark {
             }
             case "peer" -> peer(dir, out);
             case "scale" -> scale(dir, out);
-            default -> throw new IllegalArgumentException("unknown scenario " + scenario + "; use restart, peer, scale or crash");
+            default -> throw new IllegalArgumentException("unknown scenario " + scenario + "; use " + String.join(", ", SCENARIOS));
         }
         return out;
     }
@@ -128,13 +130,7 @@ public final class FailoverBenchmark {
             ServeProcess a = new ServeProcess("a", dir.resolve("a"), Ports.free(), args, List.of()).start();
             ServeProcess b = new ServeProcess("b", dir.resolve("b"), Ports.free(), args, List.of()).start();
             try (ChaosLoad load = new ChaosLoad(a::url, a::url, rate)) {
-                progress("starting two instances ...");
-                a.awaitServing(VIEW_READ, Duration.ofMinutes(3));
-                b.awaitServing(VIEW_READ, Duration.ofMinutes(3));
-                awaitInstances(load, a, 2);
-                load.seed();
-                load.start();
-                Thread.sleep(seconds * 1000L);
+                startLoadOnTwo(load, a, b);
                 progress("kill -9 of instance b ...");
                 load.startWindow();
                 b.kill();
@@ -168,13 +164,7 @@ public final class FailoverBenchmark {
             ServeProcess b = new ServeProcess("b", dir.resolve("b"), Ports.free(), args, List.of()).start();
             ServeProcess c = new ServeProcess("c", dir.resolve("c"), Ports.free(), args, List.of());
             try (ChaosLoad load = new ChaosLoad(a::url, a::url, rate)) {
-                progress("starting two instances ...");
-                a.awaitServing(VIEW_READ, Duration.ofMinutes(3));
-                b.awaitServing(VIEW_READ, Duration.ofMinutes(3));
-                awaitInstances(load, a, 2);
-                load.seed();
-                load.start();
-                Thread.sleep(seconds * 1000L);
+                startLoadOnTwo(load, a, b);
                 progress("adding instance c ...");
                 load.startWindow();
                 long t0 = System.nanoTime();
@@ -199,6 +189,17 @@ public final class FailoverBenchmark {
                 c.stop();
             }
         }
+    }
+
+    /** Waits until two instances serve and see each other, then starts the load through the first and lets it run. */
+    private void startLoadOnTwo(ChaosLoad load, ServeProcess a, ServeProcess b) throws Exception {
+        progress("starting two instances ...");
+        a.awaitServing(VIEW_READ, Duration.ofMinutes(3));
+        b.awaitServing(VIEW_READ, Duration.ofMinutes(3));
+        awaitInstances(load, a, 2);
+        load.seed();
+        load.start();
+        Thread.sleep(seconds * 1000L);
     }
 
     private void finish(ChaosLoad load, String url, ObjectNode out) throws Exception {

@@ -199,6 +199,12 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            for (String s : scenarios) {
+                if (!FailoverBenchmark.SCENARIOS.contains(s)) {
+                    throw new PequodCli.UserException("unknown scenario '" + s + "' in --scenarios; use "
+                            + String.join(",", FailoverBenchmark.SCENARIOS), 2);
+                }
+            }
             Path dir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "pequod-failover");
             FailoverBenchmark bench = new FailoverBenchmark(dir, rate, seconds, rounds, exactlyOnce);
             ObjectNode out = new ObjectMapper().createObjectNode();
