@@ -25,13 +25,15 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real single-node Kafka broker in KRaft mode (combined broker and controller), run in this JVM.
+ * A real Kafka broker in KRaft mode (combined broker and controller), run in this JVM: a
+ * single-node cluster by default, or one node of a cluster whose controllers are all combined
+ * nodes ({@link Builder#cluster}).
  *
  * <p>The log directory is formatted when it is new (no {@code meta.properties}) and reused
  * otherwise, so data survives a restart on the same {@link Builder#dataDir(Path) data
  * directory}. Listeners bind to 127.0.0.1 only; port 0 picks a free port. Settings are those of
- * a development broker: replication factor 1 everywhere, no automatic topic creation, no initial
- * rebalance delay.
+ * a development broker: replication factor 1 everywhere (in a cluster: the cluster's replication
+ * factor, {@code min.insync.replicas} 2), no automatic topic creation, no initial rebalance delay.
  *
  * <pre>{@code
  * try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).build().start()) {
@@ -46,6 +48,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final int requestedBrokerPort;
+    private final Cluster cluster;
     private KafkaRaftServer server;
     private int brokerPort;
 
@@ -53,6 +56,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.deleteOnClose = b.dataDir == null;
         this.dataDir = b.dataDir;
         this.requestedBrokerPort = b.brokerPort;
+        this.cluster = b.cluster;
     }
 
     /** @return a builder for an embedded broker (defaults: temporary directory, free ports) */
@@ -77,7 +81,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         // transaction coordinator's markers for transactions open at a crash, reach it where it was.
         Properties remembered = remembered(dir);
         brokerPort = requestedBrokerPort != 0 ? requestedBrokerPort : reuse(remembered, "broker.port");
-        int controllerPort = reuse(remembered, "controller.port");
+        int controllerPort = cluster != null ? cluster.controllerPort() : reuse(remembered, "controller.port");
         Properties props = brokerProperties(logDir, brokerPort, controllerPort);
         try {
             Files.createDirectories(logDir);
@@ -164,42 +168,52 @@ public final class EmbeddedKafka implements AutoCloseable {
     private Properties brokerProperties(Path logDir, int port, int controllerPort) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("node.id", Integer.toString(nodeId()));
+        p.put("controller.quorum.voters", cluster != null ? cluster.voters() : "1@127.0.0.1:" + controllerPort);
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", logDir.toString());
+        String rf = Integer.toString(cluster != null ? cluster.replicationFactor() : 1);
+        String minIsr = Integer.toString(cluster != null ? Math.min(2, cluster.replicationFactor()) : 1);
         p.put("num.partitions", "1");
-        p.put("default.replication.factor", "1");
-        p.put("offsets.topic.replication.factor", "1");
+        p.put("default.replication.factor", rf);
+        p.put("min.insync.replicas", minIsr);
+        p.put("offsets.topic.replication.factor", rf);
         p.put("offsets.topic.num.partitions", "4");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", rf);
+        p.put("transaction.state.log.min.isr", minIsr);
         p.put("transaction.state.log.num.partitions", "4");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", rf);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
         p.put("group.initial.rebalance.delay.ms", "0");
-        // After a crash the restarted broker cannot register until its old registration is fenced
-        // (DuplicateBrokerRegistrationException): 9 s by default. The broker and its controller
-        // share this process, so a shorter session (4 heartbeats, as Kafka's defaults) is safe.
-        p.put("broker.heartbeat.interval.ms", "750");
-        p.put("broker.session.timeout.ms", "3000");
+        if (cluster == null) {
+            // After a crash the restarted broker cannot register until its old registration is fenced
+            // (DuplicateBrokerRegistrationException): 9 s by default. The broker and its controller
+            // share this process, so a shorter session (4 heartbeats, as Kafka's defaults) is safe.
+            // A cluster's nodes keep Kafka's defaults: another node's pause must not fence this one.
+            p.put("broker.heartbeat.interval.ms", "750");
+            p.put("broker.session.timeout.ms", "3000");
+        }
         p.put("auto.create.topics.enable", "false");
         p.put("log.cleaner.backoff.ms", "1000");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         return p;
     }
 
-    private static void format(Path logDir) throws Exception {
+    private int nodeId() {
+        return cluster != null ? cluster.nodeId() : 1;
+    }
+
+    private void format(Path logDir) throws Exception {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         new Formatter()
                 .setPrintStream(quiet)
                 .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-                .setNodeId(1)
-                .setClusterId(Uuid.randomUuid().toString())
+                .setNodeId(nodeId())
+                .setClusterId(cluster != null ? cluster.clusterId() : Uuid.randomUuid().toString())
                 .setDirectories(List.of(logDir.toString()))
                 .setMetadataLogDirectory(logDir.toString())
                 .setControllerListenerName("CONTROLLER")
@@ -249,8 +263,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static final class Builder {
         private Path dataDir;
         private int brokerPort;
+        private Cluster cluster;
 
         private Builder() {
+        }
+
+        /**
+         * Makes this broker one node of a cluster of combined nodes (each a broker and a controller).
+         *
+         * @param node this node's place in the cluster
+         * @return this builder
+         */
+        public Builder cluster(Cluster node) {
+            this.cluster = Objects.requireNonNull(node, "node cannot be null");
+            return this;
         }
 
         /**
@@ -275,6 +301,29 @@ public final class EmbeddedKafka implements AutoCloseable {
         /** @return an embedded broker, not yet started */
         public EmbeddedKafka build() {
             return new EmbeddedKafka(this);
+        }
+    }
+
+    /**
+     * One node of a cluster of combined KRaft nodes on 127.0.0.1.
+     *
+     * @param clusterId         the cluster's id, the same for every node (a base64 UUID)
+     * @param nodeId            this node's id, 1 to the number of nodes
+     * @param controllerPort    this node's controller port
+     * @param voters            every node's controller, {@code id@127.0.0.1:port,...}
+     * @param replicationFactor the replication factor of every topic created with the default
+     *                          (and of the internal topics); {@code min.insync.replicas} is 2 when
+     *                          it is 2 or more
+     */
+    public record Cluster(String clusterId, int nodeId, int controllerPort, String voters, int replicationFactor) {
+        /** Checks the values. */
+        public Cluster {
+            Objects.requireNonNull(clusterId, "clusterId cannot be null");
+            Objects.requireNonNull(voters, "voters cannot be null");
+            Ports.check(controllerPort, "controllerPort");
+            if (nodeId < 1 || replicationFactor < 1) {
+                throw new IllegalArgumentException("nodeId and replicationFactor must be at least 1: " + nodeId + ", " + replicationFactor);
+            }
         }
     }
 }

@@ -42,7 +42,9 @@ import java.util.jar.JarOutputStream;
  * database file under the data directory, so schema ids stay valid across restarts, as the ids
  * in the records of a persistent broker require. The registry's global compatibility level is
  * set to {@code BACKWARD}, Confluent's default. Confluent's API is served under
- * {@link #url()} ({@code http://127.0.0.1:PORT/apis/ccompat/v7}).
+ * {@link #url()} ({@code http://127.0.0.1:PORT/apis/ccompat/v7}). A registry made with
+ * {@link #inKafka} keeps its schemas in a Kafka topic instead, as a registry shared by a cluster's
+ * instances does ({@code compose/}).
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
@@ -52,6 +54,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     private final Path dataDir;
     private final int requestedPort;
+    /** The bootstrap servers of the cluster that keeps the schemas, or {@code null} for the H2 file. */
+    private final String kafkaSql;
     private Path tempDir;
     private Process process;
     private Thread shutdownHook;
@@ -60,9 +64,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private Path archiveBeingWritten;
     private Path archive;
 
-    private EmbeddedSchemaRegistry(Path dataDir, int port) {
+    private EmbeddedSchemaRegistry(Path dataDir, int port, String kafkaSql) {
         this.dataDir = dataDir;
         this.requestedPort = Ports.check(port, "port");
+        this.kafkaSql = kafkaSql;
     }
 
     /**
@@ -71,7 +76,32 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      * @return a registry, not yet started
      */
     public static EmbeddedSchemaRegistry create(Path dataDir, int port) {
-        return new EmbeddedSchemaRegistry(dataDir, port);
+        return new EmbeddedSchemaRegistry(dataDir, port, null);
+    }
+
+    /**
+     * A registry that keeps its schemas in Kafka (Apicurio's {@code kafkasql} storage: a journal
+     * topic, replayed at start), as a registry shared by several instances should.
+     *
+     * @param dataDir   where the registry keeps its log, or {@code null} for a temporary directory
+     * @param port      the HTTP port on 127.0.0.1, 0 for a free one
+     * @param bootstrap the Kafka cluster that keeps the schemas
+     * @return a registry, not yet started
+     */
+    public static EmbeddedSchemaRegistry inKafka(Path dataDir, int port, String bootstrap) {
+        return new EmbeddedSchemaRegistry(dataDir, port, Objects.requireNonNull(bootstrap, "bootstrap cannot be null"));
+    }
+
+    private List<String> storage(Path storeDir) {
+        if (kafkaSql != null) {
+            return List.of("-Dapicurio.storage.kind=kafkasql", "-Dapicurio.kafkasql.bootstrap.servers=" + kafkaSql);
+        }
+        return List.of("-Dapicurio.storage.kind=sql",
+                "-Dapicurio.storage.sql.kind=h2",
+                "-Dapicurio.datasource.url=jdbc:h2:file:" + storeDir.resolve("schemas").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE",
+                "-Dapicurio.datasource.jdbc.initial-size=2",
+                "-Dapicurio.datasource.jdbc.min-size=2",
+                "-Dapicurio.datasource.jdbc.max-size=20");
     }
 
     /**
@@ -102,15 +132,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                     "-Dquarkus.http.port=" + port,
                     "-Dquarkus.management.enabled=false",
                     "-Dquarkus.log.level=WARN",
-                    "-Dquarkus.http.access-log.enabled=false",
-                    "-Dapicurio.storage.kind=sql",
-                    "-Dapicurio.storage.sql.kind=h2",
-                    "-Dapicurio.datasource.url=jdbc:h2:file:" + storeDir.resolve("schemas").toAbsolutePath()
-                            + ";DB_CLOSE_ON_EXIT=FALSE",
-                    "-Dapicurio.datasource.jdbc.initial-size=2",
-                    "-Dapicurio.datasource.jdbc.min-size=2",
-                    "-Dapicurio.datasource.jdbc.max-size=20",
-                    "-cp", classPath, ParentWatchdog.class.getName(), Long.toString(ProcessHandle.current().pid()),
+                    "-Dquarkus.http.access-log.enabled=false"));
+            cmd.addAll(storage(storeDir));
+            cmd.addAll(List.of("-cp", classPath, ParentWatchdog.class.getName(), Long.toString(ProcessHandle.current().pid()),
                     mainClass(runner)));
             Path log = storeDir.resolve("registry.log");
             process = new ProcessBuilder(cmd)

@@ -58,6 +58,8 @@ public final class ChaosLoad implements AutoCloseable {
     private volatile long windowStart;
     private volatile long lastOk;
     private volatile long maxGapNanos;
+    private volatile long lastWriteOk;
+    private volatile long maxWriteGapNanos;
 
     /**
      * @param writeUrl the instance to write through (asked before every write)
@@ -153,6 +155,7 @@ public final class ChaosLoad implements AutoCloseable {
             if (res.statusCode() == 200) {
                 acked.put(key, value == null ? ERASED : value);
                 writesOk.incrementAndGet();
+                acknowledged();
                 return JSON.readTree(res.body()).path("token").asText();
             }
         } catch (ConnectException refused) {
@@ -232,11 +235,26 @@ public final class ChaosLoad implements AutoCloseable {
         lastOk = now;
     }
 
-    /** Starts measuring the read gap: the longest time without an answer from now on. */
+    private synchronized void acknowledged() {
+        long now = System.nanoTime();
+        if (windowStart != 0) {
+            maxWriteGapNanos = Math.max(maxWriteGapNanos, now - Math.max(lastWriteOk, windowStart));
+        }
+        lastWriteOk = now;
+    }
+
+    /** Starts measuring the read and write gaps: the longest times without an answer from now on. */
     public synchronized void startWindow() {
         windowStart = System.nanoTime();
         slowReads.clear();
         maxGapNanos = 0;
+        maxWriteGapNanos = 0;
+    }
+
+    /** @return the longest time in ms without an acknowledged write since {@link #startWindow}, counting the time since the last one */
+    public synchronized long writeGapMs() {
+        long open = windowStart == 0 ? 0 : System.nanoTime() - Math.max(lastWriteOk, windowStart);
+        return Math.max(maxWriteGapNanos, open) / 1_000_000;
     }
 
     /** @return the longest time in ms without an answer since {@link #startWindow}, counting the time since the last answer */

@@ -28,12 +28,15 @@ import java.util.stream.Stream;
  * <li>{@code scale}: two instances; a third joins, then one stops cleanly: the read gaps.</li>
  * <li>{@code crash}: one instance (on a broker in this JVM) halts between a view's store write and
  * its output (a test-only fault), and restarts: the view must still be exact.</li>
+ * <li>{@code brokers}: one instance on a cluster of 3 Kafka nodes (each a JVM; replication factor
+ * 3, {@code min.insync.replicas} 2) with a registry that keeps its schemas in Kafka; kill -9 of
+ * the node that leads the metadata quorum, then its restart; then the registry's restart.</li>
  * </ul>
  */
 public final class FailoverBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The scenarios, in the order they run by default. */
-    public static final List<String> SCENARIOS = List.of("restart", "peer", "scale", "crash");
+    public static final List<String> SCENARIOS = List.of("restart", "peer", "scale", "crash", "brokers");
     private static final String VIEW_READ = "/v1/count?first=t%7C&last=t%7D";
 
     private final Path work;
@@ -77,6 +80,7 @@ public final class FailoverBenchmark {
             }
             case "peer" -> peer(dir, out);
             case "scale" -> scale(dir, out);
+            case "brokers" -> new ClusterScenario(this, dir, out).run();
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "; use " + String.join(", ", SCENARIOS));
         }
         return out;
@@ -202,7 +206,7 @@ public final class FailoverBenchmark {
         Thread.sleep(seconds * 1000L);
     }
 
-    private void finish(ChaosLoad load, String url, ObjectNode out) throws Exception {
+    void finish(ChaosLoad load, String url, ObjectNode out) throws Exception {
         load.close();
         progress("load stopped; settling and comparing every view with the joins evaluated over the base tables ...");
         ViewCheck check = ViewCheck.run(load, url);
@@ -231,15 +235,28 @@ public final class FailoverBenchmark {
     }
 
     private List<String> serveArgs(Path dir, EmbeddedRuntime rt) {
+        return rt == null ? serveArgs(dir, null, null) : serveArgs(dir, rt.bootstrapServers(), rt.schemaRegistryUrl());
+    }
+
+    /** @return the options of {@code serve}: on the given cluster and registry, or embedded ones if {@code null} */
+    List<String> serveArgs(Path dir, String bootstrap, String registry) {
         List<String> args = new ArrayList<>(List.of("--joins", dir.resolve("chaos.pq").toString(), "--partitions", "4",
                 "--resp-port", "-1", "--namespace", "chaos"));
-        if (rt != null) {
-            args.addAll(List.of("--bootstrap-servers", rt.bootstrapServers(), "--schema-registry", rt.schemaRegistryUrl()));
+        if (bootstrap != null) {
+            args.addAll(List.of("--bootstrap-servers", bootstrap, "--schema-registry", registry));
         }
         if (exactlyOnce) {
             args.add("--exactly-once");
         }
         return args;
+    }
+
+    int rate() {
+        return rate;
+    }
+
+    int seconds() {
+        return seconds;
     }
 
     static void progress(String format, Object... args) {
