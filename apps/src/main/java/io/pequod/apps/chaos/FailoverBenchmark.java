@@ -44,6 +44,7 @@ public final class FailoverBenchmark {
     private final int seconds;
     private final int rounds;
     private final boolean exactlyOnce;
+    private List<String> settings = List.of();
 
     /**
      * @param work        a directory for the instances' data (emptied first)
@@ -61,7 +62,16 @@ public final class FailoverBenchmark {
     }
 
     /**
-     * @param scenario restart, peer, scale or crash
+     * @param nameValues settings given to every instance ({@code serve --set NAME=VALUE})
+     * @return this benchmark
+     */
+    public FailoverBenchmark withSettings(List<String> nameValues) {
+        this.settings = List.copyOf(nameValues);
+        return this;
+    }
+
+    /**
+     * @param scenario one of {@link #SCENARIOS}
      * @return its results
      */
     public ObjectNode run(String scenario) throws Exception {
@@ -71,6 +81,7 @@ public final class FailoverBenchmark {
         Files.writeString(dir.resolve("chaos.pq"), ChaosSpec.JOINS);
         progress("%s: in %s (each instance's log: <its dir>/serve.log)", scenario, dir);
         ObjectNode out = JSON.createObjectNode().put("scenario", scenario).put("exactly_once", exactlyOnce).put("rate", rate);
+        out.set("settings", JSON.valueToTree(settings));
         switch (scenario) {
             case "restart" -> restart(dir, out, 0, null);
             case "crash" -> {
@@ -247,6 +258,9 @@ public final class FailoverBenchmark {
         }
         if (exactlyOnce) {
             args.add("--exactly-once");
+        }
+        for (String s : settings) {
+            args.addAll(List.of("--set", s));
         }
         return args;
     }

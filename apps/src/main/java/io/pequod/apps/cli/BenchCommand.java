@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -194,6 +195,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--exactly-once", description = "Run the instances with --exactly-once.")
         boolean exactlyOnce;
 
+        @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE", description = "A setting for every instance, as serve's --set "
+                + "(e.g. --set streams.group.protocol=streams).")
+        List<String> settings = new ArrayList<>();
+
         @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the instances keep their data and logs. Default: a "
                 + "directory pequod-failover in the system's temporary directory.")
         Path workDir;
@@ -207,7 +212,7 @@ final class BenchCommand implements Runnable {
                 }
             }
             Path dir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "pequod-failover");
-            FailoverBenchmark bench = new FailoverBenchmark(dir, rate, seconds, rounds, exactlyOnce);
+            FailoverBenchmark bench = new FailoverBenchmark(dir, rate, seconds, rounds, exactlyOnce).withSettings(settings);
             ObjectNode out = new ObjectMapper().createObjectNode();
             ArrayNode results = out.putArray("scenarios");
             boolean exact = true;

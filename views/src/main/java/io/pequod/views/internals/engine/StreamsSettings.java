@@ -107,6 +107,11 @@ public final class StreamsSettings {
             p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
         }
         p.putAll(config.streamsOverrides());
+        if ("streams".equalsIgnoreCase(String.valueOf(p.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)))) {
+            // Kafka's new rebalance protocol (KIP-1071) refuses static membership; the broker then
+            // keeps the session timeout and the standby count (group configs).
+            p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        }
         // Counts what the producers sent and the broker acknowledged (the settle barrier); not overridable.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG), AckCounter.class.getName());
         p.put(StreamsConfig.producerPrefix(AckCounter.ID), ackPrefix + applicationId);

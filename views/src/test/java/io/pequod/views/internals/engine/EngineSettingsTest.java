@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,14 @@ class EngineSettingsTest {
         assertEquals("pequod-i1", p.get("group.instance.id"));
         EngineConfig eos = new EngineConfig(Map.of(EngineConfig.BOOTSTRAP_SERVERS, "localhost:1", EngineConfig.EXACTLY_ONCE, "true"));
         assertEquals(100, new StreamsSettings(eos, Path.of("/tmp/state"), null, null).properties("a").get("commit.interval.ms"));
+    }
+
+    @Test
+    void theNewStreamsRebalanceProtocolGetsNoInstanceIdForItRefusesStaticMembership() {
+        EngineConfig c = new EngineConfig(Map.of(EngineConfig.BOOTSTRAP_SERVERS, "localhost:1", "streams.group.protocol", "streams"));
+        Properties p = new StreamsSettings(c, Path.of("/tmp/state"), null, "pequod-i1").properties("a");
+        assertEquals("streams", p.get("group.protocol"));
+        assertFalse(p.containsKey("group.instance.id"), p.toString());
     }
 
     @Test
