@@ -2,6 +2,7 @@ package io.pequod.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pequod.schemas.Key;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
 import io.pequod.views.spec.JoinSpecParser;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.io.BufferedReader;
@@ -72,10 +75,10 @@ class QueryServerIT {
         Files2.deleteRecursively(dir);
     }
 
-    record Response(int status, JsonNode json, String body) {
+    record HttpAnswer(int status, JsonNode json, String body) {
     }
 
-    static Response http(String method, String path, String body) throws Exception {
+    static HttpAnswer http(String method, String path, String body) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -85,7 +88,7 @@ class QueryServerIT {
         } catch (Exception notJson) {
             // metrics
         }
-        return new Response(r.statusCode(), j, r.body());
+        return new HttpAnswer(r.statusCode(), j, r.body());
     }
 
     static String enc(String s) {
@@ -117,15 +120,15 @@ class QueryServerIT {
 
     @Test
     void shouldPutGetAndDeleteOverHttpWithReadYourWrites() throws Exception {
-        Response put = http("PUT", key("kv|greeting"), "hello, world");
+        HttpAnswer put = http("PUT", key("kv|greeting"), "hello, world");
         assertEquals(200, put.status());
         String token = put.json().path("token").asText();
         assertTrue(token.startsWith("qs.kv:"), token);
-        Response got = http("GET", key("kv|greeting") + "?after=" + enc(token), null);
+        HttpAnswer got = http("GET", key("kv|greeting") + "?after=" + enc(token), null);
         assertEquals(200, got.status());
         assertEquals("hello, world", got.json().path("value").asText());
-        Response del = http("DELETE", key("kv|greeting"), null);
-        Response gone = http("GET", key("kv|greeting") + "?after=" + enc(del.json().path("token").asText()), null);
+        HttpAnswer del = http("DELETE", key("kv|greeting"), null);
+        HttpAnswer gone = http("GET", key("kv|greeting") + "?after=" + enc(del.json().path("token").asText()), null);
         assertEquals(404, gone.status());
         assertEquals("not found", gone.json().path("error").asText());
         assertEquals("key 'kv|greeting' is absent", gone.json().path("detail").asText());
@@ -139,10 +142,10 @@ class QueryServerIT {
             String poster = String.format("%08d", 950 + round);
             assertEquals(200, http("PUT", key("s|" + user + "|" + poster), "1").status());
             assertEquals(200, http("PUT", key("p|" + poster + "|0000000042"), "post " + round).status());
-            Response got = http("GET", key("t|" + user + "|0000000042|" + poster) + "?after=instance", null);
+            HttpAnswer got = http("GET", key("t|" + user + "|0000000042|" + poster) + "?after=instance", null);
             assertEquals(200, got.status(), got.body());
             assertEquals("post " + round, got.json().path("value").asText());
-            Response scan = http("GET", "/v1/scan?first=" + enc("t|" + user + "|") + "&last=" + enc("t|" + user + "}")
+            HttpAnswer scan = http("GET", "/v1/scan?first=" + enc("t|" + user + "|") + "&last=" + enc("t|" + user + "}")
                     + "&after=instance", null);
             assertEquals(1, scan.json().path("entries").size(), scan.body());
         }
@@ -200,7 +203,7 @@ class QueryServerIT {
         entries(t).forEach((k, v) -> pushed.put("u" + k.substring(1), v));
         assertEquals(10, pushed.size());
         assertEquals(pushed, entries(u), "pull join read equals the materialized view");
-        Response one = http("GET", key("u|00000001|0000000100|00000002"), null);
+        HttpAnswer one = http("GET", key("u|00000001|0000000100|00000002"), null);
         assertEquals("two-0", one.json().path("value").asText());
         assertEquals(10, http("GET", "/v1/count?first=" + enc("u|00000001|") + "&last=" + enc("u|00000001}"), null).json()
                 .path("count").asLong());
@@ -218,25 +221,29 @@ class QueryServerIT {
 
     @Test
     void shouldAnswerBadRequestsWithClearErrors() throws Exception {
-        Response view = http("PUT", key("t|00000001|0000000001|00000001"), "x");
+        HttpAnswer view = http("PUT", key("t|00000001|0000000001|00000001"), "x");
         assertEquals(400, view.status());
         assertTrue(view.json().path("detail").asText().contains("is in view table 't', which only its joins write"));
-        Response limit = http("GET", "/v1/scan?first=a&last=b&limit=1000000", null);
+        HttpAnswer limit = http("GET", "/v1/scan?first=a&last=b&limit=1000000", null);
         assertEquals(400, limit.status());
         assertEquals("limit 1000000 is out of range; use 1 to 10000", limit.json().path("detail").asText());
-        Response backwards = http("GET", "/v1/scan?first=b&last=a", null);
+        HttpAnswer backwards = http("GET", "/v1/scan?first=b&last=a", null);
         assertEquals(400, backwards.status());
-        Response missing = http("GET", "/v1/scan?first=a", null);
+        HttpAnswer missing = http("GET", "/v1/scan?first=a", null);
         assertEquals("missing parameter last", missing.json().path("detail").asText());
-        Response longKey = http("GET", key("kv|" + "k".repeat(1100)), null);
+        HttpAnswer longKey = http("GET", key("kv|" + "k".repeat(1100)), null);
         assertEquals(400, longKey.status());
         assertTrue(longKey.json().path("detail").asText().endsWith("is 1103 bytes; the limit is 1024"));
-        Response badToken = http("GET", key("kv|x") + "?after=nonsense", null);
+        HttpAnswer badToken = http("GET", key("kv|x") + "?after=nonsense", null);
         assertEquals(400, badToken.status());
-        Response notYet = http("GET", key("kv|x") + "?after=" + enc("qs.kv:0:999999999"), null);
+        HttpAnswer notYet = http("GET", key("kv|x") + "?after=" + enc("qs.kv:0:999999999"), null);
         assertEquals(503, notYet.status());
         assertEquals("not yet applied", notYet.json().path("error").asText());
         assertTrue(notYet.json().path("detail").asText().contains("the write is at offset 999999999"), notYet.body());
+        HttpAnswer refused = http("PUT", key("kv|big"), "x".repeat(Key.MAX_VALUE_LENGTH)); // over Kafka's 1 MiB request size
+        assertEquals(400, refused.status(), refused.body());
+        assertEquals("write failed", refused.json().path("error").asText());
+        assertTrue(refused.json().path("detail").asText().contains("max.request.size"), refused.body());
         assertEquals(405, http("PATCH", key("kv|x"), null).status());
         assertEquals(404, http("GET", "/v2/nothing", null).status());
         assertFalse(http("GET", "/v1/scan?first=a&last=b&limit=x", null).body().contains("Exception"), "no stack traces");
@@ -247,7 +254,7 @@ class QueryServerIT {
         JsonNode joins = http("GET", "/v1/joins", null).json();
         assertEquals(2, joins.path("joins").size());
         assertEquals("pull", joins.path("joins").get(1).path("mode").asText());
-        Response health = http("GET", "/health", null);
+        HttpAnswer health = http("GET", "/health", null);
         assertEquals(200, health.status());
         assertEquals("UP", health.json().path("status").asText());
         assertTrue(health.json().path("store_lag").has("table-t"));
@@ -290,8 +297,38 @@ class QueryServerIT {
     }
 
     @Test
-    void shouldAnswerMementoCommandsAndRangesOverRedis() {
+    void shouldPipelineWritesAnsweringInOrderWithReadYourWritesAndFailuresOnTheirOwnRequest() {
         try (Jedis j = new Jedis("127.0.0.1", server.respPort())) {
+            Pipeline p = j.pipelined();
+            List<Response<String>> sets = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                sets.add(p.set("pipe" + (i % 50), "v" + i));
+            }
+            Response<String> read = p.get("pipe49");
+            Response<Long> counted = p.incr("pipecounter");
+            Response<String> overwritten = p.set("pipe49", "final");
+            // passes the value limit, but Kafka refuses the record (over the producer's 1 MiB request size)
+            Response<String> refused = p.set("pipebig", "x".repeat(Key.MAX_VALUE_LENGTH));
+            Response<String> readAgain = p.get("pipe49");
+            Response<String> untouched = p.get("pipebig");
+            p.sync();
+            sets.forEach(r -> assertEquals("OK", r.get()));
+            assertEquals("v499", read.get(), "a pipelined GET sees the SETs before it");
+            assertEquals(1L, counted.get());
+            assertEquals("OK", overwritten.get());
+            JedisDataException e = assertThrows(JedisDataException.class, refused::get);
+            assertTrue(e.getMessage().startsWith("ERR ") && e.getMessage().contains("'pipebig'")
+                    && e.getMessage().contains("max.request.size"), e.getMessage());
+            assertEquals("final", readAgain.get());
+            assertEquals(null, untouched.get());
+            assertEquals("PONG", j.ping(), "the connection stays usable");
+        }
+    }
+
+    @Test
+    void shouldAnswerMementoCommandsAndRangesOverRedis() {
+        // 10 s: the first read of a new table (r) waits until the application that materializes it runs
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort(), 10_000)) {
             assertEquals(5L, j.sendCommand(() -> "INC".getBytes(), "m".getBytes(), "5".getBytes()));
             assertEquals(4L, j.sendCommand(() -> "DEC".getBytes(), "m".getBytes()));
             assertEquals(5L, j.sendCommand(() -> "PREPEND".getBytes(), "pre".getBytes(), "hello".getBytes()));
@@ -394,7 +431,7 @@ class QueryServerIT {
         for (int r = 0; r < 4; r++) {
             jobs.add(pool.submit(() -> {
                 while (System.nanoTime() < end) {
-                    Response s = http("GET", "/v1/scan?first=" + enc("load|") + "&last=" + enc("load}") + "&limit=500", null);
+                    HttpAnswer s = http("GET", "/v1/scan?first=" + enc("load|") + "&last=" + enc("load}") + "&limit=500", null);
                     if (s.status() != 200) {
                         throw new AssertionError("scan failed: " + s.body());
                     }

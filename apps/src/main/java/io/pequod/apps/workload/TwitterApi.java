@@ -203,7 +203,7 @@ interface TwitterApi {
             for (String[] kv : keyValues) {
                 writes.add(new byte[][] {kv[0].getBytes(StandardCharsets.UTF_8), kv[1].getBytes(StandardCharsets.UTF_8)});
             }
-            return CompletableFuture.runAsync(() -> service.writeAll(writes));
+            return service.writeAll(writes).thenApply(last -> null);
         }
 
         @Override

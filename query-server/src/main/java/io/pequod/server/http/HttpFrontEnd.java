@@ -23,6 +23,8 @@ import io.pequod.server.query.QueryService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,10 +47,9 @@ public final class HttpFrontEnd implements AutoCloseable {
     private final ServerMetrics metrics;
     private final String authToken;
     private final RouteTable routes = new RouteTable();
-    // Writes block a worker until the broker acknowledges them (~3 ms here): 16 workers capped
-    // single-key PUTs at ~8k/s from 64 connections; 64 give ~11k/s (RESP has 64 too). One shared
-    // queue: a request that waits (for a token, or for another instance) holds up no other request,
-    // as it would behind one of Netty's single-thread executors.
+    // Single-key PUTs and DELETEs hold no worker while Kafka acknowledges them; reads may wait (for
+    // a token, or for another instance). One shared queue: a request that waits holds up no other
+    // request, as it would behind one of Netty's single-thread executors.
     private static final int WORKERS = 64;
     private final NettyListener listener = new NettyListener(2, 0);
     private final ExecutorService workers = Executors.newFixedThreadPool(WORKERS, new ThreadFactory() {
@@ -138,22 +139,26 @@ public final class HttpFrontEnd implements AutoCloseable {
         }
     }
 
+    /** Answers a request; a write's answer is sent from Kafka's acknowledgement, with no thread waiting for it. */
     private void respond(ChannelHandlerContext ctx, FullHttpRequest req) {
         long t0 = System.nanoTime();
         QueryStringDecoder qs = new QueryStringDecoder(req.uri());
-        FullHttpResponse res = answer(req, qs);
-        metrics.record("http", endpointName(qs.rawPath()), System.nanoTime() - t0, res.status().code() >= 400);
-        HttpUtil.setContentLength(res, res.content().readableBytes());
-        if (HttpUtil.isKeepAlive(req)) {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(res);
-        } else {
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        answer(req, qs).whenComplete((res, e) -> {
+            FullHttpResponse r = res != null ? res : failure(req, e instanceof CompletionException ? e.getCause() : e);
+            metrics.record("http", endpointName(qs.rawPath()), System.nanoTime() - t0, r.status().code() >= 400);
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+            if (keepAlive) {
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                ctx.writeAndFlush(r);
+            } else {
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            }
+        });
     }
 
-    /** @return the route's answer, or the failure's: never an exception (but {@link PeerClient.WouldBlockException}) */
-    private FullHttpResponse answer(FullHttpRequest req, QueryStringDecoder qs) {
+    /** @return the route's answer (never a failed future, but {@link PeerClient.WouldBlockException} may be thrown) */
+    private CompletableFuture<FullHttpResponse> answer(FullHttpRequest req, QueryStringDecoder qs) {
         try {
             if (!req.decoderResult().isSuccess()) {
                 throw QueryException.badRequest("malformed HTTP request: " + req.decoderResult().cause());
@@ -163,14 +168,21 @@ public final class HttpFrontEnd implements AutoCloseable {
             return m.route().handler().handle(new Call(req, qs, m.variable()));
         } catch (PeerClient.WouldBlockException e) {
             throw e;
-        } catch (QueryException e) {
-            return Responses.error(e.failure());
-        } catch (PequodException | IllegalArgumentException e) {
-            return Responses.error(400, "bad request", e.getMessage());
         } catch (RuntimeException e) {
-            LOG.warn("Internal error on {} {}", req.method(), req.uri(), e);
-            return Responses.error(500, "internal error", e.toString());
+            return CompletableFuture.completedFuture(failure(req, e));
         }
+    }
+
+    /** @return the answer to a failure: 4xx or 5xx with the reason, never a stack trace */
+    private static FullHttpResponse failure(FullHttpRequest req, Throwable e) {
+        if (e instanceof QueryException q) {
+            return Responses.error(q.failure());
+        }
+        if (e instanceof PequodException || e instanceof IllegalArgumentException) {
+            return Responses.error(400, "bad request", e.getMessage());
+        }
+        LOG.warn("Internal error on {} {}", req.method(), req.uri(), e);
+        return Responses.error(500, "internal error", e.toString());
     }
 
     private static String endpointName(String path) {

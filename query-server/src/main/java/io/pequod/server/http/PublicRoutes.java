@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
-import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.server.query.QueryException;
 import io.pequod.server.query.QueryService;
@@ -17,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 
 import static io.pequod.server.http.Responses.JSON;
@@ -40,12 +39,12 @@ final class PublicRoutes {
     void register(RouteTable t) {
         Route.Group g = Route.Group.PUBLIC;
         t.add(HttpMethod.GET, KEY, g, this::get)
-                .add(HttpMethod.PUT, KEY, g, c -> ok(Responses.position(service.put(key(c), c.body()))))
-                .add(HttpMethod.DELETE, KEY, g, c -> ok(Responses.position(service.erase(key(c)))))
+                .addDeferred(HttpMethod.PUT, KEY, g, c -> service.writeAsync(key(c), c.body()).thenApply(p -> ok(Responses.position(p))))
+                .addDeferred(HttpMethod.DELETE, KEY, g, c -> service.writeAsync(key(c), null).thenApply(p -> ok(Responses.position(p))))
                 .add(HttpMethod.POST, KEY, g, this::readModifyWrite)
                 .add(HttpMethod.GET, "/v1/scan", g, this::scan)
                 .add(HttpMethod.GET, "/v1/count", g, this::count)
-                .add(HttpMethod.POST, "/v1/batch", g, this::batch)
+                .addDeferred(HttpMethod.POST, "/v1/batch", g, this::batch)
                 .add(HttpMethod.POST, "/v1/counts", g, this::counts);
     }
 
@@ -103,7 +102,7 @@ final class PublicRoutes {
     }
 
     /** Writes JSON lines ({"key","value"} or {"key","erase":true}) in order; answers once all are acknowledged. */
-    private FullHttpResponse batch(Call c) {
+    private CompletableFuture<FullHttpResponse> batch(Call c) {
         List<byte[][]> writes = new ArrayList<>();
         int lineNo = 0;
         for (String line : c.bodyText().split("\n")) {
@@ -112,11 +111,12 @@ final class PublicRoutes {
                 writes.add(batchLine(line, lineNo));
             }
         }
-        Map<String, WritePosition> last = service.writeAll(writes);
-        ObjectNode o = JSON.createObjectNode().put("written", writes.size());
-        ArrayNode tokens = o.putArray("tokens");
-        last.values().forEach(w -> tokens.add(w.token()));
-        return ok(o);
+        return service.writeAll(writes).thenApply(last -> {
+            ObjectNode o = JSON.createObjectNode().put("written", writes.size());
+            ArrayNode tokens = o.putArray("tokens");
+            last.values().forEach(w -> tokens.add(w.token()));
+            return ok(o);
+        });
     }
 
     /** @return {key, value}, the value {@code null} for an erase */

@@ -3,6 +3,8 @@ package io.pequod.server.http;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * One endpoint: a method and a path template ({@code /v1/scan}, or one variable as in
  * {@code /v1/keys/{key}} and {@code /v1/views/{view}/rebuild}), the group it belongs to, and
@@ -11,9 +13,9 @@ import io.netty.handler.codec.http.HttpMethod;
  * @param method   the method
  * @param template the path template
  * @param group    public, admin, internal or probe
- * @param handler  what answers it
+ * @param handler  what answers it: at once, or (a write) once Kafka acknowledged it, holding no thread meanwhile
  */
-record Route(HttpMethod method, String template, Group group, Handler handler) {
+record Route(HttpMethod method, String template, Group group, Deferred handler) {
     /** Who an endpoint is for. */
     enum Group {
         /** Applications' reads and writes (DESIGN.md section 5). */
@@ -26,10 +28,16 @@ record Route(HttpMethod method, String template, Group group, Handler handler) {
         PROBE
     }
 
-    /** Answers a call. */
+    /** Answers a call at once. */
     @FunctionalInterface
     interface Handler {
         FullHttpResponse handle(Call call);
+    }
+
+    /** Answers a call later; the call's body is read before it returns. */
+    @FunctionalInterface
+    interface Deferred {
+        CompletableFuture<FullHttpResponse> handle(Call call);
     }
 
     /**

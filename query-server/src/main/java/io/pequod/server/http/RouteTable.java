@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /** The HTTP API's endpoints, looked up by method and path; the first matching route wins. */
 final class RouteTable {
@@ -17,6 +18,10 @@ final class RouteTable {
     private final List<Route> routes = new ArrayList<>();
 
     RouteTable add(HttpMethod method, String template, Route.Group group, Route.Handler handler) {
+        return addDeferred(method, template, group, c -> CompletableFuture.completedFuture(handler.handle(c)));
+    }
+
+    RouteTable addDeferred(HttpMethod method, String template, Route.Group group, Route.Deferred handler) {
         routes.add(new Route(method, template, group, handler));
         return this;
     }

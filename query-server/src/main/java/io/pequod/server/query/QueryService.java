@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads and writes over every instance's stores; every front end (HTTP, RESP, memento) goes
@@ -190,14 +191,19 @@ public final class QueryService {
         return writes.erase(key);
     }
 
+    /** A PUT, or an erase if {@code value} is null, answered from the send callback (see {@link Writes#writeAsync}). */
+    public CompletableFuture<WritePosition> writeAsync(byte[] key, byte[] value) {
+        return writes.writeAsync(key, value);
+    }
+
     /**
-     * Writes many keys in order (null value = erase), pipelined, and waits for all acknowledgements.
+     * Writes many keys in order (null value = erase), pipelined; no thread waits for the acknowledgements.
      *
      * @param batch key and value pairs
-     * @return the last position written per topic partition
+     * @return the last position written per topic partition, once all are acknowledged
      * @throws QueryException naming the first invalid key, before anything is written
      */
-    public Map<String, WritePosition> writeAll(List<byte[][]> batch) {
+    public CompletableFuture<Map<String, WritePosition>> writeAll(List<byte[][]> batch) {
         batch.forEach(w -> checkKey(w[0]));
         return writes.writeAll(batch);
     }

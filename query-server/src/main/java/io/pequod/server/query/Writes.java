@@ -7,6 +7,8 @@ import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.KeyQueryMetadata;
 
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,18 +58,42 @@ final class Writes {
         return await(writer.erase(key), key);
     }
 
-    /** Writes in order (null value = erase), pipelined. @return the last position per topic partition */
-    Map<String, WritePosition> writeAll(List<byte[][]> writes) {
+    /**
+     * A PUT or an erase ({@code value} null) answered from the send callback: no thread waits for
+     * the broker. The first write to a table this instance does not know yet waits for its topic,
+     * as {@link #put} does.
+     *
+     * @return the write's position once acknowledged; a {@link QueryException} if it failed
+     * @throws PequodException if the key or value is invalid (nothing is written)
+     */
+    CompletableFuture<WritePosition> writeAsync(byte[] key, byte[] value) {
+        if (!engine.catalog().tables().contains(Key.tableOf(key))) {
+            return CompletableFuture.completedFuture(value == null ? erase(key) : put(key, value));
+        }
+        CompletableFuture<WritePosition> sent = value == null ? writer.erase(key) : writer.write(key, Operation.PUT, value);
+        return sent.orTimeout(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS).handle((p, e) -> {
+            if (e != null) {
+                throw failed(key, e instanceof CompletionException ? e.getCause() : e);
+            }
+            freshness.wrote(p);
+            return p;
+        });
+    }
+
+    /** Writes in order (null value = erase), pipelined. @return the last position per topic partition, once all are acknowledged */
+    CompletableFuture<Map<String, WritePosition>> writeAll(List<byte[][]> writes) {
         List<CompletableFuture<WritePosition>> fs = new ArrayList<>(writes.size());
         for (byte[][] w : writes) {
-            fs.add(w[1] == null ? writer.erase(w[0]) : writer.write(w[0], Operation.PUT, w[1]));
+            fs.add(writeAsync(w[0], w[1]));
         }
-        Map<String, WritePosition> last = new HashMap<>();
-        for (int i = 0; i < fs.size(); i++) {
-            WritePosition p = await(fs.get(i), writes.get(i)[0]);
-            last.merge(p.topic() + ":" + p.partition(), p, (a, b) -> a.offset() >= b.offset() ? a : b);
-        }
-        return last;
+        return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).thenApply(x -> {
+            Map<String, WritePosition> last = new HashMap<>();
+            for (CompletableFuture<WritePosition> f : fs) {
+                WritePosition p = f.join();
+                last.merge(p.topic() + ":" + p.partition(), p, (a, b) -> a.offset() >= b.offset() ? a : b);
+            }
+            return last;
+        });
     }
 
     /** @return the value after the change, applied by the key's owner */
@@ -118,14 +145,23 @@ final class Writes {
                 engine.refreshTables();
             }
             return p;
-        } catch (ExecutionException e) {
-            throw new QueryException(Failure.Kind.UNAVAILABLE, "write failed", e.getCause().getMessage());
-        } catch (TimeoutException e) {
-            throw QueryException.unavailable("Kafka did not acknowledge the write of key '" + Key.of(key) + "' within "
-                    + ACK_TIMEOUT_SECONDS + " s");
+        } catch (ExecutionException | TimeoutException e) {
+            throw failed(key, e instanceof ExecutionException ? e.getCause() : e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw QueryException.unavailable("interrupted");
         }
+    }
+
+    private static QueryException failed(byte[] key, Throwable cause) {
+        if (cause instanceof TimeoutException) {
+            return QueryException.unavailable("Kafka did not acknowledge the write of key '" + Key.of(key) + "' within "
+                    + ACK_TIMEOUT_SECONDS + " s");
+        }
+        // Kafka refusing the record itself (too large, say) is the request's fault: retrying cannot help
+        Throwable kafka = cause.getCause() != null ? cause.getCause() : cause; // the writer names the key and topic around it
+        Failure.Kind kind = kafka instanceof ApiException && !(kafka instanceof RetriableException) ? Failure.Kind.BAD_REQUEST
+                : Failure.Kind.UNAVAILABLE;
+        return new QueryException(kind, "write failed", cause.getMessage());
     }
 }

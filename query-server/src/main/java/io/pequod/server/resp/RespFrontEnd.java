@@ -32,16 +32,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The Redis protocol (RESP2, pipelining, inline commands) on Netty: Redis' string commands,
  * memento's commands, and {@code PQSCAN}/{@code PQCOUNT} for ranges. Wrong arity, unknown commands
  * and bad values answer {@code -ERR ...} and the connection stays usable; oversized or malformed
- * frames close only that connection. Commands of one connection run in order on a worker thread.
+ * frames close only that connection. Commands of one connection run in order on a worker thread;
+ * writes are pipelined (see the connection handler).
  */
 public final class RespFrontEnd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RespFrontEnd.class);
@@ -101,12 +105,25 @@ public final class RespFrontEnd implements AutoCloseable {
         }
     }
 
+    /**
+     * One connection. Commands execute in order on the connection's worker; replies go out in the
+     * order of the requests. A plain {@code SET} does not hold its worker while Kafka acknowledges
+     * it: it is handed to the producer and answered from the send callback, so a client that
+     * pipelines writes has many in flight. A command that reads waits until every earlier write of
+     * the connection is acknowledged (read-your-writes).
+     */
     private final class Handler extends SimpleChannelInboundHandler<RedisMessage> implements RespCommands.Session {
+        private static final int MAX_QUEUED_REPLIES = 4096;
         private final Commands commands;
         private final EventExecutor worker;
-        /** Commands handed to the worker and not yet answered: later replies must wait their turn. */
-        private int pending;
+        /** Replies not yet sent, in request order (event loop only). */
+        private final ArrayDeque<CompletableFuture<RedisMessage>> replies = new ArrayDeque<>();
+        /** Completes once every earlier command has run (a write: handed to the producer). */
+        private CompletableFuture<Void> executed = CompletableFuture.completedFuture(null);
+        /** Completes once every earlier command is answered (a write: acknowledged or failed). */
+        private CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
         private volatile boolean authenticated = authToken == null;
+        private ChannelHandlerContext ctx;
 
         Handler(Commands commands, EventExecutor worker) {
             this.commands = commands;
@@ -129,12 +146,17 @@ public final class RespFrontEnd implements AutoCloseable {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, RedisMessage msg) {
+        public void handlerAdded(ChannelHandlerContext c) {
+            this.ctx = c;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext c, RedisMessage msg) {
             List<byte[]> args = arguments(msg);
-            // A GET that needs no waiting is answered on the event loop, if no earlier command of this
+            boolean idle = replies.isEmpty();
+            // A GET that needs no waiting is answered on the event loop if nothing of this
             // connection is still running (replies keep the order of requests).
-            if (pending == 0 && authenticated && args != null && args.size() == 2
-                    && new String(args.get(0), StandardCharsets.US_ASCII).equalsIgnoreCase("GET")) {
+            if (idle && authenticated && isCommand(args, "GET", 2)) {
                 long t0 = System.nanoTime();
                 Optional<byte[]> v;
                 try {
@@ -143,49 +165,79 @@ public final class RespFrontEnd implements AutoCloseable {
                     v = null;
                 }
                 if (v != null) {
-                    ctx.writeAndFlush(v.map(RespCommands::bulk).orElse(FullBulkStringRedisMessage.NULL_INSTANCE));
+                    c.writeAndFlush(v.map(RespCommands::bulk).orElse(FullBulkStringRedisMessage.NULL_INSTANCE));
                     metrics.record("resp", "get", System.nanoTime() - t0, false);
                     return;
                 }
             }
-            pending++;
-            worker.execute(() -> {
-                try {
-                    process(ctx, args);
-                } finally {
-                    ctx.channel().eventLoop().execute(() -> pending--);
-                }
-            });
+            CompletableFuture<RedisMessage> reply;
+            if (authenticated && isCommand(args, "SET", 3)) {
+                CompletableFuture<CompletableFuture<RedisMessage>> sent = executed.thenApplyAsync(x -> set(args), worker);
+                executed = sent.thenApply(x -> null);
+                reply = sent.thenCompose(f -> f);
+                answered = CompletableFuture.allOf(answered, reply);
+            } else {
+                reply = answered.handle((x, e) -> null).thenApplyAsync(x -> process(args), worker);
+                answered = reply.thenApply(x -> null);
+                executed = answered;
+            }
+            reply = reply.exceptionally(e -> error("?", e instanceof CompletionException ? e.getCause() : e)); // a closing worker, say
+            replies.add(reply);
+            if (replies.size() >= MAX_QUEUED_REPLIES) {
+                c.channel().config().setAutoRead(false); // a client far ahead of its replies waits
+            }
+            reply.whenComplete((r, e) -> c.executor().execute(this::sendReady));
         }
 
-        private void process(ChannelHandlerContext ctx, List<byte[]> args) {
+        /** Sends the replies that are ready, in order (on the event loop). */
+        private void sendReady() {
+            boolean wrote = false;
+            while (!replies.isEmpty() && replies.peek().isDone()) {
+                RedisMessage r = replies.poll().join();
+                if (r == RespCommands.QUIT) {
+                    ctx.writeAndFlush(new SimpleStringRedisMessage("OK")).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                ctx.write(r);
+                wrote = true;
+            }
+            if (wrote) {
+                ctx.flush();
+            }
+            if (replies.size() < MAX_QUEUED_REPLIES / 2 && !ctx.channel().config().isAutoRead()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+
+        /** Hands a SET to the producer; @return its reply, once Kafka acknowledged the write (never failed) */
+        private CompletableFuture<RedisMessage> set(List<byte[]> args) {
+            long t0 = System.nanoTime();
+            CompletableFuture<RedisMessage> r;
+            try {
+                r = service.writeAsync(args.get(1), args.get(2)).thenApply(p -> (RedisMessage) new SimpleStringRedisMessage("OK"));
+            } catch (RuntimeException e) {
+                r = CompletableFuture.failedFuture(e);
+            }
+            return r.exceptionally(e -> error("SET", e instanceof CompletionException ? e.getCause() : e))
+                    .whenComplete((m, e) -> metrics.record("resp", "set", System.nanoTime() - t0, m instanceof ErrorRedisMessage));
+        }
+
+        /** Runs a command on the worker; @return its reply (an error reply rather than an exception) */
+        private RedisMessage process(List<byte[]> args) {
             if (args == null || args.isEmpty()) {
-                ctx.writeAndFlush(new ErrorRedisMessage("ERR Protocol error: expected an array of bulk strings"));
-                return;
+                return new ErrorRedisMessage("ERR Protocol error: expected an array of bulk strings");
             }
             String name = new String(args.get(0), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
             long t0 = System.nanoTime();
             RedisMessage reply;
-            boolean failed = false;
             try {
                 reply = commandTable.execute(this, name, args);
-            } catch (QueryException e) {
-                failed = true;
-                reply = new ErrorRedisMessage((e.kind() == Failure.Kind.UNAVAILABLE ? "TRYAGAIN " : "ERR ") + e.getMessage());
-            } catch (PequodException | IllegalArgumentException e) {
-                failed = true;
-                reply = new ErrorRedisMessage("ERR " + e.getMessage());
             } catch (RuntimeException e) {
-                failed = true;
-                LOG.warn("Internal error on RESP command {}", name, e);
-                reply = new ErrorRedisMessage("ERR internal error: " + e);
+                reply = error(name, e);
             }
-            metrics.record("resp", name.length() <= 16 ? name.toLowerCase(Locale.ROOT) : "other", System.nanoTime() - t0, failed);
-            if (reply == RespCommands.QUIT) {
-                ctx.writeAndFlush(new SimpleStringRedisMessage("OK")).addListener(ChannelFutureListener.CLOSE);
-            } else {
-                ctx.writeAndFlush(reply);
-            }
+            metrics.record("resp", name.length() <= 16 ? name.toLowerCase(Locale.ROOT) : "other", System.nanoTime() - t0,
+                    reply instanceof ErrorRedisMessage);
+            return reply;
         }
 
         @Override
@@ -196,6 +248,22 @@ public final class RespFrontEnd implements AutoCloseable {
                         .addListener(ChannelFutureListener.CLOSE);
             }
         }
+    }
+
+    /** @return the error reply for a command's failure (a warning in the log only for an internal error) */
+    static ErrorRedisMessage error(String command, Throwable e) {
+        if (e instanceof QueryException q) {
+            return new ErrorRedisMessage((q.kind() == Failure.Kind.UNAVAILABLE ? "TRYAGAIN " : "ERR ") + q.getMessage());
+        }
+        if (e instanceof PequodException || e instanceof IllegalArgumentException) {
+            return new ErrorRedisMessage("ERR " + e.getMessage());
+        }
+        LOG.warn("Internal error on RESP command {}", command, e);
+        return new ErrorRedisMessage("ERR internal error: " + e);
+    }
+
+    private static boolean isCommand(List<byte[]> args, String name, int arity) {
+        return args != null && args.size() == arity && new String(args.get(0), StandardCharsets.US_ASCII).equalsIgnoreCase(name);
     }
 
     static List<byte[]> arguments(RedisMessage msg) {
