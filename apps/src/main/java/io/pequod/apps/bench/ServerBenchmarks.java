@@ -44,7 +44,7 @@ public final class ServerBenchmarks {
      * @return JSON with both servers' requests/s for SET and GET and the ratios
      * @throws Exception if a tool is missing or fails
      */
-    public static String redis(int requests, int clients) throws Exception {
+    public static String redis(int requests, int clients, int pipeline) throws Exception {
         for (String tool : List.of("redis-server", "redis-benchmark")) {
             if (!onPath(tool)) {
                 throw new IllegalStateException(tool + " is not installed; on Debian: apt-get install redis-server redis-tools");
@@ -56,14 +56,15 @@ public final class ServerBenchmarks {
         try (AllInOne a = AllInOne.start("benchredis", JoinSpec.empty(), Set.of())) {
             PequodServer s = a.server();
             // one unmeasured pass each first: the JVM compiles its hot paths, Redis warms its caches
-            redisBenchmark(s.respPort(), requests, clients, "pequod (warm-up)");
-            redisBenchmark(redisPort, requests, clients, "redis-server (warm-up)");
-            Map<String, Double> pequod = redisBenchmark(s.respPort(), requests, clients, "pequod");
-            Map<String, Double> real = redisBenchmark(redisPort, requests, clients, "redis-server");
+            redisBenchmark(s.respPort(), requests, clients, pipeline, "pequod (warm-up)");
+            redisBenchmark(redisPort, requests, clients, pipeline, "redis-server (warm-up)");
+            Map<String, Double> pequod = redisBenchmark(s.respPort(), requests, clients, pipeline, "pequod");
+            Map<String, Double> real = redisBenchmark(redisPort, requests, clients, pipeline, "redis-server");
             ObjectNode o = JSON.createObjectNode();
             o.put("benchmark", "redis");
             o.put("requests", requests);
             o.put("clients", clients);
+            o.put("pipeline", pipeline);
             o.putPOJO("pequod_requests_per_sec", pequod);
             o.putPOJO("redis_requests_per_sec", real);
             o.put("ratio_get", round(pequod.get("GET") / real.get("GET")));
@@ -75,11 +76,13 @@ public final class ServerBenchmarks {
         }
     }
 
-    private static Map<String, Double> redisBenchmark(int port, int requests, int clients, String who)
+    private static Map<String, Double> redisBenchmark(int port, int requests, int clients, int pipeline, String who)
             throws IOException, InterruptedException {
-        System.err.println("bench redis: redis-benchmark -t set,get -n " + requests + " -c " + clients + " against " + who + " ...");
+        System.err.println("bench redis: redis-benchmark -t set,get -n " + requests + " -c " + clients + " -P " + pipeline
+                + " against " + who + " ...");
         Process p = new ProcessBuilder("redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(port), "-t", "set,get",
-                "-n", Integer.toString(requests), "-c", Integer.toString(clients), "--csv").redirectErrorStream(false).start();
+                "-n", Integer.toString(requests), "-c", Integer.toString(clients), "-P", Integer.toString(pipeline), "--csv")
+                .redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("redis-benchmark against " + who + " failed: " + out);

@@ -124,9 +124,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "-c", defaultValue = "50", description = "Parallel connections. Default: ${DEFAULT-VALUE}.")
         int clients;
 
+        @Option(names = "-P", defaultValue = "1", description = "Requests pipelined per connection (redis-benchmark -P). "
+                + "Default: ${DEFAULT-VALUE}.")
+        int pipeline;
+
         @Override
         public Integer call() throws Exception {
-            System.out.println(ServerBenchmarks.redis(requests, clients));
+            System.out.println(ServerBenchmarks.redis(requests, clients, pipeline));
             return 0;
         }
     }
