@@ -111,7 +111,11 @@ public final class BulkLoader {
             }
             bar.update(bytes, records);
         }
-        writer.flush();
+        try {
+            writer.flush();
+        } catch (WriteFailedException counted) {
+            // each failed write was counted above, with the first one's reason
+        }
         bar.finish(bytes, records);
         if (firstFailure.get() != null) {
             errors.println(source + ": " + failed.get() + " writes failed; first: " + firstFailure.get());

@@ -27,6 +27,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,6 +57,9 @@ public final class ChangeWriter implements AutoCloseable {
     private final TopicCreator creator;
     private final Predicate<String> readOnlyTables;
     private final Map<String, String> topicByTable = new ConcurrentHashMap<>();
+    /** Writes that failed since the last {@link #flush}, and the first of them. */
+    private final AtomicLong failedSinceFlush = new AtomicLong();
+    private final AtomicReference<WriteFailedException> firstFailure = new AtomicReference<>();
 
     private ChangeWriter(Builder b) {
         this.topics = TableTopics.of(b.namespace);
@@ -271,8 +276,12 @@ public final class ChangeWriter implements AutoCloseable {
         }
         producer.send(new ProducerRecord<>(topic, key, value), (md, e) -> {
             if (e != null) {
-                f.completeExceptionally(new WriteFailedException("Write of key '" + new String(key, StandardCharsets.UTF_8)
-                        + "' to " + topic + " failed: " + e.getMessage(), e));
+                // The producer has already retried what Kafka calls retriable, up to delivery.timeout.ms.
+                WriteFailedException failure = new WriteFailedException("Write of key '" + new String(key, StandardCharsets.UTF_8)
+                        + "' to " + topic + " failed: " + e.getMessage(), e);
+                failedSinceFlush.incrementAndGet();
+                firstFailure.compareAndSet(null, failure);
+                f.completeExceptionally(failure);
             } else {
                 f.complete(new WritePosition(md.topic(), md.partition(), md.offset()));
             }
@@ -280,9 +289,21 @@ public final class ChangeWriter implements AutoCloseable {
         return f;
     }
 
-    /** Sends everything written so far and waits for the acknowledgements. */
+    /**
+     * Sends everything written so far and waits for the acknowledgements, so that a loader that
+     * does not look at each write's future still learns of a lost one.
+     *
+     * @throws WriteFailedException if a write since the previous flush failed: naming the first
+     *                              failed key, its topic and Kafka's error, and how many failed
+     */
     public void flush() {
         producer.flush();
+        long failed = failedSinceFlush.getAndSet(0);
+        WriteFailedException first = firstFailure.getAndSet(null);
+        if (failed > 0 && first != null) {
+            throw new WriteFailedException(failed + " write(s) failed since the last flush; the first: " + first.getMessage(),
+                    first.getCause());
+        }
     }
 
     /** Flushes and closes the producer and the admin client. */

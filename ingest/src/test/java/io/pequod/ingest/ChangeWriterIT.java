@@ -1,5 +1,6 @@
 package io.pequod.ingest;
 
+import io.pequod.schemas.Key;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.PartitionRule;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** ChangeWriter and BulkLoader end to end through the embedded broker and registry. */
@@ -116,6 +118,19 @@ class ChangeWriterIT {
             ConsumerRecord<byte[], byte[]> last = recs.get(5);
             assertNull(last.value(), "erase is a tombstone");
             assertEquals(erased.offset(), last.offset());
+        }
+    }
+
+    @Test
+    void shouldFailTheFlushNamingTheFirstWriteKafkaRefusedWhenNobodyLookedAtItsFuture() throws Exception {
+        try (ChangeWriter w = writer("refused")) {
+            w.put("kv|before", "fine").get(30, TimeUnit.SECONDS);
+            w.put("kv|huge", "x".repeat(Key.MAX_VALUE_LENGTH)); // within the value limit, over Kafka's 1 MiB request size
+            w.put("kv|after", "fine");
+            WriteFailedException e = assertThrows(WriteFailedException.class, w::flush);
+            assertTrue(e.getMessage().startsWith("1 write(s) failed since the last flush; the first: Write of key 'kv|huge' to refused.kv"),
+                    e.getMessage());
+            w.flush(); // reported once
         }
     }
 

@@ -168,8 +168,10 @@ public final class FreshnessBenchmark {
             w.put(TwitterData.s(f[0], f[1]), "1");
         }
         w.flush();
+        StallGuard stall = new StallGuard("subscriptions applied by the tables application", data.follows.size());
         while (timings.subsApplied.get() < data.follows.size()) {
             Thread.sleep(50);
+            stall.progressed(timings.subsApplied.get());
         }
         Thread.sleep(2000); // let the view application absorb the subscriptions too
     }

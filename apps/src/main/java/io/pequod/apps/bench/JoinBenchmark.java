@@ -163,14 +163,18 @@ public final class JoinBenchmark {
         p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
         try (TempDir deleting = new TempDir(dir); KafkaStreams ks = new KafkaStreams(b.build(), p)) {
             ks.start();
+            StallGuard starting = new StallGuard("the pass-through application starting (0: not RUNNING)", 1);
             while (ks.state() != KafkaStreams.State.RUNNING) {
                 Thread.sleep(5);
+                starting.progressed(0);
             }
             long t0 = System.nanoTime();
             Progress bar = new Progress(System.err, "bench joins: pass-through", "records", inputs, true);
+            StallGuard stall = new StallGuard("records seen by the pass-through", inputs);
             while (seen.get() < inputs) {
                 Thread.sleep(20);
                 bar.update(seen.get(), seen.get());
+                stall.progressed(seen.get());
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             bar.finish(inputs, inputs);
@@ -188,16 +192,20 @@ public final class JoinBenchmark {
                      .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8)
                      .tablesApplication(false).build()) {
             e.start();
+            StallGuard starting = new StallGuard("the join's applications starting (0: not RUNNING)", 1);
             while (!e.awaitRunning(Duration.ofMillis(5))) {
                 Thread.sleep(1);
+                starting.progressed(0);
             }
             long t0 = System.nanoTime();
             Progress bar = new Progress(System.err, "bench joins: timeline join", "derived", derived, true);
+            StallGuard stall = new StallGuard("records in the timeline topic", derived);
             long out = 0;
             while (out < derived) {
                 Thread.sleep(100);
                 out = endOffsets(admin, ns + ".t");
                 bar.update(out, out);
+                stall.progressed(out);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             bar.finish(out, out);
