@@ -44,7 +44,8 @@ import java.util.stream.IntStream;
  * <p>Twitter timeline join throughput: subscriptions and posts are loaded into their table topics
  * first; then (1) a plain Kafka Streams pass-through reads the same records into a RocksDB store,
  * and (2) the view engine's timeline join (view application only) reads them and writes the
- * timeline. Reported: input records/s of each, derived records/s of the join, and the ratio.
+ * timeline; (3) {@code rebuild t} on that engine: a new generation of the view re-reads both
+ * tables. Reported: input records/s of each, derived records/s of the join, and the ratios.
  */
 public final class JoinBenchmark {
     private final int users;
@@ -109,7 +110,9 @@ public final class JoinBenchmark {
         }
         bar.finish(n, n);
         double passSecs = passThrough(bootstrap, ns, inputs);
-        double joinSecs = join(bootstrap, registry, ns, derived);
+        double[] joinAndRebuild = join(bootstrap, registry, ns, derived, inputs);
+        double joinSecs = joinAndRebuild[0];
+        double rebuildSecs = joinAndRebuild[1];
         ObjectMapper m = new ObjectMapper();
         ObjectNode o = m.createObjectNode();
         o.put("benchmark", "joins");
@@ -126,6 +129,10 @@ public final class JoinBenchmark {
         join.put("input_records_per_sec", Math.round(inputs / joinSecs));
         join.put("derived_records_per_sec", Math.round(derived / joinSecs));
         o.put("ratio_join_input_to_pass_through", round(passSecs / joinSecs));
+        ObjectNode rebuild = o.putObject("rebuild");
+        rebuild.put("seconds", round(rebuildSecs));
+        rebuild.put("input_records_per_sec", Math.round(inputs / rebuildSecs));
+        o.put("ratio_rebuild_input_to_pass_through", round(passSecs / rebuildSecs));
         return o.toString();
     }
 
@@ -183,8 +190,12 @@ public final class JoinBenchmark {
         }
     }
 
-    /** The timeline join alone; returns seconds until every derived record is in the timeline topic. */
-    private double join(String bootstrap, String registry, String ns, long derived) throws Exception {
+    /**
+     * The timeline join alone: seconds until every derived record is in the timeline topic; then
+     * {@code rebuild t} (erase the view, a new generation re-reads both tables from the start):
+     * seconds until that generation has committed every input record.
+     */
+    private double[] join(String bootstrap, String registry, String ns, long derived, long inputs) throws Exception {
         Path dir = Files.createTempDirectory("pequod-bench-join-");
         try (TempDir deleting = new TempDir(dir);
              Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
@@ -209,8 +220,28 @@ public final class JoinBenchmark {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             bar.finish(out, out);
-            return secs;
+            return new double[] {secs, rebuild(admin, e, ns, inputs)};
         }
+    }
+
+    /** {@code rebuild t}; @return seconds until the new generation has committed every record of both tables */
+    private static double rebuild(Admin admin, ViewEngine e, String ns, long inputs) throws Exception {
+        long t0 = System.nanoTime();
+        String group = e.rebuild("t");
+        Progress bar = new Progress(System.err, "bench joins: rebuild t", "records", inputs, true);
+        StallGuard stall = new StallGuard("input records committed by the rebuilt view", inputs);
+        long done = 0;
+        while (done < inputs) {
+            Thread.sleep(100);
+            done = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).entrySet().stream()
+                    .filter(x -> x.getKey().topic().equals(ns + ".s") || x.getKey().topic().equals(ns + ".p"))
+                    .mapToLong(x -> x.getValue() == null ? 0 : x.getValue().offset()).sum();
+            bar.update(done, done);
+            stall.progressed(done);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        bar.finish(done, done);
+        return secs;
     }
 
     private static long endOffsets(Admin admin, String topic) throws Exception {
