@@ -39,6 +39,8 @@ public final class BrokerCluster implements AutoCloseable {
     private final String voters;
     /** Where each node's log was when it was last launched: its READY line comes after. */
     private final long[] readFrom;
+    /** One admin client for the cluster's life (it finds the live nodes by itself); made on first use. */
+    private Admin admin;
 
     private BrokerCluster(Path dir, int size, int replicationFactor) {
         this.dir = dir;
@@ -110,9 +112,7 @@ public final class BrokerCluster implements AutoCloseable {
 
     /** @return the node that leads the metadata quorum (the active controller) */
     public int quorumLeader() throws Exception {
-        try (Admin admin = admin()) {
-            return admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
-        }
+        return admin().describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
     }
 
     /**
@@ -121,32 +121,31 @@ public final class BrokerCluster implements AutoCloseable {
      * replicas than replicas), {@code under_min_isr} (fewer than 2) and {@code offline} (no leader)
      */
     public Map<String, Long> replication() throws Exception {
-        try (Admin admin = admin()) {
-            var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
-            Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
-            long partitions = 0;
-            long minRf = Long.MAX_VALUE;
-            long under = 0;
-            long underMin = 0;
-            long offline = 0;
-            for (TopicDescription t : topics.values()) {
-                for (TopicPartitionInfo p : t.partitions()) {
-                    partitions++;
-                    minRf = Math.min(minRf, p.replicas().size());
-                    under += p.isr().size() < p.replicas().size() ? 1 : 0;
-                    underMin += p.isr().size() < Math.min(2, replicationFactor) ? 1 : 0;
-                    offline += p.leader() == null || p.leader().isEmpty() ? 1 : 0;
-                }
+        Admin admin = admin();
+        var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
+        Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+        long partitions = 0;
+        long minRf = Long.MAX_VALUE;
+        long under = 0;
+        long underMin = 0;
+        long offline = 0;
+        for (TopicDescription t : topics.values()) {
+            for (TopicPartitionInfo p : t.partitions()) {
+                partitions++;
+                minRf = Math.min(minRf, p.replicas().size());
+                under += p.isr().size() < p.replicas().size() ? 1 : 0;
+                underMin += p.isr().size() < Math.min(2, replicationFactor) ? 1 : 0;
+                offline += p.leader() == null || p.leader().isEmpty() ? 1 : 0;
             }
-            Map<String, Long> out = new LinkedHashMap<>();
-            out.put("topics", (long) topics.size());
-            out.put("partitions", partitions);
-            out.put("min_replication_factor", topics.isEmpty() ? 0 : minRf);
-            out.put("under_replicated", under);
-            out.put("under_min_isr", underMin);
-            out.put("offline", offline);
-            return out;
         }
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("topics", (long) topics.size());
+        out.put("partitions", partitions);
+        out.put("min_replication_factor", topics.isEmpty() ? 0 : minRf);
+        out.put("under_replicated", under);
+        out.put("under_min_isr", underMin);
+        out.put("offline", offline);
+        return out;
     }
 
     /**
@@ -166,9 +165,12 @@ public final class BrokerCluster implements AutoCloseable {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    private Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    private synchronized Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+        }
+        return admin;
     }
 
     private Path nodeDir(int n) {
@@ -209,6 +211,12 @@ public final class BrokerCluster implements AutoCloseable {
     /** Stops every node (SIGTERM, then SIGKILL after 30 s). */
     @Override
     public void close() throws InterruptedException {
+        synchronized (this) {
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+                admin = null;
+            }
+        }
         for (Process p : nodes) {
             if (p != null && p.isAlive()) {
                 p.destroy();

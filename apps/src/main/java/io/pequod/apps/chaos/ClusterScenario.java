@@ -30,7 +30,6 @@ import static io.pequod.apps.chaos.FailoverBenchmark.progress;
 final class ClusterScenario {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final String VIEW_READ = "/v1/count?first=t%7C&last=t%7D";
 
     private final FailoverBenchmark bench;
     private final Path dir;
@@ -67,7 +66,7 @@ final class ClusterScenario {
         ServeProcess a = new ServeProcess("instance", dir.resolve("a"), Ports.free(), args, List.of()).start();
         try (ChaosLoad load = new ChaosLoad(a::url, a::url, bench.rate())) {
             progress("starting the instance ...");
-            out.put("first_start_ms", a.awaitServing(VIEW_READ, Duration.ofMinutes(3)));
+            out.put("first_start_ms", a.awaitServing(FailoverBenchmark.VIEW_READ, Duration.ofMinutes(3)));
             load.seed();
             load.start();
             Thread.sleep(bench.seconds() * 1000L);

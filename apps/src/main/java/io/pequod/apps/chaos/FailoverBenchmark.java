@@ -37,7 +37,8 @@ public final class FailoverBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The scenarios, in the order they run by default. */
     public static final List<String> SCENARIOS = List.of("restart", "peer", "scale", "crash", "brokers");
-    private static final String VIEW_READ = "/v1/count?first=t%7C&last=t%7D";
+    /** A read of a view (the timeline's count): an instance serves once it answers this. */
+    static final String VIEW_READ = "/v1/count?first=t%7C&last=t%7D";
 
     private final Path work;
     private final int rate;

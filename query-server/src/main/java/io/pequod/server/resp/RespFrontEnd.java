@@ -153,10 +153,10 @@ public final class RespFrontEnd implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext c, RedisMessage msg) {
             List<byte[]> args = arguments(msg);
-            boolean idle = replies.isEmpty();
+            String name = commandName(args);
             // A GET that needs no waiting is answered on the event loop if nothing of this
             // connection is still running (replies keep the order of requests).
-            if (idle && authenticated && isCommand(args, "GET", 2)) {
+            if (replies.isEmpty() && authenticated && "GET".equals(name) && args.size() == 2) {
                 long t0 = System.nanoTime();
                 Optional<byte[]> v;
                 try {
@@ -171,13 +171,13 @@ public final class RespFrontEnd implements AutoCloseable {
                 }
             }
             CompletableFuture<RedisMessage> reply;
-            if (authenticated && isCommand(args, "SET", 3)) {
+            if (authenticated && "SET".equals(name) && args.size() == 3) {
                 CompletableFuture<CompletableFuture<RedisMessage>> sent = executed.thenApplyAsync(x -> set(args), worker);
                 executed = sent.thenApply(x -> null);
                 reply = sent.thenCompose(f -> f);
                 answered = CompletableFuture.allOf(answered, reply);
             } else {
-                reply = answered.handle((x, e) -> null).thenApplyAsync(x -> process(args), worker);
+                reply = answered.handle((x, e) -> null).thenApplyAsync(x -> process(name, args), worker);
                 answered = reply.thenApply(x -> null);
                 executed = answered;
             }
@@ -223,11 +223,10 @@ public final class RespFrontEnd implements AutoCloseable {
         }
 
         /** Runs a command on the worker; @return its reply (an error reply rather than an exception) */
-        private RedisMessage process(List<byte[]> args) {
-            if (args == null || args.isEmpty()) {
+        private RedisMessage process(String name, List<byte[]> args) {
+            if (name == null) {
                 return new ErrorRedisMessage("ERR Protocol error: expected an array of bulk strings");
             }
-            String name = new String(args.get(0), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
             long t0 = System.nanoTime();
             RedisMessage reply;
             try {
@@ -262,8 +261,9 @@ public final class RespFrontEnd implements AutoCloseable {
         return new ErrorRedisMessage("ERR internal error: " + e);
     }
 
-    private static boolean isCommand(List<byte[]> args, String name, int arity) {
-        return args != null && args.size() == arity && new String(args.get(0), StandardCharsets.US_ASCII).equalsIgnoreCase(name);
+    /** @return the command's name in upper case, or {@code null} for a frame that is not a command */
+    private static String commandName(List<byte[]> args) {
+        return args == null || args.isEmpty() ? null : new String(args.get(0), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
     }
 
     static List<byte[]> arguments(RedisMessage msg) {
