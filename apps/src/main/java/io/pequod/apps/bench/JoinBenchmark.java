@@ -39,26 +39,31 @@ import java.util.stream.IntStream;
 
 /**
  * Twitter timeline join throughput. Clocks start when each Streams application is RUNNING, so
- * that both measure processing, not start-up.
+ * that they measure processing, not start-up.
  *
- * <p>Twitter timeline join throughput: subscriptions and posts are loaded into their table topics
- * first; then (1) a plain Kafka Streams pass-through reads the same records into a RocksDB store,
- * and (2) the view engine's timeline join (view application only) reads them and writes the
- * timeline; (3) {@code rebuild t} on that engine: a new generation of the view re-reads both
- * tables. Reported: input records/s of each, derived records/s of the join, and the ratios.
+ * <p>Subscriptions and posts are loaded into their table topics first; then (1) a plain Kafka
+ * Streams pass-through reads the same records into a RocksDB store; (2) the view engine as a
+ * server runs it (tables application and the view's) computes the timeline: timed until every row
+ * is in the timeline topic and until every row is in the queryable {@code table-t} store; (3)
+ * {@code rebuild t} on that engine: a new generation of the view re-reads both tables; (4) each
+ * requested DSL version of the same timeline ({@link DslTimeline}), timed to the same two points.
+ * Reported: input records/s of each, derived records/s, and the ratios.
  */
 public final class JoinBenchmark {
     private final int users;
     private final int followsPerUser;
     private final int posts;
+    private final List<DslTimeline.Variant> baselines;
 
     /**
      * @param users          users
      * @param followsPerUser subscriptions per user
      * @param posts          posts
+     * @param baselines      the DSL versions to run after ours on the same data
      */
-    public JoinBenchmark(int users, int followsPerUser, int posts) {
+    public JoinBenchmark(int users, int followsPerUser, int posts, List<DslTimeline.Variant> baselines) {
         this.users = users;
+        this.baselines = List.copyOf(baselines);
         this.followsPerUser = followsPerUser;
         this.posts = posts;
     }
@@ -110,11 +115,7 @@ public final class JoinBenchmark {
         }
         bar.finish(n, n);
         double passSecs = passThrough(bootstrap, ns, inputs);
-        double[] joinAndRebuild = join(bootstrap, registry, ns, derived, inputs);
-        double joinSecs = joinAndRebuild[0];
-        double rebuildSecs = joinAndRebuild[1];
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode o = m.createObjectNode();
+        ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("benchmark", "joins");
         o.put("users", users);
         o.put("subscriptions", data.follows.size());
@@ -124,15 +125,21 @@ public final class JoinBenchmark {
         ObjectNode pass = o.putObject("pass_through");
         pass.put("seconds", round(passSecs));
         pass.put("input_records_per_sec", Math.round(inputs / passSecs));
-        ObjectNode join = o.putObject("timeline_join");
-        join.put("seconds", round(joinSecs));
-        join.put("input_records_per_sec", Math.round(inputs / joinSecs));
-        join.put("derived_records_per_sec", Math.round(derived / joinSecs));
-        o.put("ratio_join_input_to_pass_through", round(passSecs / joinSecs));
-        ObjectNode rebuild = o.putObject("rebuild");
-        rebuild.put("seconds", round(rebuildSecs));
-        rebuild.put("input_records_per_sec", Math.round(inputs / rebuildSecs));
-        o.put("ratio_rebuild_input_to_pass_through", round(passSecs / rebuildSecs));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            TimelineRun.Seconds ours = join(bootstrap, registry, ns, derived, inputs, admin, o);
+            ours.report(o, "timeline_join", inputs, derived);
+            o.put("ratio_join_input_to_pass_through", round(passSecs / ours.toTopic()));
+            double best = Double.MAX_VALUE;
+            for (DslTimeline.Variant v : baselines) {
+                TimelineRun.Seconds dsl = TimelineRun.dsl(bootstrap, registry, ns, v, admin, derived);
+                dsl.report(o, v.label(), inputs, derived);
+                best = Math.min(best, dsl.toStore());
+            }
+            if (!baselines.isEmpty()) {
+                o.put("ratio_join_to_best_dsl_store", round(best / ours.toStore()));
+            }
+        }
+        o.put("ratio_rebuild_input_to_pass_through", round(passSecs / o.path("rebuild").path("seconds").asDouble()));
         return o.toString();
     }
 
@@ -191,41 +198,41 @@ public final class JoinBenchmark {
     }
 
     /**
-     * The timeline join alone: seconds until every derived record is in the timeline topic; then
-     * {@code rebuild t} (erase the view, a new generation re-reads both tables from the start):
-     * seconds until that generation has committed every input record.
+     * The timeline join as deployed (the tables application and the view's): seconds until every
+     * derived row is in the timeline topic and in the {@code table-t} store; then {@code rebuild t}
+     * (erase the view, a new generation re-reads both tables from the start), reported under
+     * {@code rebuild}: seconds until that generation has committed every input record.
      */
-    private double[] join(String bootstrap, String registry, String ns, long derived, long inputs) throws Exception {
+    private TimelineRun.Seconds join(String bootstrap, String registry, String ns, long derived, long inputs, Admin admin,
+                                     ObjectNode report) throws Exception {
         Path dir = Files.createTempDirectory("pequod-bench-join-");
+        AtomicLong rows = new AtomicLong();
+        String timeline = ns + ".t";
         try (TempDir deleting = new TempDir(dir);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
              ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
-                     .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8)
-                     .tablesApplication(false).build()) {
+                     .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8).build()) {
+            e.progress().addListener(a -> {
+                if (a.value() != null && a.topic().equals(timeline)) {
+                    rows.incrementAndGet();
+                }
+            });
             e.start();
             StallGuard starting = new StallGuard("the join's applications starting (0: not RUNNING)", 1);
             while (!e.awaitRunning(Duration.ofMillis(5))) {
                 Thread.sleep(1);
                 starting.progressed(0);
             }
-            long t0 = System.nanoTime();
-            Progress bar = new Progress(System.err, "bench joins: timeline join", "derived", derived, true);
-            StallGuard stall = new StallGuard("records in the timeline topic", derived);
-            long out = 0;
-            while (out < derived) {
-                Thread.sleep(100);
-                out = endOffsets(admin, ns + ".t");
-                bar.update(out, out);
-                stall.progressed(out);
-            }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            bar.finish(out, out);
-            return new double[] {secs, rebuild(admin, e, ns, inputs)};
+            TimelineRun.Seconds s = TimelineRun.await("timeline join", admin, timeline, rows::get, derived, System.nanoTime());
+            double rebuilt = rebuild(admin, e, inputs);
+            ObjectNode r = report.putObject("rebuild");
+            r.put("seconds", round(rebuilt));
+            r.put("input_records_per_sec", Math.round(inputs / rebuilt));
+            return s;
         }
     }
 
     /** {@code rebuild t}; @return seconds until the new generation has committed every record of both tables */
-    private static double rebuild(Admin admin, ViewEngine e, String ns, long inputs) throws Exception {
+    private static double rebuild(Admin admin, ViewEngine e, long inputs) throws Exception {
         long t0 = System.nanoTime();
         String group = e.rebuild("t");
         Progress bar = new Progress(System.err, "bench joins: rebuild t", "records", inputs, true);
@@ -234,7 +241,7 @@ public final class JoinBenchmark {
         while (done < inputs) {
             Thread.sleep(100);
             done = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).entrySet().stream()
-                    .filter(x -> x.getKey().topic().equals(ns + ".s") || x.getKey().topic().equals(ns + ".p"))
+                    .filter(x -> x.getKey().topic().endsWith("-table-s-changelog") || x.getKey().topic().endsWith("-table-p-changelog"))
                     .mapToLong(x -> x.getValue() == null ? 0 : x.getValue().offset()).sum();
             bar.update(done, done);
             stall.progressed(done);
@@ -243,14 +250,6 @@ public final class JoinBenchmark {
         bar.finish(done, done);
         return secs;
     }
-
-    private static long endOffsets(Admin admin, String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> q = new HashMap<>();
-        IntStream.range(0, 8).forEach(i -> q.put(new TopicPartition(topic, i), OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r = admin.listOffsets(q).all().get(30, TimeUnit.SECONDS);
-        return r.values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
-    }
-
 
     /** Deletes a temporary state directory when closed (after the Streams client that used it). */
     record TempDir(Path dir) implements AutoCloseable {

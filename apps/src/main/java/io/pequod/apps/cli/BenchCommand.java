@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.apps.bench.BenchReport;
+import io.pequod.apps.bench.DslTimeline;
 import io.pequod.apps.bench.FreshnessBenchmark;
 import io.pequod.apps.bench.JoinBenchmark;
 import io.pequod.apps.bench.ServerBenchmarks;
@@ -77,9 +78,14 @@ final class BenchCommand implements Runnable {
         @Option(names = "--posts", defaultValue = "50000", description = "Posts. Default: ${DEFAULT-VALUE}.")
         int posts;
 
+        @Option(names = "--baseline", defaultValue = "none",
+                description = "Also run the same timeline written with the Kafka Streams DSL: dsl (both versions), dsl-tuned, "
+                        + "dsl-foreign-key, or none. Default: ${DEFAULT-VALUE}.")
+        String baseline;
+
         @Override
         public Integer call() throws Exception {
-            System.out.println(new JoinBenchmark(users, follows, posts)
+            System.out.println(new JoinBenchmark(users, follows, posts, DslTimeline.Variant.named(baseline))
                     .run(connection.bootstrapServers, connection.schemaRegistryUrl));
             return 0;
         }
