@@ -1,6 +1,7 @@
 package io.pequod.ingest;
 
 import io.pequod.schemas.TableTopics;
+import io.pequod.schemas.TopicsReady;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -16,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Creates table topics on first use: log-compacted, N partitions, the broker's default replication
  * factor. One creation attempt per topic per process; a topic that already exists is used as is.
+ * Either way the first write waits until every partition's leader has opened its log
+ * ({@link TopicsReady}).
  */
 public final class TopicCreator implements AutoCloseable {
     /** Partitions of a new table topic unless configured. */
@@ -39,7 +42,7 @@ public final class TopicCreator implements AutoCloseable {
 
     /**
      * @param topic a table topic
-     * @return a future completed when the topic exists
+     * @return a future completed when the topic exists and its partitions take writes
      */
     public CompletableFuture<Void> ensure(String topic) {
         CompletableFuture<Void> f = ensured.get(topic);
@@ -55,7 +58,7 @@ public final class TopicCreator implements AutoCloseable {
         admin().createTopics(List.of(nt)).all().whenComplete((v, e) -> {
             Throwable cause = e instanceof CompletionException ? e.getCause() : e;
             if (cause == null || cause instanceof TopicExistsException) {
-                f.complete(null);
+                TopicsReady.await(admin(), List.of(topic)).thenRun(() -> f.complete(null));
             } else {
                 f.completeExceptionally(new WriteFailedException("Could not create table topic " + topic + ": "
                         + cause.getMessage(), cause));

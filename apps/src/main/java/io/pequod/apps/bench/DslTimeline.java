@@ -126,7 +126,8 @@ public final class DslTimeline {
 
     /**
      * Settings as close to the engine's as the DSL allows (same commit interval, linger, fetch
-     * wait), String serdes by default, and what a tuning user would add: {@code topology.optimization=all}.
+     * wait), String serdes by default, and what a tuning user would add: {@code topology.optimization=all}
+     * and two stream threads (the engine runs two applications of one thread each for this view).
      *
      * @param appId     the application id
      * @param bootstrap bootstrap servers
@@ -144,6 +145,7 @@ public final class DslTimeline {
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         p.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 100);

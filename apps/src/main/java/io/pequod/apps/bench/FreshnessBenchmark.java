@@ -10,6 +10,12 @@ import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpecParser;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import io.pequod.schemas.ChangeSerde;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +42,7 @@ public final class FreshnessBenchmark {
     private final int seconds;
     private final int warmupSeconds;
     private final boolean trace;
+    private final List<DslTimeline.Variant> baselines;
 
     /**
      * @param users   users
@@ -45,7 +52,7 @@ public final class FreshnessBenchmark {
      * @param warmupSeconds how long to post before measuring
      */
     public FreshnessBenchmark(int users, int follows, int rate, int seconds, int warmupSeconds) {
-        this(users, follows, rate, seconds, warmupSeconds, false);
+        this(users, follows, rate, seconds, warmupSeconds, false, List.of());
     }
 
     /**
@@ -55,9 +62,12 @@ public final class FreshnessBenchmark {
      * @param seconds how long to post
      * @param warmupSeconds how long to post before measuring
      * @param trace   whether to print each post's acknowledgement and visibility times to stderr
+     * @param baselines DSL versions of the timeline to measure after ours, the same way
      */
-    public FreshnessBenchmark(int users, int follows, int rate, int seconds, int warmupSeconds, boolean trace) {
+    public FreshnessBenchmark(int users, int follows, int rate, int seconds, int warmupSeconds, boolean trace,
+                              List<DslTimeline.Variant> baselines) {
         this.trace = trace;
+        this.baselines = List.copyOf(baselines);
         this.warmupSeconds = warmupSeconds;
         this.users = users;
         this.follows = follows;
@@ -72,7 +82,22 @@ public final class FreshnessBenchmark {
     public String run() throws Exception {
         System.err.println("bench freshness: starting the embedded broker and registry ...");
         try (EmbeddedRuntime rt = EmbeddedRuntime.start(null)) {
-            return measure(rt.bootstrapServers(), rt.schemaRegistryUrl());
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("benchmark", "freshness");
+            o.put("users", users);
+            o.put("subscriptions_per_user", follows);
+            o.put("posts_per_sec", rate);
+            o.put("posts", rate * seconds);
+            o.put("warmup_seconds", warmupSeconds);
+            ObjectNode ours = measure(rt.bootstrapServers(), rt.schemaRegistryUrl(), null);
+            o.setAll(ours);
+            for (DslTimeline.Variant v : baselines) {
+                ObjectNode dsl = measure(rt.bootstrapServers(), rt.schemaRegistryUrl(), v);
+                o.set(v.label(), dsl);
+                o.put("ratio_p50_to_" + v.label(), round(ours.path("ack_to_visible_ms_p50").asDouble()
+                        / Math.max(0.01, dsl.path("ack_to_visible_ms_p50").asDouble())));
+            }
+            return o.toString();
         }
     }
 
@@ -111,20 +136,89 @@ public final class FreshnessBenchmark {
         }
     }
 
-    private String measure(String bootstrap, String registry) throws Exception {
+    /** What is measured: our view engine, or a DSL version of the timeline, started in a state directory. */
+    private interface Target extends AutoCloseable {
+        /** Waits until the target has absorbed {@code n} subscriptions. */
+        void awaitSubscriptions(long n) throws Exception;
+    }
+
+    private static Target ours(String bootstrap, String registry, String ns, Path dir, Timings timings) throws Exception {
+        ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
+                .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8).build().start();
+        e.progress().addListener(timings.listener);
+        e.awaitRunning(Duration.ofMinutes(2));
+        return new Target() {
+            @Override
+            public void awaitSubscriptions(long n) throws InterruptedException {
+                StallGuard stall = new StallGuard("subscriptions applied by the tables application", n);
+                while (timings.subsApplied.get() < n) {
+                    Thread.sleep(50);
+                    stall.progressed(timings.subsApplied.get());
+                }
+                Thread.sleep(2000); // let the view application absorb the subscriptions too
+            }
+
+            @Override
+            public void close() {
+                e.progress().removeListener(timings.listener);
+                e.close();
+            }
+        };
+    }
+
+    private static Target dsl(String bootstrap, String registry, String ns, Path dir, Timings timings, DslTimeline.Variant variant)
+            throws Exception {
+        ChangeSerde changes = new ChangeSerde();
+        changes.configure(Map.of(ChangeSerde.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
+        String app = ns + "-" + variant.label().replace('_', '-');
+        KafkaStreams ks = new KafkaStreams(DslTimeline.topology(ns, changes, variant, 8, (k, live) -> {
+            if (live) {
+                timings.visible.putIfAbsent(k, System.nanoTime());
+            }
+        }), DslTimeline.settings(app, bootstrap, dir.toString(), 0));
+        Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        // The DSL application needs its source topics before it starts (our engine creates them itself).
+        admin.createTopics(List.of(ns + ".s", ns + ".p").stream()
+                .map(t -> new NewTopic(t, 8, (short) -1).configs(Map.of("cleanup.policy", "compact"))).toList()).all().get(30, TimeUnit.SECONDS);
+        ks.start();
+        return new Target() {
+            @Override
+            public void awaitSubscriptions(long n) throws Exception {
+                StallGuard stall = new StallGuard("subscriptions committed by " + app, n);
+                long done = 0;
+                while (done < n) {
+                    Thread.sleep(100);
+                    done = admin.listConsumerGroupOffsets(app).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                            .entrySet().stream().filter(x -> x.getKey().topic().equals(ns + ".s") && x.getValue() != null)
+                            .mapToLong(x -> x.getValue().offset()).sum();
+                    stall.progressed(done);
+                }
+                Thread.sleep(2000); // and through the repartition topic
+            }
+
+            @Override
+            public void close() {
+                ks.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+                admin.close();
+            }
+        };
+    }
+
+    /** One run against our engine ({@code variant == null}) or a DSL version, in a namespace of its own. */
+    private ObjectNode measure(String bootstrap, String registry, DslTimeline.Variant variant) throws Exception {
         String ns = "benchfresh" + Long.toHexString(System.currentTimeMillis());
         TwitterData data = new TwitterData(users, follows, 3);
         Timings timings = new Timings(ns);
         Path dir = Files.createTempDirectory("pequod-bench-fresh-");
         try (JoinBenchmark.TempDir deleting = new JoinBenchmark.TempDir(dir);
-             ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
-                .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN))
-                .stateDir(dir).partitions(8).build().start();
+             Target target = variant == null ? ours(bootstrap, registry, ns, dir, timings) : dsl(bootstrap, registry, ns, dir, timings, variant);
              ChangeWriter w = ChangeWriter.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
                      .partitions(8).build()) {
-            e.progress().addListener(timings.listener);
-            e.awaitRunning(Duration.ofMinutes(2));
-            subscribe(w, data, timings);
+            for (int[] f : data.follows) {
+                w.put(TwitterData.s(f[0], f[1]), "1");
+            }
+            w.flush();
+            target.awaitSubscriptions(data.follows.size());
             List<Integer> posters = new ArrayList<>();
             for (int u = 0; u < users; u++) {
                 if (!data.followersOf.get(u).isEmpty()) {
@@ -136,44 +230,36 @@ public final class FreshnessBenchmark {
             post(w, rate * warmupSeconds, (i, poster) -> w.put(TwitterData.p(poster, 1_500_000_000L + i), "warm-up"), posters, rnd, null);
             w.flush();
             Thread.sleep(1000);
-            int total = rate * seconds;
-            Progress bar = new Progress(System.err, "bench freshness: posting", "posts", total, true);
-            long start = post(w, total, (i, poster) -> {
-                long time = 2_000_000_000L + i;
-                String expect = TwitterData.t(Collections.min(data.followersOf.get(poster)), time, poster);
-                String post = TwitterData.p(poster, time);
-                w.put(post, "tweet").thenAccept(pos -> {
-                    long now = System.nanoTime();
-                    timings.acked.put(expect, now);
-                    timings.postAcked.put(post, now);
-                });
-            }, posters, rnd, bar);
-            bar.finish(total, total);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (timings.acked.keySet().stream().filter(timings.visible::containsKey).count() < total && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            e.progress().removeListener(timings.listener);
-            if (trace) {
-                TreeMapHolder.trace(timings.postAcked, timings.postVisible, start);
-            }
-            return result(data, total, Timings.latencies(timings.acked, timings.visible),
-                    Timings.latencies(timings.postAcked, timings.postVisible));
+            return posting(w, data, timings, posters, rnd, variant);
         }
     }
 
-    /** Writes the follow graph and waits until the tables and the view have it. */
-    private static void subscribe(ChangeWriter w, TwitterData data, Timings timings) throws InterruptedException {
-        for (int[] f : data.follows) {
-            w.put(TwitterData.s(f[0], f[1]), "1");
-        }
-        w.flush();
-        StallGuard stall = new StallGuard("subscriptions applied by the tables application", data.follows.size());
-        while (timings.subsApplied.get() < data.follows.size()) {
+    /** The measured posts, then the latencies of those that became visible within 30 s of the last. */
+    private ObjectNode posting(ChangeWriter w, TwitterData data, Timings timings, List<Integer> posters, Random rnd,
+                               DslTimeline.Variant variant) throws InterruptedException {
+        int total = rate * seconds;
+        String label = "bench freshness: posting" + (variant == null ? "" : " (" + variant.label() + ")");
+        Progress bar = new Progress(System.err, label, "posts", total, true);
+        long start = post(w, total, (i, poster) -> {
+            long time = 2_000_000_000L + i;
+            String expect = TwitterData.t(Collections.min(data.followersOf.get(poster)), time, poster);
+            String post = TwitterData.p(poster, time);
+            w.put(post, "tweet").thenAccept(pos -> {
+                long now = System.nanoTime();
+                timings.acked.put(expect, now);
+                timings.postAcked.put(post, now);
+            });
+        }, posters, rnd, bar);
+        bar.finish(total, total);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (timings.acked.keySet().stream().filter(timings.visible::containsKey).count() < total && System.nanoTime() < deadline) {
             Thread.sleep(50);
-            stall.progressed(timings.subsApplied.get());
         }
-        Thread.sleep(2000); // let the view application absorb the subscriptions too
+        if (trace) {
+            TreeMapHolder.trace(timings.acked, timings.visible, start);
+        }
+        return result(total, Timings.latencies(timings.acked, timings.visible),
+                variant == null ? Timings.latencies(timings.postAcked, timings.postVisible) : null);
     }
 
     /** One post of a run: the i-th, by a poster. */
@@ -198,24 +284,20 @@ public final class FreshnessBenchmark {
         return start;
     }
 
-    private String result(TwitterData data, int total, List<Double> ms, List<Double> postMs) {
+    private static ObjectNode result(int total, List<Double> ms, List<Double> postMs) {
         ObjectNode o = new ObjectMapper().createObjectNode();
-        o.put("benchmark", "freshness");
-        o.put("users", users);
-        o.put("subscriptions", data.follows.size());
-        o.put("posts_per_sec", rate);
-        o.put("posts", total);
-        o.put("warmup_seconds", warmupSeconds);
         o.put("measured", ms.size());
         o.put("never_visible", total - ms.size());
         o.put("ack_to_visible_ms_p50", pct(ms, 50));
         o.put("ack_to_visible_ms_p90", pct(ms, 90));
         o.put("ack_to_visible_ms_p99", pct(ms, 99));
         o.put("ack_to_visible_ms_max", ms.isEmpty() ? 0 : round(ms.get(ms.size() - 1)));
-        ObjectNode base = o.putObject("base_table_p");
-        base.put("ack_to_visible_ms_p50", pct(postMs, 50));
-        base.put("ack_to_visible_ms_p99", pct(postMs, 99));
-        return o.toString();
+        if (postMs != null) {
+            ObjectNode base = o.putObject("base_table_p");
+            base.put("ack_to_visible_ms_p50", pct(postMs, 50));
+            base.put("ack_to_visible_ms_p99", pct(postMs, 99));
+        }
+        return o;
     }
 
     private static double pct(List<Double> sorted, double p) {

@@ -113,9 +113,14 @@ final class BenchCommand implements Runnable {
         @Option(names = "--trace", description = "Print each post's acknowledgement and visibility times to stderr.")
         boolean trace;
 
+        @Option(names = "--baseline", defaultValue = "none",
+                description = "Also measure the same timeline written with the Kafka Streams DSL: dsl (both versions), dsl-tuned, "
+                        + "dsl-foreign-key, or none. Default: ${DEFAULT-VALUE}.")
+        String baseline;
+
         @Override
         public Integer call() throws Exception {
-            System.out.println(new FreshnessBenchmark(users, follows, rate, seconds, warmup, trace).run());
+            System.out.println(new FreshnessBenchmark(users, follows, rate, seconds, warmup, trace, DslTimeline.Variant.named(baseline)).run());
             return 0;
         }
     }

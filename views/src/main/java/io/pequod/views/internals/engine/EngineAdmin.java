@@ -2,6 +2,7 @@ package io.pequod.views.internals.engine;
 
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.TableTopics;
+import io.pequod.schemas.TopicsReady;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -63,6 +64,7 @@ public final class EngineAdmin implements AutoCloseable {
         }
         try {
             admin.createTopics(wanted).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+            TopicsReady.await(admin, wanted.stream().map(NewTopic::name).toList()).get(TIMEOUT_S, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new PequodException("Could not create topics " + wanted.stream().map(NewTopic::name).toList() + ": "
