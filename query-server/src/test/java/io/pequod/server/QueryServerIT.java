@@ -326,6 +326,41 @@ class QueryServerIT {
     }
 
     @Test
+    void shouldPipelineReadModifyWritesAndDeletesInLogOrder() {
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort())) {
+            assertEquals("OK", j.set("pipeincr", "5")); // the table exists before the pipeline
+            Pipeline p = j.pipelined();
+            p.set("pipeincr", "10");
+            List<Response<Long>> incrs = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                incrs.add(i % 2 == 0 ? p.incr("pipeincr") : p.incrBy("pipeincr", 2));
+            }
+            Response<Long> appended = p.append("pipeappend", "ab");
+            Response<Long> appendedAgain = p.append("pipeappend", "cd");
+            Response<Long> deleted = p.del("pipeincr", "pipeabsent");
+            Response<String> gone = p.get("pipeincr");
+            Response<Long> restarted = p.incr("pipeincr");
+            Response<Long> notANumber = p.incr("pipeappend");
+            Response<String> text = p.get("pipeappend");
+            p.sync();
+            long expect = 10;
+            for (int i = 0; i < 200; i++) {
+                expect += i % 2 == 0 ? 1 : 2;
+                assertEquals(expect, incrs.get(i).get(), "INCR " + i + " answers the value its own change made");
+            }
+            assertEquals(2L, appended.get());
+            assertEquals(4L, appendedAgain.get());
+            assertEquals(1L, deleted.get(), "DEL counts the keys that existed after the writes before it");
+            assertEquals(null, gone.get());
+            assertEquals(1L, restarted.get());
+            JedisDataException e = assertThrows(JedisDataException.class, notANumber::get);
+            assertTrue(e.getMessage().startsWith("ERR "), e.getMessage());
+            assertEquals("abcd", text.get());
+            assertEquals("PONG", j.ping(), "the connection stays usable");
+        }
+    }
+
+    @Test
     void shouldAnswerMementoCommandsAndRangesOverRedis() {
         // 10 s: the first read of a new table (r) waits until the application that materializes it runs
         try (Jedis j = new Jedis("127.0.0.1", server.respPort(), 10_000)) {

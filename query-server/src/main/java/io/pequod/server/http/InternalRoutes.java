@@ -43,12 +43,13 @@ final class InternalRoutes {
             long n = service.countLocal(c.param("table"), c.required("first", true), c.required("last", true), c.partitions(),
                     c.param("after"), c.bool("stale"), note);
             return Responses.ok(JSON.createObjectNode().put("count", n), note);
-        }).add(HttpMethod.POST, "/v1/internal/rmw", g, c -> {
+        }).addDeferred(HttpMethod.POST, "/v1/internal/rmw", g, c -> {
             byte[] key = c.required("key", true);
-            Optional<byte[]> v = service.readModifyWriteLocal(key, PublicRoutes.operation(c.param("op")), c.body());
-            ObjectNode o = JSON.createObjectNode().put("key", PeerClient.b64(key));
-            o.put("value", v.map(PeerClient::b64).orElse(null));
-            return ok(o);
+            return service.readModifyWriteLocal(key, PublicRoutes.operation(c.param("op")), c.body()).thenApply(v -> {
+                ObjectNode o = JSON.createObjectNode().put("key", PeerClient.b64(key));
+                o.put("value", v.map(PeerClient::b64).orElse(null));
+                return ok(o);
+            });
         });
     }
 }

@@ -41,7 +41,7 @@ final class PublicRoutes {
         t.add(HttpMethod.GET, KEY, g, this::get)
                 .addDeferred(HttpMethod.PUT, KEY, g, c -> service.writeAsync(key(c), c.body()).thenApply(p -> ok(Responses.position(p))))
                 .addDeferred(HttpMethod.DELETE, KEY, g, c -> service.writeAsync(key(c), null).thenApply(p -> ok(Responses.position(p))))
-                .add(HttpMethod.POST, KEY, g, this::readModifyWrite)
+                .addDeferred(HttpMethod.POST, KEY, g, this::readModifyWrite)
                 .add(HttpMethod.GET, "/v1/scan", g, this::scan)
                 .add(HttpMethod.GET, "/v1/count", g, this::count)
                 .addDeferred(HttpMethod.POST, "/v1/batch", g, this::batch)
@@ -80,12 +80,13 @@ final class PublicRoutes {
         return Responses.ok(JSON.createObjectNode().put("count", n), note);
     }
 
-    private FullHttpResponse readModifyWrite(Call c) {
+    private CompletableFuture<FullHttpResponse> readModifyWrite(Call c) {
         byte[] key = key(c);
-        Optional<byte[]> v = service.readModifyWrite(key, operation(c.param("op")), c.body());
-        ObjectNode o = JSON.createObjectNode().put("key", Responses.enc(key, c.base64()));
-        o.put("value", v.map(x -> Responses.enc(x, c.base64())).orElse(null));
-        return ok(o);
+        return service.readModifyWrite(key, operation(c.param("op")), c.body()).thenApply(v -> {
+            ObjectNode o = JSON.createObjectNode().put("key", Responses.enc(key, c.base64()));
+            o.put("value", v.map(x -> Responses.enc(x, c.base64())).orElse(null));
+            return ok(o);
+        });
     }
 
     static Operation operation(String op) {

@@ -1,11 +1,16 @@
 package io.pequod.server.query;
 
 import io.pequod.schemas.Key;
+import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The key-value commands shared by the Redis and memento front ends: reads see every write made
@@ -31,6 +36,11 @@ public final class Commands {
         service.put(key, value);
     }
 
+    /** Sets a key; @return completed once Kafka acknowledged the write (failed with a {@link QueryException} otherwise) */
+    public CompletableFuture<WritePosition> setAsync(byte[] key, byte[] value) {
+        return service.writeAsync(key, value);
+    }
+
     /** @return whether the key existed (it is erased either way) */
     public boolean delete(byte[] key) {
         boolean existed = get(key).isPresent();
@@ -40,25 +50,53 @@ public final class Commands {
         return existed;
     }
 
+    /**
+     * Reads the keys (waiting for this instance's writes), then erases those that exist without
+     * waiting for the broker. @return how many existed, once their erases are acknowledged
+     */
+    public CompletableFuture<Long> deleteAsync(List<byte[]> keys) {
+        List<CompletableFuture<WritePosition>> erases = new ArrayList<>();
+        for (byte[] k : keys) {
+            if (get(k).isPresent()) {
+                erases.add(service.writeAsync(k, null));
+            }
+        }
+        return CompletableFuture.allOf(erases.toArray(CompletableFuture[]::new)).thenApply(x -> (long) erases.size());
+    }
+
     /** @return the value after adding {@code amount} (integer) */
     public long incrementBy(byte[] key, long amount) {
-        byte[] v = rmw(key, Operation.INCR, Long.toString(amount));
-        return Long.parseLong(new String(v, StandardCharsets.US_ASCII));
+        return join(incrementByAsync(key, amount));
+    }
+
+    /** @return the value after adding {@code amount} (integer), once the key's owner applied it */
+    public CompletableFuture<Long> incrementByAsync(byte[] key, long amount) {
+        return rmw(key, Operation.INCR, Long.toString(amount)).thenApply(v -> Long.parseLong(new String(v, StandardCharsets.US_ASCII)));
     }
 
     /** @return the value after adding {@code amount} (decimal) */
     public String incrementByFloat(byte[] key, String amount) {
-        return new String(rmw(key, Operation.INCRF, amount), StandardCharsets.US_ASCII);
+        return join(incrementByFloatAsync(key, amount));
+    }
+
+    /** @return the value after adding {@code amount} (decimal), once the key's owner applied it */
+    public CompletableFuture<String> incrementByFloatAsync(byte[] key, String amount) {
+        return rmw(key, Operation.INCRF, amount).thenApply(v -> new String(v, StandardCharsets.US_ASCII));
     }
 
     /** @return the value after appending */
     public byte[] append(byte[] key, byte[] value) {
-        return service.readModifyWrite(key, Operation.APPEND, value).orElse(new byte[0]);
+        return join(concatAsync(key, Operation.APPEND, value));
     }
 
     /** @return the value after prepending */
     public byte[] prepend(byte[] key, byte[] value) {
-        return service.readModifyWrite(key, Operation.PREPEND, value).orElse(new byte[0]);
+        return join(concatAsync(key, Operation.PREPEND, value));
+    }
+
+    /** @param op APPEND or PREPEND @return the value after the change, once the key's owner applied it */
+    public CompletableFuture<byte[]> concatAsync(byte[] key, Operation op, byte[] value) {
+        return service.readModifyWrite(key, op, value).thenApply(v -> v.orElse(new byte[0]));
     }
 
     /** @return the range's entries */
@@ -96,7 +134,17 @@ public final class Commands {
         return n;
     }
 
-    private byte[] rmw(byte[] key, Operation op, String amount) {
-        return service.readModifyWrite(key, op, amount.getBytes(StandardCharsets.US_ASCII)).orElse("0".getBytes());
+    private CompletableFuture<byte[]> rmw(byte[] key, Operation op, String amount) {
+        return service.readModifyWrite(key, op, amount.getBytes(StandardCharsets.US_ASCII))
+                .thenApply(v -> v.orElse("0".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** @return the future's value; its failure thrown as it was raised (a {@link QueryException}, say) */
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 }

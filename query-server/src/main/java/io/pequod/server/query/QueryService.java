@@ -212,16 +212,16 @@ public final class QueryService {
      * Applies a read-modify-write ({@code INCR}, {@code INCRF}, {@code APPEND}, {@code PREPEND}) on
      * the key's owner and answers the value it produced.
      *
-     * @return the value after this change
-     * @throws PequodException if the amount or the current value is not a number (for increments)
+     * @return the value after this change, completed when the owner reports it (failed with a
+     *     {@link PequodException} if the amount or the current value is not a number)
      */
-    public Optional<byte[]> readModifyWrite(byte[] key, Operation op, byte[] amount) {
+    public CompletableFuture<Optional<byte[]>> readModifyWrite(byte[] key, Operation op, byte[] amount) {
         checkKey(key);
         return writes.readModifyWrite(key, op, amount);
     }
 
     /** Applies a read-modify-write here, as the owner of the key's partition. */
-    public Optional<byte[]> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
+    public CompletableFuture<Optional<byte[]>> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
         return writes.readModifyWriteLocal(key, op, amount);
     }
 

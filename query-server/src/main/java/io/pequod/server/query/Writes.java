@@ -96,14 +96,18 @@ final class Writes {
         });
     }
 
-    /** @return the value after the change, applied by the key's owner */
-    Optional<byte[]> readModifyWrite(byte[] key, Operation op, byte[] amount) {
+    /**
+     * @return the value after the change, applied by the key's owner: when this instance owns the
+     *     key, completed from the owner's report with no thread waiting; a {@link QueryException}
+     *     or {@link PequodException} (a non-number) if it failed
+     */
+    CompletableFuture<Optional<byte[]>> readModifyWrite(byte[] key, Operation op, byte[] amount) {
         String table = Key.tableOf(key);
         ViewCatalog c = engine.catalog();
         if (!c.tables().contains(table)) {
             await(writer.write(key, op, amount), key); // creates the table; the next refresh materializes it
             engine.refreshTables();
-            return readModifyWriteLocal(key, Operation.PUT, null);
+            return CompletableFuture.completedFuture(local.get(key, null, false, new ReadNote()));
         }
         KeyQueryMetadata md = Routing.metadata(c, table, key);
         if (routing.isLocal(md)) {
@@ -111,30 +115,37 @@ final class Writes {
         }
         Optional<byte[]> v = peers.readModifyWrite(md.activeHost(), key, op.name(), amount);
         freshness.wroteElsewhere(); // applied by the owner
-        return v;
+        return CompletableFuture.completedFuture(v);
     }
 
-    /** Applies a read-modify-write here, as the owner of the key's partition. */
-    Optional<byte[]> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
+    /** Applies a read-modify-write here, as the owner of the key's partition: written, then answered from the owner's report. */
+    CompletableFuture<Optional<byte[]>> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
         if (amount == null) {
-            return local.get(key, null, false, new ReadNote());
+            return CompletableFuture.completedFuture(local.get(key, null, false, new ReadNote()));
         }
         String id = UUID.randomUUID().toString();
         CompletableFuture<byte[]> result = engine.progress().results().awaitResult(id);
-        try {
-            await(writer.write(key, op, amount, id), key);
-            return Optional.ofNullable(result.get(limits.maxWait().toMillis(), TimeUnit.MILLISECONDS));
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof PequodException pe ? pe : new PequodException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw QueryException.unavailable("the change to key '" + Key.of(key) + "' was written but not applied within "
-                    + limits.maxWait().toMillis() + " ms; its partition may be moving");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw QueryException.unavailable("interrupted");
-        } finally {
+        CompletableFuture<WritePosition> sent = writer.write(key, op, amount, id).orTimeout(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .handle((p, e) -> {
+                    if (e != null) {
+                        throw failed(key, e instanceof CompletionException ? e.getCause() : e);
+                    }
+                    freshness.wrote(p);
+                    return p;
+                });
+        return sent.thenCompose(p -> result.orTimeout(limits.maxWait().toMillis(), TimeUnit.MILLISECONDS)).handle((v, e) -> {
             result.cancel(false);
-        }
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TimeoutException) {
+                throw QueryException.unavailable("the change to key '" + Key.of(key) + "' was written but not applied within "
+                        + limits.maxWait().toMillis() + " ms; its partition may be moving");
+            } else if (cause instanceof RuntimeException r) {
+                throw r;
+            } else if (cause != null) {
+                throw new PequodException(cause.getMessage(), cause);
+            }
+            return Optional.ofNullable(v);
+        });
     }
 
     private WritePosition await(CompletableFuture<WritePosition> f, byte[] key) {

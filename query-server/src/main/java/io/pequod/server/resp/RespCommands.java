@@ -7,6 +7,7 @@ import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import io.pequod.schemas.avro.Operation;
 import io.pequod.server.query.Commands;
 import io.pequod.server.query.Entry;
 import io.pequod.server.query.ScanResult;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The Redis commands, by name: connection commands, Redis' string commands, memento's counters,
@@ -45,10 +47,17 @@ final class RespCommands {
         RedisMessage run(Session s, List<byte[]> a);
     }
 
+    /** One write command: hands its change to the producer and answers once it is acknowledged (or applied). */
+    @FunctionalInterface
+    interface Write {
+        CompletableFuture<RedisMessage> run(Session s, List<byte[]> a);
+    }
+
     /** The reply after which the connection closes. */
     static final RedisMessage QUIT = new SimpleStringRedisMessage("QUIT");
 
     private final Map<String, Command> table = new HashMap<>();
+    private final Map<String, Write> writes = new HashMap<>();
     private final String authToken;
 
     /** @param authToken the shared secret AUTH must give, or {@code null} */
@@ -58,6 +67,43 @@ final class RespCommands {
         strings();
         counters();
         ranges();
+    }
+
+    /**
+     * Adds a write command that answers from its future, so that the connection's worker is free
+     * while Kafka acknowledges (or the key's owner applies) the change.
+     */
+    private void addWrite(String name, int min, int max, Write w) {
+        writes.put(name, (s, a) -> {
+            if (a.size() < min || a.size() > max) {
+                throw new IllegalArgumentException("wrong number of arguments for '" + name.toLowerCase(Locale.ROOT) + "' command");
+            }
+            return w.run(s, a);
+        });
+    }
+
+    /** @param name a command's name, upper case @return whether it is a write answered from a future */
+    boolean isWrite(String name) {
+        return writes.containsKey(name);
+    }
+
+    /**
+     * @param name a write command's name
+     * @return whether it reads before it writes (DEL answers how many keys existed), so that it must
+     *     wait until the connection's earlier writes are acknowledged, like any read
+     */
+    boolean readsFirst(String name) {
+        return name.equals("DEL");
+    }
+
+    /**
+     * @param s    the connection (authenticated)
+     * @param name a write command's name ({@link #isWrite})
+     * @param a    the command and its arguments
+     * @return its reply once acknowledged; failed if the write failed
+     */
+    CompletableFuture<RedisMessage> executeWrite(Session s, String name, List<byte[]> a) {
+        return writes.get(name).run(s, a);
     }
 
     private void add(String name, int min, int max, Command c) {
@@ -78,6 +124,10 @@ final class RespCommands {
     RedisMessage execute(Session s, String name, List<byte[]> a) {
         if (!s.authenticated() && !name.equals("AUTH") && !name.equals("QUIT") && !name.equals("HELLO")) {
             return new ErrorRedisMessage("NOAUTH Authentication required.");
+        }
+        Write w = writes.get(name);
+        if (w != null) {
+            return w.run(s, a).join(); // only when the front end did not run it as a write (not authenticated yet, say)
         }
         Command c = table.get(name);
         return c == null ? new ErrorRedisMessage("ERR unknown command '" + abbreviate(name) + "'") : c.run(s, a);
@@ -119,39 +169,43 @@ final class RespCommands {
         });
         add("EXISTS", 2, Integer.MAX_VALUE, (s, a) ->
                 new IntegerRedisMessage(a.subList(1, a.size()).stream().filter(k -> s.commands().get(k).isPresent()).count()));
-        table.put("SET", (s, a) -> {
+        addWrite("SET", 3, Integer.MAX_VALUE, (s, a) -> {
             if (a.size() != 3) {
-                return a.size() < 3 ? new ErrorRedisMessage("ERR wrong number of arguments for 'set' command")
-                        : new ErrorRedisMessage("ERR syntax error: SET options (EX, PX, NX, XX...) are not supported");
+                throw new IllegalArgumentException("syntax error: SET options (EX, PX, NX, XX...) are not supported");
             }
-            s.commands().set(a.get(1), a.get(2));
-            return ok();
+            return s.commands().setAsync(a.get(1), a.get(2)).thenApply(p -> ok());
         });
-        add("DEL", 2, Integer.MAX_VALUE, (s, a) -> {
-            long n = 0;
-            for (byte[] k : a.subList(1, a.size())) {
-                n += s.commands().delete(k) ? 1 : 0;
-            }
-            return new IntegerRedisMessage(n);
-        });
-        add("APPEND", 3, 3, (s, a) -> new IntegerRedisMessage(s.commands().append(a.get(1), a.get(2)).length));
-        add("PREPEND", 3, 3, (s, a) -> new IntegerRedisMessage(s.commands().prepend(a.get(1), a.get(2)).length));
+        addWrite("DEL", 2, Integer.MAX_VALUE, (s, a) ->
+                s.commands().deleteAsync(a.subList(1, a.size())).thenApply(IntegerRedisMessage::new));
+        addWrite("APPEND", 3, 3, (s, a) -> s.commands().concatAsync(a.get(1), Operation.APPEND, a.get(2)).thenApply(v -> length(v)));
+        addWrite("PREPEND", 3, 3, (s, a) -> s.commands().concatAsync(a.get(1), Operation.PREPEND, a.get(2)).thenApply(v -> length(v)));
     }
 
     private void counters() {
-        add("INCR", 2, 2, (s, a) -> new IntegerRedisMessage(s.commands().incrementBy(a.get(1), 1)));
-        add("DECR", 2, 2, (s, a) -> new IntegerRedisMessage(s.commands().incrementBy(a.get(1), -1)));
-        add("INCRBY", 3, 3, (s, a) -> new IntegerRedisMessage(s.commands().incrementBy(a.get(1), integer(a.get(2)))));
-        add("DECRBY", 3, 3, (s, a) -> new IntegerRedisMessage(s.commands().incrementBy(a.get(1), Math.negateExact(integer(a.get(2))))));
-        add("INC", 2, 3, (s, a) -> new IntegerRedisMessage(s.commands().incrementBy(a.get(1), a.size() == 3 ? integer(a.get(2)) : 1)));
-        add("DEC", 2, 3, (s, a) ->
-                new IntegerRedisMessage(s.commands().incrementBy(a.get(1), Math.negateExact(a.size() == 3 ? integer(a.get(2)) : 1))));
-        add("INCRBYFLOAT", 3, 3, (s, a) -> ascii(s.commands().incrementByFloat(a.get(1), decimal(a.get(2)))));
-        add("INCF", 2, 3, (s, a) -> ascii(s.commands().incrementByFloat(a.get(1), a.size() == 3 ? decimal(a.get(2)) : "1")));
-        add("DECF", 2, 3, (s, a) -> {
+        addWrite("INCR", 2, 2, (s, a) -> increment(s, a.get(1), 1));
+        addWrite("DECR", 2, 2, (s, a) -> increment(s, a.get(1), -1));
+        addWrite("INCRBY", 3, 3, (s, a) -> increment(s, a.get(1), integer(a.get(2))));
+        addWrite("DECRBY", 3, 3, (s, a) -> increment(s, a.get(1), Math.negateExact(integer(a.get(2)))));
+        addWrite("INC", 2, 3, (s, a) -> increment(s, a.get(1), a.size() == 3 ? integer(a.get(2)) : 1));
+        addWrite("DEC", 2, 3, (s, a) -> increment(s, a.get(1), Math.negateExact(a.size() == 3 ? integer(a.get(2)) : 1)));
+        addWrite("INCRBYFLOAT", 3, 3, (s, a) -> incrementFloat(s, a.get(1), decimal(a.get(2))));
+        addWrite("INCF", 2, 3, (s, a) -> incrementFloat(s, a.get(1), a.size() == 3 ? decimal(a.get(2)) : "1"));
+        addWrite("DECF", 2, 3, (s, a) -> {
             String x = a.size() == 3 ? decimal(a.get(2)) : "1";
-            return ascii(s.commands().incrementByFloat(a.get(1), x.startsWith("-") ? x.substring(1) : "-" + x));
+            return incrementFloat(s, a.get(1), x.startsWith("-") ? x.substring(1) : "-" + x);
         });
+    }
+
+    private static CompletableFuture<RedisMessage> incrementFloat(Session s, byte[] key, String amount) {
+        return s.commands().incrementByFloatAsync(key, amount).thenApply(RespCommands::ascii);
+    }
+
+    private static CompletableFuture<RedisMessage> increment(Session s, byte[] key, long amount) {
+        return s.commands().incrementByAsync(key, amount).thenApply(IntegerRedisMessage::new);
+    }
+
+    private static RedisMessage length(byte[] v) {
+        return new IntegerRedisMessage(v.length);
     }
 
     private void ranges() {

@@ -107,10 +107,11 @@ public final class RespFrontEnd implements AutoCloseable {
 
     /**
      * One connection. Commands execute in order on the connection's worker; replies go out in the
-     * order of the requests. A plain {@code SET} does not hold its worker while Kafka acknowledges
-     * it: it is handed to the producer and answered from the send callback, so a client that
-     * pipelines writes has many in flight. A command that reads waits until every earlier write of
-     * the connection is acknowledged (read-your-writes).
+     * order of the requests. A write ({@code SET}, {@code DEL}, {@code INCR}, {@code APPEND}...)
+     * does not hold its worker while Kafka acknowledges it (or, for a read-modify-write, while the
+     * key's owner applies it): it is handed to the producer and answered from the callback, so a
+     * client that pipelines writes has many in flight. A command that reads (and {@code DEL}, which
+     * reads first) waits until every earlier write of the connection is answered (read-your-writes).
      */
     private final class Handler extends SimpleChannelInboundHandler<RedisMessage> implements RespCommands.Session {
         private static final int MAX_QUEUED_REPLIES = 4096;
@@ -171,8 +172,11 @@ public final class RespFrontEnd implements AutoCloseable {
                 }
             }
             CompletableFuture<RedisMessage> reply;
-            if (authenticated && "SET".equals(name) && args.size() == 3) {
-                CompletableFuture<CompletableFuture<RedisMessage>> sent = executed.thenApplyAsync(x -> set(args), worker);
+            if (authenticated && name != null && commandTable.isWrite(name)) {
+                // Runs once the earlier commands ran (their writes handed over, in order); one that
+                // reads first waits until they are answered. Either way the worker is free at once.
+                CompletableFuture<?> after = commandTable.readsFirst(name) ? answered.handle((x, e) -> null) : executed;
+                CompletableFuture<CompletableFuture<RedisMessage>> sent = after.thenApplyAsync(x -> write(name, args), worker);
                 executed = sent.thenApply(x -> null);
                 reply = sent.thenCompose(f -> f);
                 answered = CompletableFuture.allOf(answered, reply);
@@ -209,17 +213,18 @@ public final class RespFrontEnd implements AutoCloseable {
             }
         }
 
-        /** Hands a SET to the producer; @return its reply, once Kafka acknowledged the write (never failed) */
-        private CompletableFuture<RedisMessage> set(List<byte[]> args) {
+        /** Runs a write command; @return its reply, once Kafka acknowledged it (an error reply if it failed, never a failed future) */
+        private CompletableFuture<RedisMessage> write(String name, List<byte[]> args) {
             long t0 = System.nanoTime();
             CompletableFuture<RedisMessage> r;
             try {
-                r = service.writeAsync(args.get(1), args.get(2)).thenApply(p -> (RedisMessage) new SimpleStringRedisMessage("OK"));
+                r = commandTable.executeWrite(this, name, args);
             } catch (RuntimeException e) {
                 r = CompletableFuture.failedFuture(e);
             }
-            return r.exceptionally(e -> error("SET", e instanceof CompletionException ? e.getCause() : e))
-                    .whenComplete((m, e) -> metrics.record("resp", "set", System.nanoTime() - t0, m instanceof ErrorRedisMessage));
+            String metric = name.toLowerCase(Locale.ROOT);
+            return r.exceptionally(e -> error(name, e instanceof CompletionException ? e.getCause() : e))
+                    .whenComplete((m, e) -> metrics.record("resp", metric, System.nanoTime() - t0, m instanceof ErrorRedisMessage));
         }
 
         /** Runs a command on the worker; @return its reply (an error reply rather than an exception) */
