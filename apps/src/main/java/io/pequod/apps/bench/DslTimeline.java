@@ -27,6 +27,7 @@ import org.apache.kafka.streams.state.Stores;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -60,6 +61,7 @@ public final class DslTimeline {
     /** The name of the repartition step that carries the rows to their user's partition. */
     public static final String ROWS = "rows";
     private static final int ID = 8;
+    private static final String STREAMS_PREFIX = "streams.";
 
     /** The two ways of writing it. */
     public enum Variant {
@@ -133,9 +135,10 @@ public final class DslTimeline {
      * @param bootstrap bootstrap servers
      * @param stateDir  the state directory
      * @param cacheBytes record cache size (0: every update reaches the store and its readers at once)
+     * @param overrides  engine settings given to the benchmark: those under {@code streams.} apply here too
      * @return the properties
      */
-    public static Properties settings(String appId, String bootstrap, String stateDir, long cacheBytes) {
+    public static Properties settings(String appId, String bootstrap, String stateDir, long cacheBytes, Map<String, String> overrides) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -151,6 +154,11 @@ public final class DslTimeline {
         p.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 100);
         p.put(StreamsConfig.producerPrefix("linger.ms"), 5);
         p.put(StreamsConfig.producerPrefix("batch.size"), 128 * 1024);
+        overrides.forEach((k, v) -> {
+            if (k.startsWith(STREAMS_PREFIX)) {
+                p.put(k.substring(STREAMS_PREFIX.length()), v);
+            }
+        });
         return p;
     }
 

@@ -43,6 +43,7 @@ public final class FreshnessBenchmark {
     private final int warmupSeconds;
     private final boolean trace;
     private final List<DslTimeline.Variant> baselines;
+    private Map<String, String> settings = Map.of();
 
     /**
      * @param users   users
@@ -73,6 +74,16 @@ public final class FreshnessBenchmark {
         this.follows = follows;
         this.rate = rate;
         this.seconds = seconds;
+    }
+
+    /**
+     * @param nameValues engine settings ({@code serve --set} names: {@code streams.*} and the engine's
+     *     own); those under {@code streams.} apply to the DSL baselines too
+     * @return this benchmark
+     */
+    public FreshnessBenchmark withSettings(Map<String, String> nameValues) {
+        this.settings = Map.copyOf(nameValues);
+        return this;
     }
 
     /**
@@ -142,8 +153,8 @@ public final class FreshnessBenchmark {
         void awaitSubscriptions(long n) throws Exception;
     }
 
-    private static Target ours(String bootstrap, String registry, String ns, Path dir, Timings timings) throws Exception {
-        ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
+    private Target ours(String bootstrap, String registry, String ns, Path dir, Timings timings) throws Exception {
+        ViewEngine e = ViewEngine.builder().config(settings).bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
                 .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8).build().start();
         e.progress().addListener(timings.listener);
         e.awaitRunning(Duration.ofMinutes(2));
@@ -166,7 +177,7 @@ public final class FreshnessBenchmark {
         };
     }
 
-    private static Target dsl(String bootstrap, String registry, String ns, Path dir, Timings timings, DslTimeline.Variant variant)
+    private Target dsl(String bootstrap, String registry, String ns, Path dir, Timings timings, DslTimeline.Variant variant)
             throws Exception {
         ChangeSerde changes = new ChangeSerde();
         changes.configure(Map.of(ChangeSerde.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
@@ -175,7 +186,7 @@ public final class FreshnessBenchmark {
             if (live) {
                 timings.visible.putIfAbsent(k, System.nanoTime());
             }
-        }), DslTimeline.settings(app, bootstrap, dir.toString(), 0));
+        }), DslTimeline.settings(app, bootstrap, dir.toString(), 0, settings));
         Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
         // The DSL application needs its source topics before it starts (our engine creates them itself).
         admin.createTopics(List.of(ns + ".s", ns + ".p").stream()

@@ -54,6 +54,7 @@ public final class JoinBenchmark {
     private final int followsPerUser;
     private final int posts;
     private final List<DslTimeline.Variant> baselines;
+    private Map<String, String> settings = Map.of();
 
     /**
      * @param users          users
@@ -66,6 +67,16 @@ public final class JoinBenchmark {
         this.baselines = List.copyOf(baselines);
         this.followsPerUser = followsPerUser;
         this.posts = posts;
+    }
+
+    /**
+     * @param nameValues engine settings ({@code serve --set} names: {@code streams.*} and the engine's
+     *     own); those under {@code streams.} apply to the DSL baselines too
+     * @return this benchmark
+     */
+    public JoinBenchmark withSettings(Map<String, String> nameValues) {
+        this.settings = Map.copyOf(nameValues);
+        return this;
     }
 
     /**
@@ -131,7 +142,7 @@ public final class JoinBenchmark {
             o.put("ratio_join_input_to_pass_through", round(passSecs / ours.toTopic()));
             double best = Double.MAX_VALUE;
             for (DslTimeline.Variant v : baselines) {
-                TimelineRun.Seconds dsl = TimelineRun.dsl(bootstrap, registry, ns, v, admin, derived);
+                TimelineRun.Seconds dsl = TimelineRun.dsl(bootstrap, registry, ns, v, admin, derived, settings);
                 dsl.report(o, v.label(), inputs, derived);
                 best = Math.min(best, dsl.toStore());
             }
@@ -209,7 +220,7 @@ public final class JoinBenchmark {
         AtomicLong rows = new AtomicLong();
         String timeline = ns + ".t";
         try (TempDir deleting = new TempDir(dir);
-             ViewEngine e = ViewEngine.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
+             ViewEngine e = ViewEngine.builder().config(settings).bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
                      .spec(JoinSpecParser.parse("twitter.pq", TwitterData.TWITTER_JOIN)).stateDir(dir).partitions(8).build()) {
             e.progress().addListener(a -> {
                 if (a.value() != null && a.topic().equals(timeline)) {

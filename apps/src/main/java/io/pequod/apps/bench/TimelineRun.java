@@ -85,8 +85,8 @@ final class TimelineRun {
      * Runs one DSL version over {@code <ns>.s} and {@code <ns>.p} until both milestones; the
      * clock starts when the application is RUNNING.
      */
-    static Seconds dsl(String bootstrap, String registry, String ns, DslTimeline.Variant variant, Admin admin, long derived)
-            throws Exception {
+    static Seconds dsl(String bootstrap, String registry, String ns, DslTimeline.Variant variant, Admin admin, long derived,
+                       Map<String, String> settings) throws Exception {
         ChangeSerde changes = new ChangeSerde();
         changes.configure(Map.of(ChangeSerde.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
         AtomicLong rows = new AtomicLong();
@@ -95,7 +95,7 @@ final class TimelineRun {
         try (JoinBenchmark.TempDir deleting = new JoinBenchmark.TempDir(dir);
              KafkaStreams ks = new KafkaStreams(
                      DslTimeline.topology(ns, changes, variant, 8, (k, live) -> rows.addAndGet(live ? 1 : -1)),
-                     DslTimeline.settings(app, bootstrap, dir.toString(), 10L * 1024 * 1024))) {
+                     DslTimeline.settings(app, bootstrap, dir.toString(), 10L * 1024 * 1024, settings))) {
             ks.start();
             StallGuard starting = new StallGuard(app + " starting (0: not RUNNING)", 1);
             while (ks.state() != KafkaStreams.State.RUNNING) {

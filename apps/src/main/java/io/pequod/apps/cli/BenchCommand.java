@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
@@ -83,9 +85,14 @@ final class BenchCommand implements Runnable {
                         + "dsl-foreign-key, or none. Default: ${DEFAULT-VALUE}.")
         String baseline;
 
+        @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE",
+                description = "An engine setting, as serve's --set (e.g. --set streams.producer.linger.ms=1); streams.* apply to the DSL baselines too.")
+        List<String> settings = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             System.out.println(new JoinBenchmark(users, follows, posts, DslTimeline.Variant.named(baseline))
+                    .withSettings(nameValues(settings))
                     .run(connection.bootstrapServers, connection.schemaRegistryUrl));
             return 0;
         }
@@ -118,9 +125,14 @@ final class BenchCommand implements Runnable {
                         + "dsl-foreign-key, or none. Default: ${DEFAULT-VALUE}.")
         String baseline;
 
+        @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE",
+                description = "An engine setting, as serve's --set (e.g. --set streams.producer.linger.ms=1); streams.* apply to the DSL baselines too.")
+        List<String> settings = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
-            System.out.println(new FreshnessBenchmark(users, follows, rate, seconds, warmup, trace, DslTimeline.Variant.named(baseline)).run());
+            System.out.println(new FreshnessBenchmark(users, follows, rate, seconds, warmup, trace, DslTimeline.Variant.named(baseline))
+                    .withSettings(nameValues(settings)).run());
             return 0;
         }
     }
@@ -242,5 +254,18 @@ final class BenchCommand implements Runnable {
             System.out.println(out.toPrettyString());
             return exact ? 0 : 1;
         }
+    }
+
+    /** @return {@code NAME=VALUE} settings as a map @throws IllegalArgumentException naming one without {@code =} */
+    static Map<String, String> nameValues(List<String> settings) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String s : settings) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--set " + s + ": expected NAME=VALUE");
+            }
+            out.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+        return out;
     }
 }

@@ -37,7 +37,7 @@ class DslTimelineTest {
         try (JoinBenchmark.TempDir deleting = new JoinBenchmark.TempDir(dir);
              TopologyTestDriver d = new TopologyTestDriver(
                      DslTimeline.topology("ns", serde, variant, 4, reported::put),
-                     DslTimeline.settings("dsl-test", "unused:9092", dir.toString(), 0))) {
+                     DslTimeline.settings("dsl-test", "unused:9092", dir.toString(), 0, Map.of()))) {
             TestInputTopic<String, Change> s = d.createInputTopic("ns.s", new StringSerializer(), serde.serializer());
             TestInputTopic<String, Change> p = d.createInputTopic("ns.p", new StringSerializer(), serde.serializer());
             Map<String, String> follows = new TreeMap<>();
