@@ -192,7 +192,7 @@ public final class ViewGenerations {
         }
         int cleared = parts.meta().clearTable(view);
         if (cleared > 0) {
-            LOG.info("View {}: erased {} keys of an earlier definition before rebuilding", view, cleared);
+            LOG.info("View {}: wrote {} tombstones erasing the rows of an earlier definition before rebuilding", view, cleared);
         }
         if (recorded != null) {
             parts.admin().deleteInternalTopics(recorded.application());

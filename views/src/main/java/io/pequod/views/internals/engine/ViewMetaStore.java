@@ -13,14 +13,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -165,41 +162,36 @@ public final class ViewMetaStore {
     }
 
     /**
-     * Erases every key of a table topic (tombstones to the partitions holding them), so that a
-     * view rebuilt from scratch leaves no stale keys.
+     * Erases every key of a table topic, so that a view rebuilt from scratch leaves no stale keys:
+     * reads the topic up to its current end and, as it reads, sends a tombstone to the same
+     * partition for every record that has a value (no set of live keys is built: a key written
+     * several times gets several tombstones, which compaction folds into one).
      *
      * @param table the table
-     * @return the number of keys erased
+     * @return the number of tombstones written
      */
     public int clearTable(String table) {
         String topic = topics.tableTopic(table);
         Map<String, Object> cfg = new HashMap<>(consumerConfig);
         cfg.put("enable.auto.commit", false);
-        Map<TopicPartition, Set<String>> live = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        cfg.put("max.poll.records", 10_000);
+        Map<String, Object> bulk = new HashMap<>(producerConfig);
+        bulk.put("linger.ms", 20);
+        bulk.put("batch.size", 512 * 1024);
+        int n = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(bulk, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<TopicPartition> tps = c.partitionsFor(topic).stream().map(x -> new TopicPartition(topic, x.partition())).toList();
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> end = c.endOffsets(tps);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    Set<String> keys = live.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), x -> new HashSet<>());
-                    String k = new String(r.key(), StandardCharsets.ISO_8859_1);
-                    if (r.value() == null) {
-                        keys.remove(k);
-                    } else {
-                        keys.add(k);
+                    if (r.value() != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                        p.send(new ProducerRecord<>(topic, r.partition(), r.key(), null));
+                        n++;
                     }
-                }
-            }
-        }
-        int n = 0;
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Map.Entry<TopicPartition, Set<String>> e : live.entrySet()) {
-                for (String k : e.getValue()) {
-                    p.send(new ProducerRecord<>(topic, e.getKey().partition(), k.getBytes(StandardCharsets.ISO_8859_1), null));
-                    n++;
                 }
             }
             p.flush();
