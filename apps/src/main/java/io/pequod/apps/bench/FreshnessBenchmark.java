@@ -190,7 +190,8 @@ public final class FreshnessBenchmark {
         Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
         // The DSL application needs its source topics before it starts (our engine creates them itself).
         admin.createTopics(List.of(ns + ".s", ns + ".p").stream()
-                .map(t -> new NewTopic(t, 8, (short) -1).configs(Map.of("cleanup.policy", "compact"))).toList()).all().get(30, TimeUnit.SECONDS);
+                .map(t -> new NewTopic(t, 8, (short) -1).configs(Map.of("cleanup.policy", "compact"))).toList())
+                .all().get(30, TimeUnit.SECONDS);
         ks.start();
         return new Target() {
             @Override
@@ -222,7 +223,8 @@ public final class FreshnessBenchmark {
         Timings timings = new Timings(ns);
         Path dir = Files.createTempDirectory("pequod-bench-fresh-");
         try (JoinBenchmark.TempDir deleting = new JoinBenchmark.TempDir(dir);
-             Target target = variant == null ? ours(bootstrap, registry, ns, dir, timings) : dsl(bootstrap, registry, ns, dir, timings, variant);
+             Target target = variant == null ? ours(bootstrap, registry, ns, dir, timings)
+                     : dsl(bootstrap, registry, ns, dir, timings, variant);
              ChangeWriter w = ChangeWriter.builder().bootstrapServers(bootstrap).schemaRegistryUrl(registry).namespace(ns)
                      .partitions(8).build()) {
             for (int[] f : data.follows) {

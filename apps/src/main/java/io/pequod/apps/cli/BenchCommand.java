@@ -80,19 +80,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "--posts", defaultValue = "50000", description = "Posts. Default: ${DEFAULT-VALUE}.")
         int posts;
 
-        @Option(names = "--baseline", defaultValue = "none",
-                description = "Also run the same timeline written with the Kafka Streams DSL: dsl (both versions), dsl-tuned, "
-                        + "dsl-foreign-key, or none. Default: ${DEFAULT-VALUE}.")
-        String baseline;
-
-        @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE",
-                description = "An engine setting, as serve's --set (e.g. --set streams.producer.linger.ms=1); streams.* apply to the DSL baselines too.")
-        List<String> settings = new ArrayList<>();
+        @Mixin
+        Baselines baselines;
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(new JoinBenchmark(users, follows, posts, DslTimeline.Variant.named(baseline))
-                    .withSettings(nameValues(settings))
+            System.out.println(new JoinBenchmark(users, follows, posts, baselines.variants())
+                    .withSettings(baselines.settings())
                     .run(connection.bootstrapServers, connection.schemaRegistryUrl));
             return 0;
         }
@@ -120,19 +114,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "--trace", description = "Print each post's acknowledgement and visibility times to stderr.")
         boolean trace;
 
-        @Option(names = "--baseline", defaultValue = "none",
-                description = "Also measure the same timeline written with the Kafka Streams DSL: dsl (both versions), dsl-tuned, "
-                        + "dsl-foreign-key, or none. Default: ${DEFAULT-VALUE}.")
-        String baseline;
-
-        @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE",
-                description = "An engine setting, as serve's --set (e.g. --set streams.producer.linger.ms=1); streams.* apply to the DSL baselines too.")
-        List<String> settings = new ArrayList<>();
+        @Mixin
+        Baselines baselines;
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(new FreshnessBenchmark(users, follows, rate, seconds, warmup, trace, DslTimeline.Variant.named(baseline))
-                    .withSettings(nameValues(settings)).run());
+            System.out.println(new FreshnessBenchmark(users, follows, rate, seconds, warmup, trace, baselines.variants())
+                    .withSettings(baselines.settings()).run());
             return 0;
         }
     }
@@ -256,16 +244,33 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    /** @return {@code NAME=VALUE} settings as a map @throws IllegalArgumentException naming one without {@code =} */
-    static Map<String, String> nameValues(List<String> settings) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String s : settings) {
-            int eq = s.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--set " + s + ": expected NAME=VALUE");
-            }
-            out.put(s.substring(0, eq), s.substring(eq + 1));
+    /** {@code --baseline} and {@code --set} of the timeline benchmarks. */
+    static final class Baselines {
+        @Option(names = "--baseline", defaultValue = "none",
+                description = "Also measure the same timeline written with the Kafka Streams DSL: dsl (both versions), dsl-tuned, "
+                        + "dsl-foreign-key, or none. Default: ${DEFAULT-VALUE}.")
+        String baseline;
+
+        @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE", description = "An engine setting, as serve's --set "
+                + "(e.g. --set streams.producer.linger.ms=1); streams.* apply to the DSL baselines too.")
+        List<String> settings = new ArrayList<>();
+
+        /** @return the DSL versions named by {@code --baseline} */
+        List<DslTimeline.Variant> variants() {
+            return DslTimeline.Variant.named(baseline);
         }
-        return out;
+
+        /** @return the {@code --set} settings by name @throws IllegalArgumentException naming one without {@code =} */
+        Map<String, String> settings() {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String s : settings) {
+                int eq = s.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--set " + s + ": expected NAME=VALUE");
+                }
+                out.put(s.substring(0, eq), s.substring(eq + 1));
+            }
+            return out;
+        }
     }
 }
