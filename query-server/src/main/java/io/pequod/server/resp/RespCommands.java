@@ -89,11 +89,14 @@ final class RespCommands {
 
     /**
      * @param name a write command's name
-     * @return whether it reads before it writes (DEL answers how many keys existed), so that it must
-     *     wait until the connection's earlier writes are acknowledged, like any read
+     * @return whether it must wait until the connection's earlier writes are answered, like a read:
+     *     every write but {@code SET}. {@code DEL} reads first (it answers how many keys existed); a
+     *     read-modify-write whose key another instance owns is written through that instance's
+     *     producer, which could put it in the log before this instance's earlier, still unacknowledged
+     *     writes. A {@code SET} goes through this instance's producer, which keeps a partition's order.
      */
     boolean readsFirst(String name) {
-        return name.equals("DEL");
+        return !name.equals("SET");
     }
 
     /**

@@ -110,8 +110,9 @@ public final class RespFrontEnd implements AutoCloseable {
      * order of the requests. A write ({@code SET}, {@code DEL}, {@code INCR}, {@code APPEND}...)
      * does not hold its worker while Kafka acknowledges it (or, for a read-modify-write, while the
      * key's owner applies it): it is handed to the producer and answered from the callback, so a
-     * client that pipelines writes has many in flight. A command that reads (and {@code DEL}, which
-     * reads first) waits until every earlier write of the connection is answered (read-your-writes).
+     * client that pipelines SETs has many in flight. Any other command (a read, or a write that reads
+     * first or may be applied by another instance) waits until every earlier write of the connection
+     * is answered (read-your-writes, and log order).
      */
     private final class Handler extends SimpleChannelInboundHandler<RedisMessage> implements RespCommands.Session {
         private static final int MAX_QUEUED_REPLIES = 4096;

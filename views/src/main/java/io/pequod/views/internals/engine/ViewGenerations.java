@@ -194,11 +194,34 @@ public final class ViewGenerations {
         if (cleared > 0) {
             LOG.info("View {}: wrote {} tombstones erasing the rows of an earlier definition before rebuilding", view, cleared);
         }
-        if (recorded != null) {
-            parts.admin().deleteInternalTopics(recorded.application());
-        }
         parts.meta().write(next);
+        if (recorded != null) {
+            deleteInternalTopicsOnceStopped(recorded.application());
+        }
         return next;
+    }
+
+    /**
+     * Deletes an old generation's internal topics once no instance runs it any more (they stop it
+     * when they see the new generation, within 10 s), in the background: deleting them under a
+     * running member left its close hanging while its restore consumer looked for them.
+     */
+    private void deleteInternalTopicsOnceStopped(String application) {
+        Thread t = new Thread(() -> {
+            long deadline = System.nanoTime() + OLD_GENERATION_TIMEOUT.multipliedBy(4).toNanos();
+            try {
+                while (parts.admin().hasMembers(application) && System.nanoTime() < deadline) {
+                    Thread.sleep(500);
+                }
+                parts.admin().deleteInternalTopics(application);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warn("Could not delete the internal topics of {}: {}", application, e.toString());
+            }
+        }, "pequod-delete-" + application);
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Waits until no instance runs an application any more (at most {@link #OLD_GENERATION_TIMEOUT}). */
@@ -233,7 +256,15 @@ public final class ViewGenerations {
             return;
         }
         parts.streams().close(m != null ? m.application() : view, old);
-        old.cleanUp();
+        try {
+            old.cleanUp();
+        } catch (IllegalStateException stillClosing) {
+            // Its close timed out (for example while its internal topics were deleted under it by
+            // the instance that rebuilt the view): its state stays on disk, and the view moves on.
+            LOG.warn("View {}: the old application did not close in time; its state directory is left: {}", view,
+                    stillClosing.getMessage());
+            return;
+        }
         if (m != null) {
             // cleanUp keeps the application's directory when files other than task state are left in it
             try {
