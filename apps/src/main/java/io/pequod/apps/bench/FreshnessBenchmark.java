@@ -16,6 +16,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import io.pequod.schemas.ChangeSerde;
+import io.pequod.schemas.TableTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -190,7 +191,7 @@ public final class FreshnessBenchmark {
         Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
         // The DSL application needs its source topics before it starts (our engine creates them itself).
         admin.createTopics(List.of(ns + ".s", ns + ".p").stream()
-                .map(t -> new NewTopic(t, 8, (short) -1).configs(Map.of("cleanup.policy", "compact"))).toList())
+                .map(t -> new NewTopic(t, 8, (short) -1).configs(TableTopics.TABLE_TOPIC_CONFIG)).toList())
                 .all().get(30, TimeUnit.SECONDS);
         ks.start();
         return new Target() {

@@ -43,11 +43,7 @@ public final class Commands {
 
     /** @return whether the key existed (it is erased either way) */
     public boolean delete(byte[] key) {
-        boolean existed = get(key).isPresent();
-        if (existed) {
-            service.erase(key);
-        }
-        return existed;
+        return join(deleteAsync(List.of(key))) == 1;
     }
 
     /**

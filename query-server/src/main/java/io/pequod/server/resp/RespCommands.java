@@ -130,7 +130,9 @@ final class RespCommands {
         }
         Write w = writes.get(name);
         if (w != null) {
-            return w.run(s, a).join(); // only when the front end did not run it as a write (not authenticated yet, say)
+            // a write the front end queued as a plain command: pipelined right after the AUTH that
+            // allowed it (the front end's error mapping unwraps the future's failure)
+            return w.run(s, a).join();
         }
         Command c = table.get(name);
         return c == null ? new ErrorRedisMessage("ERR unknown command '" + abbreviate(name) + "'") : c.run(s, a);

@@ -186,7 +186,7 @@ public final class RespFrontEnd implements AutoCloseable {
                 answered = reply.thenApply(x -> null);
                 executed = answered;
             }
-            reply = reply.exceptionally(e -> error("?", e instanceof CompletionException ? e.getCause() : e)); // a closing worker, say
+            reply = reply.exceptionally(e -> error("?", e)); // a closing worker, say
             replies.add(reply);
             if (replies.size() >= MAX_QUEUED_REPLIES) {
                 c.channel().config().setAutoRead(false); // a client far ahead of its replies waits
@@ -224,7 +224,7 @@ public final class RespFrontEnd implements AutoCloseable {
                 r = CompletableFuture.failedFuture(e);
             }
             String metric = name.toLowerCase(Locale.ROOT);
-            return r.exceptionally(e -> error(name, e instanceof CompletionException ? e.getCause() : e))
+            return r.exceptionally(e -> error(name, e))
                     .whenComplete((m, e) -> metrics.record("resp", metric, System.nanoTime() - t0, m instanceof ErrorRedisMessage));
         }
 
@@ -257,6 +257,9 @@ public final class RespFrontEnd implements AutoCloseable {
 
     /** @return the error reply for a command's failure (a warning in the log only for an internal error) */
     static ErrorRedisMessage error(String command, Throwable e) {
+        if (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause(); // a write's future failed
+        }
         if (e instanceof QueryException q) {
             return new ErrorRedisMessage((q.kind() == Failure.Kind.UNAVAILABLE ? "TRYAGAIN " : "ERR ") + q.getMessage());
         }

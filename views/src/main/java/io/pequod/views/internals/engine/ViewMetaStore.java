@@ -185,10 +185,12 @@ public final class ViewMetaStore {
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> end = c.endOffsets(tps);
+            Map<Integer, Long> endByPartition = new HashMap<>();
+            end.forEach((tp, o) -> endByPartition.put(tp.partition(), o));
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                    if (r.value() != null && r.offset() < endByPartition.get(r.partition())) {
                         p.send(new ProducerRecord<>(topic, r.partition(), r.key(), null));
                         n++;
                     }
