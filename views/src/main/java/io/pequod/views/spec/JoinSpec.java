@@ -9,16 +9,28 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A parsed and checked join spec: the joins of one or more files and table declarations.
+ * A parsed and checked join spec: the joins of one or more files, table declarations and sources.
  *
- * @param joins  the joins, in file order
- * @param tables the table declarations
+ * @param joins   the joins, in file order
+ * @param tables  the table declarations
+ * @param sources the sources: tables fed from users' topics
  */
-public record JoinSpec(List<Join> joins, List<TableDeclaration> tables) {
+public record JoinSpec(List<Join> joins, List<TableDeclaration> tables, List<SourceDeclaration> sources) {
     /** Copies the lists. */
     public JoinSpec {
         joins = List.copyOf(joins);
         tables = List.copyOf(tables);
+        sources = List.copyOf(sources);
+    }
+
+    /**
+     * A spec without sources.
+     *
+     * @param joins  the joins
+     * @param tables the table declarations
+     */
+    public JoinSpec(List<Join> joins, List<TableDeclaration> tables) {
+        this(joins, tables, List.of());
     }
 
     /** @return a spec without joins */
@@ -56,11 +68,18 @@ public record JoinSpec(List<Join> joins, List<TableDeclaration> tables) {
                         + " partitions here but " + prior.get().partitions() + " at " + prior.get().position());
             }
         }
-        if (js.size() == joins.size() && ts.size() == tables.size()) {
+        List<SourceDeclaration> ss = new ArrayList<>(sources);
+        for (SourceDeclaration d : added.sources()) {
+            if (ss.stream().noneMatch(x -> x.text().equals(d.text()))) {
+                ss.add(d);
+            }
+        }
+        if (js.size() == joins.size() && ts.size() == tables.size() && ss.size() == sources.size()) {
             return this;
         }
-        JoinSpec out = new JoinSpec(js, ts);
-        SpecChecker.check(out, added.joins().isEmpty() ? added.tables().get(0).position() : added.joins().get(0).position());
+        JoinSpec out = new JoinSpec(js, ts, ss);
+        SpecChecker.check(out, !added.joins().isEmpty() ? added.joins().get(0).position()
+                : !added.tables().isEmpty() ? added.tables().get(0).position() : added.sources().get(0).position());
         return out;
     }
 
@@ -88,9 +107,16 @@ public record JoinSpec(List<Join> joins, List<TableDeclaration> tables) {
         return s;
     }
 
-    /** @return tables read by joins that no join writes */
-    public Set<String> baseTables() {
+    /** @return the tables that sources feed (users may not write them) */
+    public Set<String> sourceTables() {
         Set<String> s = new LinkedHashSet<>();
+        sources.forEach(d -> s.add(d.table()));
+        return s;
+    }
+
+    /** @return tables read by joins or fed by sources that no join writes */
+    public Set<String> baseTables() {
+        Set<String> s = new LinkedHashSet<>(sourceTables());
         joins.forEach(j -> j.sources().forEach(src -> s.add(src.table())));
         s.removeAll(materializedViewTables());
         return s;

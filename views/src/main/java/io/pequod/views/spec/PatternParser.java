@@ -16,7 +16,7 @@ final class PatternParser {
     private PatternParser() {
     }
 
-    static Pattern parse(JoinSpecParser.Token t, Map<String, Integer> widths, Map<String, SourcePosition> widthAt,
+    static Pattern parse(SpecLexer.Token t, Map<String, Integer> widths, Map<String, SourcePosition> widthAt,
                          Supplier<String> anonymous) {
         String s = t.text();
         SourcePosition at = t.position();

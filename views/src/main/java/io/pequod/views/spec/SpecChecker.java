@@ -106,6 +106,22 @@ final class SpecChecker {
             }
         }
         checkCycles(spec);
+        checkSources(spec);
+    }
+
+    private static void checkSources(JoinSpec spec) {
+        Map<String, SourceDeclaration> byTableAndTopic = new HashMap<>();
+        for (SourceDeclaration d : spec.sources()) {
+            if (spec.viewTables().contains(d.table())) {
+                throw new JoinSpecException(d.position(), "table " + d.table() + " is written by joins, so no source can feed it;"
+                        + " feed a base table and join it");
+            }
+            SourceDeclaration prior = byTableAndTopic.putIfAbsent(d.table() + "\0" + d.topic(), d);
+            if (prior != null && !prior.text().equals(d.text())) {
+                throw new JoinSpecException(d.position(), "table " + d.table() + " already has a source from topic '" + d.topic()
+                        + "', declared differently at " + prior.position() + "; one source per table and topic");
+            }
+        }
     }
 
     private static void checkCycles(JoinSpec spec) {

@@ -141,7 +141,7 @@ class JoinSpecParserTest {
 
     @Test
     void shouldParseShippedExamples() throws Exception {
-        for (String f : new String[] {"twitter.pq", "newp.pq", "celebrity.pq"}) {
+        for (String f : new String[] {"twitter.pq", "newp.pq", "celebrity.pq", "shop.pq"}) {
             JoinSpec spec = JoinSpecParser.parse(Path.of("..", "examples", f));
             assertFalse(spec.joins().isEmpty(), f);
         }
@@ -225,5 +225,44 @@ class JoinSpecParserTest {
     @Test
     void shouldAcceptEmptySpec() {
         assertTrue(parse("# nothing\n\n").joins().isEmpty());
+    }
+
+    @Test
+    void shouldParseSourcesNextToJoins() {
+        JoinSpec spec = parse("source c from topic 'db.customers' format debezium-json key 'c|{id:08}' value '{email}'\n"
+                + "source o from topic 'orders' format AVRO key 'o|{customer_id:08}|{order_id:010}' value '{total}' start latest\n"
+                + "n|<c> = count o|<c>|<o> where c:8, o:10\n");
+        assertEquals(2, spec.sources().size());
+        SourceDeclaration c = spec.sources().get(0);
+        assertEquals("c", c.table());
+        assertEquals("db.customers", c.topic());
+        assertEquals("debezium-json", c.format().written());
+        assertEquals("c|{id:08}", c.key().text());
+        assertFalse(c.startLatest());
+        assertTrue(spec.sources().get(1).startLatest());
+        assertEquals("source o from topic 'orders' format avro key 'o|{customer_id:08}|{order_id:010}' value '{total}' start latest",
+                spec.sources().get(1).text());
+        assertEquals(Set.of("c", "o"), spec.sourceTables());
+        assertTrue(spec.baseTables().containsAll(Set.of("c", "o")));
+        assertEquals(1, spec.joins().size());
+        assertEquals(spec, spec.plus(parse("source c from topic 'db.customers' format debezium-json key 'c|{id:08}' value '{email}'")));
+    }
+
+    @Test
+    void shouldNameWhereASourceIsWrong() {
+        assertEquals("Invalid join spec test.pq:1:43: unknown format 'xml'; formats are json|avro|debezium-json|debezium-avro|string",
+                error("source c from topic 'db.customers' format xml key 'c|{id}' value '{email}'"));
+        assertEquals("Invalid join spec test.pq:1:49: unclosed '{'; write {field}, {key.field}, {*} or '{{' for a literal brace",
+                error("source c from topic 't' format json key 'c|{id}|{x' value '{email}'"));
+        assertEquals("Invalid join spec test.pq:1:41: key template 'x|{id}' must start with the table name and a '|': 'c|...'",
+                error("source c from topic 't' format json key 'x|{id}' value '{email}'"));
+        assertTrue(error("source c from topic t format json key 'c|{id}' value '1'").startsWith(
+                "Invalid join spec test.pq:1:21: expected the topic name in single quotes, found 't'"));
+        assertTrue(error("source c from topic 'a b' format json key 'c|{id}' value '1'").contains("not a Kafka topic name"));
+        assertTrue(error("source c from topic 't' format json key 'c|{id} value '1'").contains("unclosed quote"));
+        assertEquals("Invalid join spec test.pq:2:1: table n is written by joins, so no source can feed it; feed a base table and join it",
+                error("n|<c> = count o|<c>|<o>\nsource n from topic 't' format json key 'n|{id}' value '1'"));
+        assertTrue(error("source c from topic 't' format json key 'c|{id}' value '1'\n"
+                + "source c from topic 't' format json key 'c|{id}' value '2'").contains("declared differently at test.pq:1:1"));
     }
 }
