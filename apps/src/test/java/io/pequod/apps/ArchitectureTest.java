@@ -48,7 +48,7 @@ class ArchitectureTest {
                 .whereLayer("apps").mayNotBeAccessedByAnyLayer()
                 .whereLayer("server").mayOnlyBeAccessedByLayers("apps")
                 .whereLayer("views").mayOnlyBeAccessedByLayers("server", "apps")
-                .whereLayer("ingest").mayOnlyBeAccessedByLayers("server", "apps")
+                .whereLayer("ingest").mayOnlyBeAccessedByLayers("views", "server", "apps")
                 .whereLayer("embedded").mayOnlyBeAccessedByLayers("server", "apps")
                 .check(classes);
     }

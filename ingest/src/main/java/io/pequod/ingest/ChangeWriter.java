@@ -56,6 +56,7 @@ public final class ChangeWriter implements AutoCloseable {
     private final ChangeSerde.ChangeSerializer serializer;
     private final TopicCreator creator;
     private final Predicate<String> readOnlyTables;
+    private final Predicate<String> sourceTables;
     private final Map<String, String> topicByTable = new ConcurrentHashMap<>();
     /** Writes that failed since the last {@link #flush}, and the first of them. */
     private final AtomicLong failedSinceFlush = new AtomicLong();
@@ -64,6 +65,7 @@ public final class ChangeWriter implements AutoCloseable {
     private ChangeWriter(Builder b) {
         this.topics = TableTopics.of(b.namespace);
         this.readOnlyTables = b.readOnlyTables;
+        this.sourceTables = b.sourceTables;
         this.producer = new KafkaProducer<>(producerConfig(b), new ByteArraySerializer(), new ByteArraySerializer());
         this.serializer = new ChangeSerde.ChangeSerializer(SchemaRegistryClient.shared(b.schemaRegistryUrl));
         this.creator = new TopicCreator(b.bootstrapServers, b.partitions, b.adminConfig);
@@ -235,6 +237,10 @@ public final class ChangeWriter implements AutoCloseable {
             throw new InvalidKeyException("key '" + new String(key, StandardCharsets.UTF_8) + "' is in view table '" + table
                     + "', which only its joins write; write to the view's source tables instead");
         }
+        if (sourceTables.test(table)) {
+            throw new InvalidKeyException("key '" + new String(key, StandardCharsets.UTF_8) + "' is in table '" + table
+                    + "', which only its declared source (a Kafka topic of yours) feeds; write to that topic instead");
+        }
         if (topics.tableOf(topics.tableTopic(table)).isEmpty()) {
             throw new InvalidKeyException("key '" + new String(key, StandardCharsets.UTF_8) + "' uses reserved table name '"
                     + table + "'");
@@ -328,6 +334,7 @@ public final class ChangeWriter implements AutoCloseable {
         private int partitions = TopicCreator.DEFAULT_PARTITIONS;
         private PartitionRule partitionRule = PartitionRule.standard();
         private Predicate<String> readOnlyTables = t -> false;
+        private Predicate<String> sourceTables = t -> false;
         private final Map<String, Object> producerConfig = new HashMap<>();
         private final Map<String, Object> adminConfig = new HashMap<>();
 
@@ -400,6 +407,16 @@ public final class ChangeWriter implements AutoCloseable {
          */
         public Builder readOnlyTables(Predicate<String> isView) {
             this.readOnlyTables = Objects.requireNonNull(isView, "isView cannot be null");
+            return this;
+        }
+
+        /**
+         * @param isFedBySource whether a table is fed by a declared source, so users may not write
+         *                      it (asked when a table is first written)
+         * @return this builder
+         */
+        public Builder sourceTables(Predicate<String> isFedBySource) {
+            this.sourceTables = Objects.requireNonNull(isFedBySource, "isFedBySource cannot be null");
             return this;
         }
 

@@ -82,7 +82,8 @@ public final class PequodServer implements AutoCloseable {
         ChangeWriter.Builder w = ChangeWriter.builder().bootstrapServers(cfg.getString(EngineConfig.BOOTSTRAP_SERVERS))
                 .schemaRegistryUrl(cfg.getString(EngineConfig.SCHEMA_REGISTRY_URL)).namespace(cfg.getString(EngineConfig.NAMESPACE))
                 .partitions(cfg.getInt(EngineConfig.PARTITIONS)).partitionRule(engine.partitionRule())
-                .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t)).producerConfig("linger.ms", 1);
+                .readOnlyTables(t -> engine.spec().materializedViewTables().contains(t))
+                .sourceTables(t -> engine.spec().sourceTables().contains(t)).producerConfig("linger.ms", 1);
         cfg.producerOverrides().forEach(w::producerConfig);
         cfg.originalsWithPrefix(EngineConfig.ADMIN_PREFIX).forEach(w::adminConfig);
         writer = w.build();

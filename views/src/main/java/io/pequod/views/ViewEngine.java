@@ -4,6 +4,7 @@ import io.pequod.schemas.PartitionRule;
 import io.pequod.views.config.EngineConfig;
 import io.pequod.views.internals.engine.EngineParts;
 import io.pequod.views.internals.engine.SettleBarrier;
+import io.pequod.views.internals.engine.SourceApplications;
 import io.pequod.views.internals.engine.SpecInstaller;
 import io.pequod.views.internals.engine.StreamsSettings;
 import io.pequod.views.internals.engine.TableLayout;
@@ -71,6 +72,7 @@ public final class ViewEngine implements AutoCloseable {
     private EngineParts parts;
     private TableLayout layout;
     private ViewGenerations views;
+    private SourceApplications sources;
     private SettleBarrier barrier;
     private TableWatch watch;
     private volatile ViewCatalog catalog; // rebuilt when the set of tables or the joins change
@@ -107,12 +109,13 @@ public final class ViewEngine implements AutoCloseable {
             parts.startWith(installer.spec());
             layout = new TableLayout(parts);
             views = new ViewGenerations(parts, layout, installer::spec);
-            installer.running(layout, views);
+            sources = new SourceApplications(parts);
+            installer.running(layout, views, sources);
             barrier = new SettleBarrier(parts, layout, views, this::allRunning);
             watch = new TableWatch(parts, layout, installer, this, () -> state == State.RUNNING);
             layout.plan(records.tableApplications(), installer.spec());
             views.prepareAll(records.views());
-            StreamsSettings.inParallel(List.of(layout::start, views::startAll));
+            StreamsSettings.inParallel(List.of(layout::start, views::startAll, () -> sources.startNew(installer.spec())));
         } catch (RuntimeException | Error e) {
             state = State.NOT_RUNNING;
             closeApplications();
@@ -213,6 +216,9 @@ public final class ViewEngine implements AutoCloseable {
         if (views != null) {
             out.putAll(views.states());
         }
+        if (sources != null) {
+            out.putAll(sources.states());
+        }
         return out;
     }
 
@@ -255,6 +261,11 @@ public final class ViewEngine implements AutoCloseable {
         return parts == null ? 0 : parts.deadLetters().get();
     }
 
+    /** @return the declared sources: their applications' states, lags and dead letters */
+    public List<SourceStatus> sources() {
+        return sources == null ? List.of() : sources.status();
+    }
+
     /** @return the partitioning rule: writers must use it too */
     public PartitionRule partitionRule() {
         return rule;
@@ -274,6 +285,9 @@ public final class ViewEngine implements AutoCloseable {
 
     private void closeApplications() {
         Map<String, KafkaStreams> all = new LinkedHashMap<>();
+        if (sources != null) {
+            all.putAll(sources.takeAll());
+        }
         if (views != null) {
             all.putAll(views.takeAll());
         }

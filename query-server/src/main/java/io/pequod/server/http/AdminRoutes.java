@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.query.AdminService;
 import io.pequod.server.query.QueryService;
+import io.pequod.views.SourceStatus;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.Join;
 
@@ -99,6 +100,12 @@ final class AdminRoutes {
         // Still serving (the tables are shared), but an operator must act: listed, not a 503.
         ObjectNode problems = o.putObject("problems");
         h.problems().forEach(problems::put);
+        ArrayNode sources = o.putArray("sources");
+        for (SourceStatus s : h.sources()) {
+            sources.addObject().put("table", s.table()).put("topic", s.topic()).put("format", s.format())
+                    .put("application", s.application()).put("state", s.state()).put("lag", s.lag())
+                    .put("dead_letters", s.deadLetters());
+        }
         return Responses.json(h.up() ? 200 : 503, o);
     }
 }

@@ -9,12 +9,14 @@ import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pequod.server.query.QueryService;
+import io.pequod.views.SourceStatus;
 import io.pequod.views.ViewEngine;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +29,7 @@ public final class ServerMetrics {
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final ViewEngine engine;
+    private final Set<String> sourcesSeen = ConcurrentHashMap.newKeySet();
 
     /** @param engine the engine whose dead letters and lag are exported */
     public ServerMetrics(ViewEngine engine) {
@@ -35,6 +38,15 @@ public final class ServerMetrics {
                 .description("Records sent to the dead-letter topic since start").register(registry);
         Gauge.builder("pequod_store_lag_records", engine, ServerMetrics::totalLag)
                 .description("Records in table topics not yet applied to this instance's stores").register(registry);
+    }
+
+    private static double sourceValue(ViewEngine e, String application, boolean lag) {
+        for (SourceStatus s : e.sources()) {
+            if (s.application().equals(application)) {
+                return lag ? s.lag() : s.deadLetters();
+            }
+        }
+        return Double.NaN;
     }
 
     static double totalLag(ViewEngine e) {
@@ -93,6 +105,17 @@ public final class ServerMetrics {
 
     /** @return the Prometheus text exposition */
     public String scrape() {
+        for (SourceStatus s : engine.sources()) {
+            if (sourcesSeen.add(s.application())) {
+                String app = s.application();
+                Gauge.builder("pequod_source_lag_records", engine, e -> sourceValue(e, app, true)).tag("source", app)
+                        .tag("table", s.table()).tag("topic", s.topic())
+                        .description("Records of a source's topic not yet applied to its table (-1: unknown)").register(registry);
+                Gauge.builder("pequod_source_dead_letters", engine, e -> sourceValue(e, app, false)).tag("source", app)
+                        .tag("table", s.table()).tag("topic", s.topic())
+                        .description("A source's records this instance sent to the dead-letter topic since start").register(registry);
+            }
+        }
         return registry.scrape();
     }
 }

@@ -1,12 +1,14 @@
 package io.pequod.server.query;
 
 import io.pequod.schemas.PequodException;
+import io.pequod.views.SourceStatus;
 import io.pequod.views.ViewEngine;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,9 +29,10 @@ public final class AdminService {
      * @param storeLags    records not yet applied, by store
      * @param deadLetters  records sent to the dead-letter topic since start
      * @param problems     what an operator must act on, by view
+     * @param sources      the declared sources: state, lag and dead letters of each
      */
     public record Health(boolean up, Map<String, KafkaStreams.State> applications, Map<String, Long> storeLags,
-                         long deadLetters, Map<String, String> problems) {
+                         long deadLetters, Map<String, String> problems, List<SourceStatus> sources) {
     }
 
     /**
@@ -108,6 +111,7 @@ public final class AdminService {
     public Health health() {
         Map<String, KafkaStreams.State> states = engine.state();
         boolean up = !states.isEmpty() && states.values().stream().allMatch(s -> s == KafkaStreams.State.RUNNING);
-        return new Health(up, states, engine.catalog().storeLags(), engine.deadLetterCount(), engine.problems());
+        return new Health(up, states, engine.catalog().storeLags(), engine.deadLetterCount(), engine.problems(),
+                engine.sources());
     }
 }

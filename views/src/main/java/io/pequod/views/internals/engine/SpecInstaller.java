@@ -39,6 +39,7 @@ public final class SpecInstaller {
     private EngineParts parts;
     private TableLayout layout;
     private ViewGenerations views;
+    private SourceApplications sourceApps;
     /** End offset of {@code <ns>-meta} when this engine last read the installed specs. */
     private long metaEnd = -1;
 
@@ -80,10 +81,12 @@ public final class SpecInstaller {
     /**
      * @param l the tables applications
      * @param v the view applications
+     * @param s the source applications
      */
-    public synchronized void running(TableLayout l, ViewGenerations v) {
+    public synchronized void running(TableLayout l, ViewGenerations v, SourceApplications s) {
         this.layout = l;
         this.views = v;
+        this.sourceApps = s;
     }
 
     /**
@@ -160,6 +163,7 @@ public final class SpecInstaller {
         spec = next;
         parts.tables().addAll(newTables);
         layout.start();
+        sourceApps.startNew(next);
         Map<String, String> started = views.restart(changedViews, parts.meta().readAll());
         return new Result(fresh.stream().map(Join::text).toList(), started, newTables);
     }

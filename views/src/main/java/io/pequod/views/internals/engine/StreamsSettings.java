@@ -124,7 +124,19 @@ public final class StreamsSettings {
      * @return the application, not started; an unexpected error stops it (and is logged)
      */
     public KafkaStreams create(String applicationId, Topology topology) {
-        KafkaStreams ks = new KafkaStreams(topology, properties(applicationId));
+        return create(applicationId, topology, Map.of());
+    }
+
+    /**
+     * @param applicationId the application id
+     * @param topology      its topology
+     * @param overrides     settings that replace the engine's (and users' {@code streams.*}) for this application
+     * @return the application, not started; an unexpected error stops it (and is logged)
+     */
+    public KafkaStreams create(String applicationId, Topology topology, Map<String, Object> overrides) {
+        Properties p = properties(applicationId);
+        p.putAll(overrides);
+        KafkaStreams ks = new KafkaStreams(topology, p);
         ks.setUncaughtExceptionHandler(e -> {
             LOG.error("Application {} stopped on an unexpected error; its views stop updating until restarted", applicationId, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

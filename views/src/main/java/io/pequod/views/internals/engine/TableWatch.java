@@ -49,7 +49,7 @@ public final class TableWatch {
         }
         Thread t = new Thread(() -> {
             try {
-                if (parts.streams().exactlyOnce()) {
+                if (parts.streams().exactlyOnce() || !installer.spec().sources().isEmpty()) { // sources run exactly once
                     // the namespace's table topics (<ns>.) and its applications' topics (<ns>-)
                     String ns = parts.topics().namespace();
                     parts.admin().abortHangingTransactions(List.of(ns + ".", ns + "-"));
