@@ -7,6 +7,7 @@ import io.pequod.embedded.Files2;
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TableTopics;
+import io.pequod.schemas.TopicsReady;
 import io.pequod.views.spec.JoinSpecParser;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -84,6 +85,7 @@ class SourcesIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", runtime.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("dbserver1.inventory.customers", 2, (short) 1),
                     new NewTopic("shop.orders", 3, (short) 1), new NewTopic("follows", 4, (short) 1))).all().get();
+            TopicsReady.await(admin, List.of("dbserver1.inventory.customers", "shop.orders", "follows")).get();
             // 'words' is created later: its source waits for it
         }
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers(),
@@ -226,6 +228,7 @@ class SourcesIT {
         assertTrue(refused.body().contains("only its declared source"), refused.body());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", runtime.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("words", 1, (short) 1))).all().get();
+            TopicsReady.await(admin, List.of("words")).get();
         }
         send("words", "hello", utf8("world"));
         send("words", "bye", utf8("now"));

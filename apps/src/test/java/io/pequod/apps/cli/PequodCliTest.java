@@ -30,7 +30,7 @@ class PequodCliTest {
     void shouldListEverySubcommandInHelp() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String cmd : new String[] {"serve", "put", "get", "erase", "scan", "count", "load", "joins", "install-joins", "rebuild", "twitter",
+        for (String cmd : new String[] {"serve", "put", "get", "erase", "scan", "count", "load", "joins", "install-joins", "rebuild", "demo", "twitter",
             "newp", "bench"}) {
             assertTrue(r.out().contains("  " + cmd + " "), cmd + " missing from:\n" + r.out());
         }
