@@ -59,7 +59,7 @@ public final class ViewEngine implements AutoCloseable {
         NOT_RUNNING
     }
 
-    /** What {@link #install} did: joins added as written, views started (by application id), tables brought. */
+    /** What {@link #install} did: joins and sources added as written, views started (by application id), tables brought. */
     public record Installed(List<String> added, Map<String, String> views, Set<String> tables) {
     }
 

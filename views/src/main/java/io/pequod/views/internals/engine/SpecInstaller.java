@@ -25,7 +25,7 @@ public final class SpecInstaller {
     /**
      * What an installation did.
      *
-     * @param added  the joins added, as written (empty if every join was installed already)
+     * @param added  the joins and sources added, as written (empty if every one was installed already)
      * @param views  the view tables whose applications started, with their application ids
      * @param tables the tables the joins brought
      */
@@ -165,7 +165,10 @@ public final class SpecInstaller {
         layout.start();
         sourceApps.startNew(next);
         Map<String, String> started = views.restart(changedViews, parts.meta().readAll());
-        return new Result(fresh.stream().map(Join::text).toList(), started, newTables);
+        List<String> texts = new ArrayList<>(fresh.stream().map(Join::text).toList());
+        next.sources().stream().filter(d -> before.sources().stream().noneMatch(b -> b.text().equals(d.text())))
+                .forEach(d -> texts.add(d.text()));
+        return new Result(texts, started, newTables);
     }
 
     private void checkFits(JoinSpec added, JoinSpec before, List<Join> fresh, boolean recorded) {
