@@ -8,6 +8,7 @@ import io.pequod.apps.bench.DslTimeline;
 import io.pequod.apps.bench.FreshnessBenchmark;
 import io.pequod.apps.bench.JoinBenchmark;
 import io.pequod.apps.bench.ServerBenchmarks;
+import io.pequod.apps.bench.SourceBenchmark;
 import io.pequod.apps.bench.WriteBenchmark;
 import io.pequod.apps.chaos.FailoverBenchmark;
 import picocli.CommandLine.Command;
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
 
 /** {@code pequod bench ...}: benchmarks that print JSON on stdout and progress on stderr. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
-        subcommands = {BenchCommand.Write.class, BenchCommand.Joins.class, BenchCommand.Freshness.class,
+        subcommands = {BenchCommand.Write.class, BenchCommand.Sources.class, BenchCommand.Joins.class, BenchCommand.Freshness.class,
                 BenchCommand.Redis.class, BenchCommand.Scan.class, BenchCommand.Report.class,
                 BenchCommand.Failover.class})
 final class BenchCommand implements Runnable {
@@ -60,6 +61,27 @@ final class BenchCommand implements Runnable {
             WriteBenchmark.Result r = new WriteBenchmark(records, valueSize, rounds, partitions)
                     .run(connection.bootstrapServers, connection.schemaRegistryUrl);
             System.out.println(r.toJson());
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench sources}. */
+    @Command(name = "sources", mixinStandardHelpOptions = true,
+            description = {"A JSON topic through a declared source into a table, and into a count view over it, against a plain",
+                    "KafkaProducer writing the same records, side by side in one run on the embedded broker."})
+    static final class Sources implements Callable<Integer> {
+        @Option(names = "--records", defaultValue = "200000", description = "Records per round. Default: ${DEFAULT-VALUE}.")
+        int records;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds (each a fresh topic and source). Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
+        @Option(names = "--partitions", defaultValue = "8", description = "Source topic partitions. Default: ${DEFAULT-VALUE}.")
+        int partitions;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(new SourceBenchmark(records, rounds, partitions).run());
             return 0;
         }
     }

@@ -36,7 +36,7 @@ final class InstallJoinsCommand implements Callable<Integer> {
         } else if (n.path("added").isEmpty()) {
             System.out.println("nothing to install: every join of " + file + " is installed already");
         } else {
-            System.out.println("installed " + n.path("added").size() + " join(s) from " + file);
+            System.out.println("installed " + n.path("added").size() + " join(s) and source(s) from " + file);
             n.path("started").properties().forEach(e -> System.out.println("  view " + e.getKey() + ": application "
                     + e.getValue().asText()));
             if (!n.path("new_tables").isEmpty()) {

@@ -1,0 +1,215 @@
+package io.pequod.apps.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.ingest.Progress;
+import io.pequod.schemas.TopicsReady;
+import io.pequod.server.AllInOne;
+import io.pequod.views.SourceStatus;
+import io.pequod.views.ViewEngine;
+import io.pequod.views.spec.JoinSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bench sources}: ingestion of a JSON topic into a table through a declared source, and
+ * on into a count view over it, against the plain producer's rate of writing the same records, in
+ * one run on the embedded broker. Each round writes fresh records to a fresh topic with a plain
+ * {@code KafkaProducer} (timed: the anchor, with {@code bench write}'s producer settings), then
+ * installs a source and a count view over that topic and times how long until every record is in
+ * the table topic (the source's committed offsets reach the source topic's end), readable in the
+ * table (its count equals the records), and counted by the view.
+ */
+public final class SourceBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final int records;
+    private final int rounds;
+    private final int partitions;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * @param records    records per round
+     * @param rounds     rounds
+     * @param partitions partitions of the source topic
+     */
+    public SourceBenchmark(int records, int rounds, int partitions) {
+        this.records = records;
+        this.rounds = rounds;
+        this.partitions = partitions;
+    }
+
+    /**
+     * @return the figures, as JSON
+     * @throws Exception if anything fails or times out
+     */
+    public ObjectNode run() throws Exception {
+        List<Double> producer = new ArrayList<>();
+        List<Double> tableTopic = new ArrayList<>();
+        List<Double> table = new ArrayList<>();
+        List<Double> view = new ArrayList<>();
+        try (AllInOne all = AllInOne.start("benchsrc", JoinSpec.empty(), Set.of())) {
+            for (int r = 1; r <= rounds; r++) {
+                double[] rates = round(all, r);
+                producer.add(rates[0]);
+                tableTopic.add(rates[1]);
+                table.add(rates[2]);
+                view.add(rates[3]);
+            }
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("benchmark", "sources").put("records", records).put("rounds", rounds).put("partitions", partitions)
+                .put("format", "json").put("broker", "embedded");
+        o.set("plain_producer_records_per_sec", rates(producer));
+        o.set("source_to_table_topic_records_per_sec", rates(tableTopic));
+        o.set("source_to_readable_table_records_per_sec", rates(table));
+        o.set("source_to_count_view_records_per_sec", rates(view));
+        o.put("ratio_table_topic_to_producer", Math.round(median(tableTopic) / median(producer) * 1000) / 1000.0);
+        o.put("ratio_readable_table_to_producer", Math.round(median(table) / median(producer) * 1000) / 1000.0);
+        o.put("ratio_view_to_producer", Math.round(median(view) / median(producer) * 1000) / 1000.0);
+        return o;
+    }
+
+    private double[] round(AllInOne all, int r) throws Exception {
+        String topic = "bench-json-" + r;
+        String bootstrap = all.runtime().bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            TopicsReady.await(admin, List.of(topic)).get();
+        }
+        Random rnd = new Random(r);
+        byte[][] values = new byte[records][];
+        for (int i = 0; i < records; i++) {
+            values[i] = ("{\"user\":" + rnd.nextInt(5000) + ",\"item\":" + i + ",\"v\":\"" + Long.toHexString(rnd.nextLong())
+                    + "\"}").getBytes(StandardCharsets.UTF_8);
+        }
+        double produced = produce(bootstrap, topic, values, "round " + r);
+        String t = "j" + r;
+        String spec = "source " + t + " from topic '" + topic + "' format json key '" + t + "|{user:08}|{item:010}' value '{v}'\n"
+                + "n" + t + "|<user> = count " + t + "|<user>|<item> where user:8, item:10\n";
+        ViewEngine engine = all.server().engine();
+        long t0 = System.nanoTime();
+        engine.install("bench-sources-" + r + ".pq", spec);
+        Progress bar = new Progress(System.err, "bench sources round " + r + " into the table", "records", records, true);
+        long deadline = t0 + Duration.ofMinutes(10).toNanos();
+        while (lag(engine, topic) != 0) {
+            checkDeadline(deadline, "the source of " + topic + " to reach the end of the topic");
+            Thread.sleep(50);
+        }
+        long tTopic = System.nanoTime();
+        while (get(all.url(), "/v1/count?first=" + enc(t + "|") + "&last=" + enc(t + "}")) != records) {
+            checkDeadline(deadline, "table " + t + " to hold every record");
+            Thread.sleep(100);
+        }
+        long tTable = System.nanoTime();
+        bar.finish(records, records);
+        while (viewTotal(all.url(), "n" + t) != records) {
+            checkDeadline(deadline, "view n" + t + " to count every record");
+            Thread.sleep(100);
+        }
+        long tView = System.nanoTime();
+        return new double[] {produced, records / ((tTopic - t0) / 1e9), records / ((tTable - t0) / 1e9),
+            records / ((tView - t0) / 1e9)};
+    }
+
+    private double produce(String bootstrap, String topic, byte[][] values, String label) throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        Progress bar = new Progress(System.err, "bench sources " + label + " plain producer", "records", values.length, true);
+        AtomicLong failed = new AtomicLong();
+        long t0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            t0 = System.nanoTime();
+            for (int i = 0; i < values.length; i++) {
+                producer.send(new ProducerRecord<>(topic, values[i]), (md, e) -> {
+                    if (e != null) {
+                        failed.incrementAndGet();
+                    }
+                });
+                bar.update(i, i);
+            }
+            producer.flush();
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        bar.finish(values.length, values.length);
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " records to " + topic + " failed");
+        }
+        return values.length / secs;
+    }
+
+    private static long lag(ViewEngine engine, String topic) {
+        return engine.sources().stream().filter(s -> s.topic().equals(topic)).mapToLong(SourceStatus::lag).findFirst().orElse(-1);
+    }
+
+    private long viewTotal(String url, String view) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/scan?limit=10000&first=" + enc(view + "|")
+                + "&last=" + enc(view + "}"))).build(), HttpResponse.BodyHandlers.ofString());
+        long n = 0;
+        for (JsonNode e : JSON.readTree(r.body()).path("entries")) {
+            n += Long.parseLong(e.path("value").asText());
+        }
+        return n;
+    }
+
+    private long get(String url, String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + path)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body()).path("count").asLong();
+    }
+
+    private static void checkDeadline(long deadline, String what) throws TimeoutException {
+        if (System.nanoTime() > deadline) {
+            throw new TimeoutException("bench sources: gave up waiting 10 minutes for " + what);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static ObjectNode rates(List<Double> xs) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("median", Math.round(median(xs)));
+        o.put("best", Math.round(Collections.max(xs)));
+        ArrayNode all = o.putArray("rounds");
+        xs.forEach(x -> all.add(Math.round(x)));
+        return o;
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+}
