@@ -11,6 +11,7 @@ import io.pequod.views.internals.engine.TableLayout;
 import io.pequod.views.internals.engine.TableWatch;
 import io.pequod.views.internals.engine.ViewGenerations;
 import io.pequod.views.internals.engine.ViewMetaStore;
+import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;

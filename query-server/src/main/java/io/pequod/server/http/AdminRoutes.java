@@ -7,8 +7,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.query.AdminService;
 import io.pequod.server.query.QueryService;
-import io.pequod.views.SourceStatus;
 import io.pequod.views.ViewEngine;
+import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.spec.Join;
 
 import java.time.Duration;

@@ -9,8 +9,8 @@ import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pequod.server.query.QueryService;
-import io.pequod.views.SourceStatus;
 import io.pequod.views.ViewEngine;
+import io.pequod.views.progress.SourceStatus;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.pequod.server.query;
 
 import io.pequod.schemas.PequodException;
-import io.pequod.views.SourceStatus;
 import io.pequod.views.ViewEngine;
+import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;
 import org.apache.kafka.streams.KafkaStreams;

@@ -1,5 +1,5 @@
 /**
  * What the table stores applied: offsets for read-your-writes, read-modify-write results, per-
- * table statistics.
+ * table statistics; and how far each declared source is ({@link io.pequod.views.progress.SourceStatus}).
  */
 package io.pequod.views.progress;

@@ -1,7 +1,7 @@
 package io.pequod.views.internals.engine;
 
-import io.pequod.views.SourceStatus;
 import io.pequod.views.internals.compile.SourceTopology;
+import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.SourceDeclaration;
 import org.apache.kafka.common.TopicPartition;
@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * transaction, whatever the engine's processing guarantee), one stream thread, no stores. A
  * source whose topic does not exist yet waits and starts once it does (looked for every second).
  */
-public final class SourceApplications implements AutoCloseable {
+public final class SourceApplications {
     private static final Logger LOG = LoggerFactory.getLogger(SourceApplications.class);
     private static final long LAG_CACHE_MS = 1_000;
 
@@ -148,17 +148,12 @@ public final class SourceApplications implements AutoCloseable {
         return out;
     }
 
-    /** @return the applications, for closing; this object starts no more */
+    /** @return the applications, for closing (with the engine's others); this object starts no more */
     public synchronized Map<String, KafkaStreams> takeAll() {
         waiting.shutdownNow();
         Map<String, KafkaStreams> out = new LinkedHashMap<>();
         sources.values().stream().filter(s -> s.streams() != null).forEach(s -> out.put(s.id(), s.streams()));
         sources.clear();
         return out;
-    }
-
-    @Override
-    public void close() {
-        parts.streams().closeAll(takeAll());
     }
 }

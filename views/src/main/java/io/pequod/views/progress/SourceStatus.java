@@ -1,4 +1,4 @@
-package io.pequod.views;
+package io.pequod.views.progress;
 
 /**
  * A source's state, for {@code /health} and metrics.
