@@ -57,7 +57,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Sources end to end: records produced by a plain {@code KafkaProducer} into users' topics (Debezium
- * JSON with and without Connect's wrapper, Avro of two schema versions, JSON, text) reach the tables
+ * JSON with and without Connect's wrapper, Debezium Avro with Avro keys, Avro of two schema versions, JSON, text) reach the tables
  * and the views over them; deletes, key changes and malformed records; a restart in the middle.
  */
 class SourcesIT {
@@ -69,6 +69,7 @@ class SourcesIT {
             source o from topic 'shop.orders' format avro key 'o|{customer_id:08}|{order_id:010}' value '{total}'
             source f from topic 'follows' format json key 'f|{user:04}|{followee:04}' value '1'
             source w from topic 'words' format string key 'w|{key}' value '{value}'
+            source p from topic 'dbz.avro.products' format debezium-avro key 'p|{id:04}' value '{name}'
             norders|<cust> = count o|<cust>|<order> where cust:8, order:10
             nf|<user> = count f|<user>|<followee> where user:4, followee:4
             co|<cust>|<order> = using o|<cust>|<order> copy c|<cust> where cust:8, order:10
@@ -84,8 +85,9 @@ class SourcesIT {
         dir = Files.createTempDirectory("pequod-sources-");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", runtime.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("dbserver1.inventory.customers", 2, (short) 1),
-                    new NewTopic("shop.orders", 3, (short) 1), new NewTopic("follows", 4, (short) 1))).all().get();
-            TopicsReady.await(admin, List.of("dbserver1.inventory.customers", "shop.orders", "follows")).get();
+                    new NewTopic("shop.orders", 3, (short) 1), new NewTopic("follows", 4, (short) 1),
+                    new NewTopic("dbz.avro.products", 2, (short) 1))).all().get();
+            TopicsReady.await(admin, List.of("dbserver1.inventory.customers", "shop.orders", "follows", "dbz.avro.products")).get();
             // 'words' is created later: its source waits for it
         }
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers(),
@@ -185,7 +187,7 @@ class SourcesIT {
 
         HttpResponse<String> health = http("GET", "/health", null);
         JsonNode sources = JSON.readTree(health.body()).path("sources");
-        assertTrue(sources.size() >= 4, health.body()); // and the installed one, if that test ran first
+        assertTrue(sources.size() >= 5, health.body()); // and the installed one, if that test ran first
         assertTrue(health.body().contains("\"topic\":\"" + t + "\""), health.body());
         assertTrue(http("GET", "/metrics", null).body().contains("pequod_source_lag_records{"), "source lag exported");
     }
@@ -219,6 +221,47 @@ class SourcesIT {
         eventually(Map.of("co|00002001|0000000001", "ann@example.com", "co|00002001|0000000002", "ann@example.com",
                 "co|00002002|0000000003", "bo@example.com", "co|00002002|0000000004", "bo@example.com",
                 "co|00002002|0000000005", "bo@example.com"), () -> scanQuietly("co|"));
+    }
+
+    @Test
+    void debeziumAvroEnvelopesWithAvroKeys() throws Exception {
+        SchemaRegistryClient registry = SchemaRegistryClient.create(runtime.schemaRegistryUrl(), Duration.ofSeconds(10));
+        Schema keySchema = SchemaBuilder.record("Key").namespace("dbz.avro.products").fields().requiredInt("id").endRecord();
+        Schema row = SchemaBuilder.record("Value").namespace("dbz.avro.products").fields().requiredInt("id")
+                .requiredString("name").endRecord();
+        Schema envelope = SchemaBuilder.record("Envelope").namespace("dbz.avro.products").fields()
+                .name("before").type().optional().type(row).name("after").type().optional().type(row)
+                .requiredString("op").requiredLong("ts_ms").endRecord();
+        int keyId = registry.register("dbz.avro.products-key", keySchema);
+        int valueId = registry.register("dbz.avro.products-value", envelope);
+        for (int id = 1; id <= 3; id++) {
+            sendAvro(keyId, keySchema, id, valueId, envelope(envelope, row, "c", null, id, "product " + id));
+        }
+        sendAvro(keyId, keySchema, 2, valueId, envelope(envelope, row, "u", 2, 2, "renamed"));
+        sendAvro(keyId, keySchema, 3, valueId, envelope(envelope, row, "d", 3, null, "product 3"));
+        eventually(Map.of("p|0001", "product 1", "p|0002", "renamed"), () -> scanQuietly("p|"));
+    }
+
+    private static GenericRecord envelope(Schema envelope, Schema row, String op, Integer before, Integer after, String name) {
+        GenericRecord e = new GenericData.Record(envelope);
+        e.put("before", before == null ? null : productRow(row, before, op.equals("u") ? "product " + before : name));
+        e.put("after", after == null ? null : productRow(row, after, name));
+        e.put("op", op);
+        e.put("ts_ms", System.currentTimeMillis());
+        return e;
+    }
+
+    private static GenericRecord productRow(Schema row, int id, String name) {
+        GenericRecord r = new GenericData.Record(row);
+        r.put("id", id);
+        r.put("name", name);
+        return r;
+    }
+
+    private static void sendAvro(int keyId, Schema keySchema, int id, int valueId, GenericRecord value) throws Exception {
+        GenericRecord k = new GenericData.Record(keySchema);
+        k.put("id", id);
+        producer.send(new ProducerRecord<>("dbz.avro.products", framed(keyId, k), framed(valueId, value))).get();
     }
 
     @Test
