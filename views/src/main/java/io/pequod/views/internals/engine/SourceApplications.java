@@ -4,6 +4,7 @@ import io.pequod.views.internals.compile.SourceTopology;
 import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.SourceDeclaration;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -94,7 +95,10 @@ public final class SourceApplications {
                 parts.registry(), s.deadLetters(), parts.deadLetters()), Map.of(
                 StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
                 StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1,
-                StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0));
+                StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0,
+                // One request in flight: under transactions v2 a transaction's later batches to a
+                // partition overtaking its first are refused (retriable, but logged as broker errors).
+                StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), 1));
         ks.start();
         sources.put(s.id(), new Source(d, s.id(), s.deadLetters(), ks));
         LOG.info("Source {} started: table {} from topic {} ({}), application {}", d.text(), d.table(), d.topic(),
