@@ -384,6 +384,8 @@ class SourcesIT {
         HttpResponse<String> r = http("POST", "/v1/joins?name=likes.pq", spec);
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("source l from topic 'likes'"), r.body());
+        assertTrue(http("GET", "/v1/joins", null).body().contains("\"text\":\"source l from topic 'likes' format json"),
+                "GET /v1/joins lists the sources");
         eventually(Map.of("nl|0000", "10", "nl|0001", "10", "nl|0002", "10"), () -> scanQuietly("nl|"));
         HttpResponse<String> bad = http("POST", "/v1/joins?name=bad.pq", "source l2 from topic 'likes' format json key 'x|{a}' value '1'");
         assertEquals(400, bad.statusCode(), bad.body());

@@ -25,7 +25,13 @@ final class JoinsCommand implements Callable<Integer> {
                     + "  (" + j.path("position").asText() + ")");
             System.out.println("    " + j.path("text").asText());
         }
-        System.out.println("(" + n.path("joins").size() + " joins; tables " + n.path("tables") + ")");
+        for (JsonNode d : n.path("sources")) {
+            System.out.println(d.path("table").asText() + "  source " + d.path("format").asText() + " from " + d.path("topic").asText()
+                    + "  (" + d.path("position").asText() + ")");
+            System.out.println("    " + d.path("text").asText());
+        }
+        System.out.println("(" + n.path("joins").size() + " joins, " + n.path("sources").size() + " sources; tables "
+                + n.path("tables") + ")");
         return 0;
     }
 }

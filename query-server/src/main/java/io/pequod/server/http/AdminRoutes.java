@@ -71,6 +71,9 @@ final class AdminRoutes {
             n.put("position", j.position().toString());
         }
         o.putPOJO("tables", admin.tables());
+        ArrayNode sources = o.putArray("sources");
+        admin.joins().sources().forEach(d -> sources.addObject().put("table", d.table()).put("topic", d.topic())
+                .put("format", d.format().written()).put("text", d.text()).put("position", d.position().toString()));
         return o;
     }
 
