@@ -265,6 +265,36 @@ class SourcesIT {
     }
 
     @Test
+    void aSourceThatStartsLatestSkipsTheTopicsHistoryAndTwoSourcesFeedOneTable() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", runtime.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("events.old", 1, (short) 1), new NewTopic("events.new", 1, (short) 1)))
+                    .all().get();
+            TopicsReady.await(admin, List.of("events.old", "events.new")).get();
+        }
+        for (int i = 1; i <= 5; i++) {
+            send("events.old", null, utf8("{\"id\":" + i + "}"));
+        }
+        String spec = "source e from topic 'events.old' format json key 'e|{id:04}' value 'old' start latest\n"
+                + "source e from topic 'events.new' format json key 'e|{id:04}' value 'new'\n";
+        assertEquals(200, http("POST", "/v1/joins?name=events.pq", spec).statusCode());
+        send("events.new", null, utf8("{\"id\":7}"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        int next = 100;
+        while (!scanQuietly("e|").containsKey("e|0100") && System.nanoTime() < deadline) {
+            if (next < 200) {
+                send("events.old", null, utf8("{\"id\":" + next++ + "}")); // written once the source runs: read
+            }
+            Thread.sleep(200);
+        }
+        eventually("new", () -> scanQuietly("e|").get("e|0007"));
+        Map<String, String> rows = scanQuietly("e|");
+        assertEquals("old", rows.get("e|0100"), rows.toString());
+        for (int i = 1; i <= 5; i++) {
+            assertTrue(!rows.containsKey(String.format("e|%04d", i)), "history skipped: " + rows);
+        }
+    }
+
+    @Test
     void sourceTablesRefuseUsersWritesAndATextSourceWaitsForItsTopic() throws Exception {
         HttpResponse<String> refused = http("PUT", "/v1/keys/" + enc("f|0001|0002"), "1");
         assertEquals(400, refused.statusCode(), refused.body());
