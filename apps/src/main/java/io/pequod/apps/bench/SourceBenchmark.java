@@ -13,8 +13,6 @@ import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.net.URI;
@@ -26,13 +24,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code bench sources}: ingestion of a JSON topic into a table through a declared source, and
@@ -145,35 +141,12 @@ public final class SourceBenchmark {
         return "source " + table + " from topic '" + topic + "' format json key '" + table + "|{user:08}|{item:010}' value '{v}'\n";
     }
 
-    private double produce(String bootstrap, String topic, byte[][] values, String label) throws Exception {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        Progress bar = new Progress(System.err, "bench sources " + label + " plain producer", "records", values.length, true);
-        AtomicLong failed = new AtomicLong();
-        long t0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            t0 = System.nanoTime();
-            for (int i = 0; i < values.length; i++) {
-                producer.send(new ProducerRecord<>(topic, values[i]), (md, e) -> {
-                    if (e != null) {
-                        failed.incrementAndGet();
-                    }
-                });
-                bar.update(i, i);
-            }
-            producer.flush();
+    private static double produce(String bootstrap, String topic, byte[][] values, String label) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(WriteBenchmark.producerSettings(bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            return WriteBenchmark.roundOfProducer(producer, topic, new byte[values.length][], values,
+                    "sources " + label + " plain producer");
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        bar.finish(values.length, values.length);
-        if (failed.get() > 0) {
-            throw new IllegalStateException(failed.get() + " records to " + topic + " failed");
-        }
-        return values.length / secs;
     }
 
     private static long lag(ViewEngine engine, String table) {

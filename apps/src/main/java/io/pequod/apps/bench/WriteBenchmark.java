@@ -141,17 +141,26 @@ public final class WriteBenchmark {
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             writer.put(keys[0], values[0]).get(); // creates the topic, registers the schema
             roundOfWriter(writer, keys, values, "warm-up writer");
-            roundOfProducer(producer, plainTopic, keys, wire, "warm-up producer");
+            roundOfProducer(producer, plainTopic, keys, wire, "write warm-up producer");
             for (int r = 0; r < rounds; r++) {
                 writerRounds.add(roundOfWriter(writer, keys, values, "writer   " + (r + 1) + "/" + rounds));
-                producerRounds.add(roundOfProducer(producer, plainTopic, keys, wire, "producer " + (r + 1) + "/" + rounds));
+                producerRounds.add(roundOfProducer(producer, plainTopic, keys, wire, "write producer " + (r + 1) + "/" + rounds));
             }
         }
         return new Result(records, valueSize, partitions, bootstrap, figures(writerRounds), figures(producerRounds));
     }
 
     private static Map<String, Object> plainProducerConfig(String bootstrap) {
-        // The writer's own producer settings, so that the comparison isolates the writer's cost.
+        Map<String, Object> p = producerSettings(bootstrap);
+        p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, TablePartitioner.class.getName());
+        return p;
+    }
+
+    /**
+     * The writer's own producer settings, so that a comparison isolates the writer's cost (the
+     * anchor of {@code bench write} and {@code bench sources}).
+     */
+    static Map<String, Object> producerSettings(String bootstrap) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -159,7 +168,6 @@ public final class WriteBenchmark {
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, TablePartitioner.class.getName());
         return p;
     }
 
@@ -182,8 +190,9 @@ public final class WriteBenchmark {
         return keys.length / secs;
     }
 
-    private double roundOfProducer(KafkaProducer<byte[], byte[]> p, String topic, byte[][] keys, byte[][] wire, String label) {
-        Progress bar = new Progress(System.err, "bench write " + label, "records", keys.length, true);
+    /** Sends every record (keys may be null), checks each send; @return records per second */
+    static double roundOfProducer(KafkaProducer<byte[], byte[]> p, String topic, byte[][] keys, byte[][] wire, String label) {
+        Progress bar = new Progress(System.err, "bench " + label, "records", keys.length, true);
         AtomicLong failed = new AtomicLong();
         long t0 = System.nanoTime();
         for (int i = 0; i < keys.length; i++) {
