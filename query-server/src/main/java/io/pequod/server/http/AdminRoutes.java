@@ -73,7 +73,7 @@ final class AdminRoutes {
         o.putPOJO("tables", admin.tables());
         ArrayNode sources = o.putArray("sources");
         admin.joins().sources().forEach(d -> sources.addObject().put("table", d.table()).put("topic", d.topic())
-                .put("format", d.format().written()).put("text", d.text()).put("position", d.position().toString()));
+                .put("format", d.formatName()).put("text", d.text()).put("position", d.position().toString()));
         return o;
     }
 

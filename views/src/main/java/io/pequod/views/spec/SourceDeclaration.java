@@ -18,4 +18,8 @@ import io.pequod.ingest.source.SourceFormat;
  */
 public record SourceDeclaration(String table, String topic, SourceFormat format, RowTemplate key, RowTemplate value,
                                 boolean startLatest, String text, SourcePosition position) {
+    /** @return the format as written in a spec ({@code debezium-json}, ...) */
+    public String formatName() {
+        return format.written();
+    }
 }
