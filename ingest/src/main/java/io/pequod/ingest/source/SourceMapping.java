@@ -87,13 +87,8 @@ public final class SourceMapping {
             }
             case "u" -> {
                 Write w = put(row(after, "after", op), k);
-                if (before != null && before.isObject()) {
-                    String old = key(before, k);
-                    if (!old.equals(w.key())) {
-                        return List.of(new Write(old, null), w);
-                    }
-                }
-                return List.of(w);
+                String old = oldKey(before, k);
+                return old == null || old.equals(w.key()) ? List.of(w) : List.of(new Write(old, null), w);
             }
             case "d" -> {
                 return List.of(erase(k, before));
@@ -110,6 +105,22 @@ public final class SourceMapping {
             throw new BadRecordException("value for key " + key(row, k) + " is over " + Key.MAX_VALUE_LENGTH + " bytes");
         }
         return new Write(key(row, k), v);
+    }
+
+    /**
+     * @return the key an update's {@code before} row had, or {@code null} when it cannot be built
+     * (no {@code before}, or one without the key's fields, as PostgreSQL sends by default): the
+     * update is then written under its new key only
+     */
+    private String oldKey(JsonNode before, JsonNode k) {
+        if (before == null || !before.isObject()) {
+            return null;
+        }
+        try {
+            return key(before, k);
+        } catch (BadRecordException e) {
+            return null;
+        }
     }
 
     private Write erase(JsonNode k, JsonNode before) {

@@ -91,6 +91,8 @@ class SourceMappingTest {
         assertEquals(List.of(put("c|00001001", "b@x")), m.map(utf8(key), utf8(update)));
         String rekey = "{\"before\":{\"id\":1001,\"email\":\"b@x\"},\"after\":{\"id\":1002,\"email\":\"b@x\"},\"op\":\"u\"}";
         assertEquals(List.of(erase("c|00001001"), put("c|00001002", "b@x")), m.map(utf8(key), utf8(rekey)));
+        String partialBefore = "{\"before\":{\"email\":\"b@x\"},\"after\":{\"id\":1002,\"email\":\"c@x\"},\"op\":\"u\"}";
+        assertEquals(List.of(put("c|00001002", "c@x")), m.map(utf8(key), utf8(partialBefore)), "a before without the key's fields");
         String delete = "{\"before\":{\"id\":1002,\"email\":\"b@x\"},\"after\":null,\"op\":\"d\"}";
         assertEquals(List.of(erase("c|00001002")), m.map(utf8(key), utf8(delete)));
         assertEquals(List.of(), m.map(utf8(key), null));
