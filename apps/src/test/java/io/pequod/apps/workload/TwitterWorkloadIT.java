@@ -71,7 +71,7 @@ class TwitterWorkloadIT {
             assertEquals(400, viewWrite.statusCode(), "the installed view is read-only: " + viewWrite.body());
             // the same through the command line
             String listed = cli("joins", "--server", url);
-            assertTrue(listed.contains("t  push copy  (twitter.pq:8:1)") && listed.contains("(1 joins;"), listed);
+            assertTrue(listed.contains("t  push copy  (twitter.pq:8:1)") && listed.contains("(1 joins, 0 sources;"), listed);
             String installedAgain = cli("install-joins", "--server", url, Path.of("..", "examples", "twitter.pq").toString());
             assertTrue(installedAgain.startsWith("nothing to install: every join of"), installedAgain);
         }
