@@ -16,7 +16,9 @@ import java.util.concurrent.ExecutionException;
 @Command(name = "pequod", mixinStandardHelpOptions = true, versionProvider = PequodCli.Version.class,
         description = "Pequod on Kafka: a materialized-view cache with cache joins on Kafka Streams.",
         subcommands = {ServeCommand.class, PutCommand.class, GetCommand.class, EraseCommand.class, ScanCommand.class,
-                CountCommand.class, LoadCommand.class, JoinsCommand.class, InstallJoinsCommand.class, RebuildCommand.class, ConfigCommand.class, DemoCommand.class, TwitterCommand.class, NewpCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                CountCommand.class, LoadCommand.class, JoinsCommand.class, InstallJoinsCommand.class, RebuildCommand.class,
+                ConfigCommand.class, DemoCommand.class, TwitterCommand.class, NewpCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class PequodCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

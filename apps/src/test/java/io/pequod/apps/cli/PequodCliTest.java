@@ -30,8 +30,8 @@ class PequodCliTest {
     void shouldListEverySubcommandInHelp() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String cmd : new String[] {"serve", "put", "get", "erase", "scan", "count", "load", "joins", "install-joins", "rebuild", "demo", "twitter",
-            "newp", "bench"}) {
+        for (String cmd : new String[] {"serve", "put", "get", "erase", "scan", "count", "load", "joins", "install-joins", "rebuild", "demo",
+            "twitter", "newp", "bench", "config"}) {
             assertTrue(r.out().contains("  " + cmd + " "), cmd + " missing from:\n" + r.out());
         }
     }

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * {@code {{} and {@code }}} are literal braces.
  */
 public final class RowTemplate {
-    private static final Pattern PART = Pattern.compile("(\\*|[A-Za-z_$][A-Za-z0-9_$-]*(\\.[A-Za-z_$][A-Za-z0-9_$-]*)*)(:(0?)([0-9]{1,4}))?");
+    private static final String NAME = "[A-Za-z_$][A-Za-z0-9_$-]*";
+    private static final Pattern PART = Pattern.compile("(\\*|" + NAME + "(\\." + NAME + ")*)(:(0?)([0-9]{1,4}))?");
 
     private final String text;
     private final List<Part> parts;

@@ -261,7 +261,8 @@ public final class JoinSpecParser {
             throw error(sinkTok, "join is marked both pull and push; choose one");
         }
         if (raws.isEmpty()) {
-            throw error(sinkTok, "join for " + sinkTok.text() + " has no source; write e.g. " + sinkTok.text() + " = copy p|<poster>|<time>");
+            throw error(sinkTok, "join for " + sinkTok.text() + " has no source; write e.g. " + sinkTok.text()
+                    + " = copy p|<poster>|<time>");
         }
         if (op == null) {
             // No operator: copy from the last pattern that is not explicitly a context source.

@@ -26,7 +26,8 @@ final class PatternParser {
             throw new JoinSpecException(at, "pattern '" + s + "' has no table; write TABLE|..., e.g. p|<poster>|<time>");
         }
         if (lt >= 0 && lt < bar) {
-            throw new JoinSpecException(col(at, lt), "pattern '" + s + "' has a slot in its table name; the table is the literal text before the first '|'");
+            throw new JoinSpecException(col(at, lt), "pattern '" + s + "' has a slot in its table name; the table is the literal "
+                    + "text before the first '|'");
         }
         String table = s.substring(0, bar);
         if (!Key.TABLE_NAME.matcher(table).matches()) {
@@ -58,7 +59,8 @@ final class PatternParser {
             if (m.group(2) != null) {
                 width = Integer.parseInt(m.group(2));
                 if (width < 1 || width > Key.MAX_LENGTH) {
-                    throw new JoinSpecException(col(at, i), "slot <" + body + "> has width " + width + "; widths are 1 to " + Key.MAX_LENGTH);
+                    throw new JoinSpecException(col(at, i), "slot <" + body + "> has width " + width + "; widths are 1 to "
+                            + Key.MAX_LENGTH);
                 }
                 Integer prior = widths.get(name);
                 if (prior != null && prior != width) {
