@@ -42,6 +42,8 @@ public final class ShopWorkload {
     private record Order(int customer, long cents) {
     }
 
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
     private final Random random;
     private final int customers;
     private final int orders;
@@ -160,12 +162,11 @@ public final class ShopWorkload {
      * @throws Exception if the server does not answer
      */
     public static Map<String, String> scan(String baseUrl, String table) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         Map<String, String> out = new TreeMap<>();
         String after = table + "|";
         while (true) {
             String q = baseUrl + "/v1/scan?limit=10000&first=" + WorkloadHttp.enc(after) + "&last=" + WorkloadHttp.enc(table + "}");
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(q)).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(q)).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("scan of " + table + " answered " + r.statusCode() + ": " + r.body());

@@ -1,7 +1,6 @@
 package io.pequod.apps.chaos;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pequod.apps.workload.ShopWorkload;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Ports;
 import io.pequod.schemas.TopicsReady;
@@ -19,10 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(600)
 class SourceCrashIT {
     private static final String VIEW_READ = "/v1/scan?first=nf%7C&last=nf%7D&limit=10000";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void aKilledSourceNeitherRepeatsNorSkipsARecord(@TempDir Path dir) throws Exception {
@@ -105,13 +99,7 @@ class SourceCrashIT {
 
     private static long viewTotal(String url) {
         try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + VIEW_READ)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            long n = 0;
-            for (JsonNode e : JSON.readTree(r.body()).path("entries")) {
-                n += Long.parseLong(e.path("value").asText());
-            }
-            return n;
+            return ShopWorkload.scan(url, "nf").values().stream().mapToLong(Long::parseLong).sum();
         } catch (Exception e) {
             return -1;
         }

@@ -2,7 +2,6 @@ package io.pequod.ingest.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -194,7 +193,7 @@ public final class RowTemplate {
         int bytes = 0;
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);
-            int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; // its UTF-8 length
             if (bytes + n > width) {
                 break;
             }

@@ -101,7 +101,8 @@ public final class SourceMapping {
 
     private Write put(JsonNode row, JsonNode k) {
         String v = value.fill(row, k);
-        if (v.getBytes(StandardCharsets.UTF_8).length > Key.MAX_VALUE_LENGTH) {
+        // (a char is at most 3 UTF-8 bytes: only long values are encoded here to be measured)
+        if (v.length() > Key.MAX_VALUE_LENGTH / 3 && v.getBytes(StandardCharsets.UTF_8).length > Key.MAX_VALUE_LENGTH) {
             throw new BadRecordException("value for key " + key(row, k) + " is over " + Key.MAX_VALUE_LENGTH + " bytes");
         }
         return new Write(key(row, k), v);
