@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pequod.embedded.Files2;
 import io.pequod.ingest.Progress;
 import io.pequod.schemas.TopicsReady;
 import io.pequod.server.AllInOne;
@@ -12,8 +13,10 @@ import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -21,6 +24,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,16 +34,21 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code bench sources}: ingestion of a JSON topic into a table through a declared source, and
  * on into a count view over it, against the plain producer's rate of writing the same records, in
  * one run on the embedded broker. Each round writes fresh records to a fresh topic with a plain
- * {@code KafkaProducer} (timed: the anchor, with {@code bench write}'s producer settings), then
- * installs a source over that topic and times how long until every record is in the table topic
- * (the source's committed offsets reach the source topic's end) and readable in the table (its
- * count equals the records); then installs a second source over the same topic with a count view
- * and times how long until the view counts every record.
+ * {@code KafkaProducer} (timed: the anchor, with {@code bench write}'s producer settings), runs a
+ * hand-written exactly-once Streams translator over it ({@link JsonTranslator}, the second anchor:
+ * what Kafka Streams itself does with these records here), then installs a source over that topic
+ * and times how long until every record is in the table topic (the source's consumer group, read
+ * by the benchmark's own admin client, has committed the topic's end) and readable in the table
+ * (its count equals the records); then installs a second source over the same topic with a count
+ * view and times how long until the view counts every record. The translator's and the source's
+ * rates count from the moment their application is running; the source's start (install to
+ * running) is reported apart. The view's rate counts from its install.
  */
 public final class SourceBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,6 +78,8 @@ public final class SourceBenchmark {
         List<Double> tableTopic = new ArrayList<>();
         List<Double> table = new ArrayList<>();
         List<Double> view = new ArrayList<>();
+        List<Double> start = new ArrayList<>();
+        List<Double> translator = new ArrayList<>();
         try (AllInOne all = AllInOne.start("benchsrc", JoinSpec.empty(), Set.of())) {
             for (int r = 1; r <= rounds; r++) {
                 double[] rates = round(all, r);
@@ -75,16 +87,21 @@ public final class SourceBenchmark {
                 tableTopic.add(rates[1]);
                 table.add(rates[2]);
                 view.add(rates[3]);
+                start.add(rates[4]);
+                translator.add(rates[5]);
             }
         }
         ObjectNode o = JSON.createObjectNode();
         o.put("benchmark", "sources").put("records", records).put("rounds", rounds).put("partitions", partitions)
                 .put("format", "json").put("broker", "embedded");
         o.set("plain_producer_records_per_sec", rates(producer));
+        o.set("hand_written_translator_records_per_sec", rates(translator));
         o.set("source_to_table_topic_records_per_sec", rates(tableTopic));
         o.set("source_to_readable_table_records_per_sec", rates(table));
         o.set("source_to_count_view_records_per_sec", rates(view));
+        o.put("source_start_seconds_median", Math.round(median(start) * 100) / 100.0);
         o.put("ratio_table_topic_to_producer", Math.round(median(tableTopic) / median(producer) * 1000) / 1000.0);
+        o.put("ratio_table_topic_to_translator", Math.round(median(tableTopic) / median(translator) * 1000) / 1000.0);
         o.put("ratio_readable_table_to_producer", Math.round(median(table) / median(producer) * 1000) / 1000.0);
         o.put("ratio_view_to_producer", Math.round(median(view) / median(producer) * 1000) / 1000.0);
         return o;
@@ -104,6 +121,7 @@ public final class SourceBenchmark {
                     + "\"}").getBytes(StandardCharsets.UTF_8);
         }
         double produced = produce(bootstrap, topic, values, "round " + r);
+        double translated = translate(bootstrap, topic, r);
         ViewEngine engine = all.server().engine();
         // Into a table alone, then (a second source over the same records) into a count view.
         String t = "ja" + r;
@@ -111,11 +129,9 @@ public final class SourceBenchmark {
         engine.install("bench-sources-" + r + "a.pq", source(t, topic));
         long deadline = t0 + Duration.ofMinutes(10).toNanos();
         Progress bar = new Progress(System.err, "bench sources round " + r + " into a table", "records", records, true);
-        while (lag(engine, t) != 0) {
-            checkDeadline(deadline, "the source of " + topic + " to reach the end of the topic");
-            Thread.sleep(50);
-        }
-        long tTopic = System.nanoTime();
+        long[] times = awaitCommitted(bootstrap, application(engine, t), () -> "RUNNING".equals(state(engine, t)), bar, deadline);
+        long tRunning = times[0];
+        long tTopic = times[1];
         while (get(all.url(), "/v1/count?first=" + enc(t + "|") + "&last=" + enc(t + "}")) != records) {
             checkDeadline(deadline, "table " + t + " to hold every record");
             Thread.sleep(100);
@@ -133,8 +149,53 @@ public final class SourceBenchmark {
         }
         long tView = System.nanoTime();
         bar.finish(records, records);
-        return new double[] {produced, records / ((tTopic - t0) / 1e9), records / ((tTable - t0) / 1e9),
-            records / ((tView - t1) / 1e9)};
+        return new double[] {produced, records / ((tTopic - tRunning) / 1e9), records / ((tTable - tRunning) / 1e9),
+            records / ((tView - t1) / 1e9), (tRunning - t0) / 1e9, translated};
+    }
+
+    /** @return the records/s of the hand-written translator ({@link JsonTranslator}) over the topic, from when it runs */
+    private double translate(String bootstrap, String topic, int r) throws Exception {
+        String out = "bench-translated-" + r;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(out, partitions, (short) 1))).all().get();
+            TopicsReady.await(admin, List.of(out)).get();
+        }
+        Path dir = Files.createTempDirectory("bench-translator");
+        String app = "bench-translator-" + r;
+        try (KafkaStreams ks = JsonTranslator.create(app, bootstrap, dir, topic, out, "jt" + r)) {
+            ks.start();
+            Progress bar = new Progress(System.err, "bench sources round " + r + " hand-written translator", "records", records, true);
+            long[] times = awaitCommitted(bootstrap, app, () -> ks.state() == KafkaStreams.State.RUNNING, bar,
+                    System.nanoTime() + Duration.ofMinutes(10).toNanos());
+            bar.finish(records, records);
+            return records / ((times[1] - times[0]) / 1e9);
+        } finally {
+            Files2.deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * Waits until a consumer group has committed every record of the round's topic.
+     *
+     * @return when the application was first seen running, and when the last record was committed (nanoTime)
+     */
+    private long[] awaitCommitted(String bootstrap, String group, BooleanSupplier running, Progress bar, long deadline)
+            throws Exception {
+        long start = System.nanoTime();
+        long tRunning = 0;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            long applied = 0;
+            while (applied < records) {
+                checkDeadline(deadline, group + " to reach the end of its topic");
+                if (tRunning == 0 && running.getAsBoolean()) {
+                    tRunning = System.nanoTime();
+                }
+                Thread.sleep(20);
+                applied = committed(admin, group);
+                bar.update(applied, applied);
+            }
+        }
+        return new long[] {tRunning == 0 ? start : tRunning, System.nanoTime()};
     }
 
     private static String source(String table, String topic) {
@@ -149,8 +210,23 @@ public final class SourceBenchmark {
         }
     }
 
-    private static long lag(ViewEngine engine, String table) {
-        return engine.sources().stream().filter(s -> s.table().equals(table)).mapToLong(SourceStatus::lag).findFirst().orElse(-1);
+    private static String application(ViewEngine engine, String table) {
+        return status(engine, table).application();
+    }
+
+    private static String state(ViewEngine engine, String table) {
+        return status(engine, table).state();
+    }
+
+    private static SourceStatus status(ViewEngine engine, String table) {
+        return engine.sources().stream().filter(s -> s.table().equals(table)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no source for table " + table));
+    }
+
+    /** @return records the group has committed (the source topic's offsets start at 0, no transactions) */
+    private static long committed(Admin admin, String group) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
+                .filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
     }
 
     private long viewTotal(String url, String view) throws Exception {

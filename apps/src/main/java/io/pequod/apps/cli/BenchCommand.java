@@ -70,7 +70,7 @@ final class BenchCommand implements Runnable {
             description = {"A JSON topic through a declared source into a table, and into a count view over it, against a plain",
                     "KafkaProducer writing the same records, side by side in one run on the embedded broker."})
     static final class Sources implements Callable<Integer> {
-        @Option(names = "--records", defaultValue = "200000", description = "Records per round. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--records", defaultValue = "400000", description = "Records per round. Default: ${DEFAULT-VALUE}.")
         int records;
 
         @Option(names = "--rounds", defaultValue = "3", description = "Rounds (each a fresh topic and source). Default: ${DEFAULT-VALUE}.")
