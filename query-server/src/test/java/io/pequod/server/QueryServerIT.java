@@ -279,7 +279,7 @@ class QueryServerIT {
             assertEquals(List.of("blue", "abc"), j.mget("color", "word"));
             assertEquals(2, j.exists("color", "word", "nothing"));
             JedisDataException notInt = assertThrows(JedisDataException.class, () -> j.incr("color"));
-            assertEquals("ERR Invalid value: current value 'blue' at key 'color' is not an integer or out of range", notInt.getMessage());
+            assertEquals("ERR Invalid value: value is not an integer or out of range (current value 'blue' at key 'color')", notInt.getMessage());
             assertEquals("blue", j.get("color"), "the connection stays usable after an error");
             assertEquals(2, j.del("color", "word", "nothing"));
             assertEquals(null, j.get("color"));
@@ -384,15 +384,25 @@ class QueryServerIT {
     }
 
     @Test
-    void shouldCloseOnlyTheConnectionThatSendsAnOversizedFrame() throws Exception {
-        try (Jedis good = new Jedis("127.0.0.1", server.respPort()); Socket bad = new Socket("127.0.0.1", server.respPort())) {
+    void shouldRefuseAnOversizedValueKeepingTheConnectionAndCloseOnlyAHostileOne() throws Exception {
+        try (Jedis good = new Jedis("127.0.0.1", server.respPort()); Socket big = new Socket("127.0.0.1", server.respPort());
+             Socket bad = new Socket("127.0.0.1", server.respPort())) {
             good.set("survivor", "yes");
-            OutputStream out = bad.getOutputStream();
+            OutputStream out = big.getOutputStream();
             out.write("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[5_000_000]);
+            out.write("\r\n*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(bad.getInputStream(), StandardCharsets.US_ASCII));
-            assertTrue(in.readLine().startsWith("-ERR bulk string of 5000000 bytes exceeds the 1 MiB value limit"));
-            assertEquals(null, in.readLine(), "that connection is closed");
+            BufferedReader in = new BufferedReader(new InputStreamReader(big.getInputStream(), StandardCharsets.US_ASCII));
+            String refused = in.readLine();
+            assertTrue(refused.startsWith("-ERR string exceeds maximum allowed size"), refused);
+            assertEquals("+PONG", in.readLine(), "the connection stays usable");
+            assertEquals(null, good.get("k"), "nothing was written");
+
+            bad.getOutputStream().write("*2000000000\r\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader badIn = new BufferedReader(new InputStreamReader(bad.getInputStream(), StandardCharsets.US_ASCII));
+            assertTrue(badIn.readLine().startsWith("-ERR Protocol error: invalid multibulk length"));
+            assertEquals(null, badIn.readLine(), "that connection is closed");
             assertEquals("yes", good.get("survivor"), "others are not");
         }
     }

@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Building {@link Change} records and applying them to a current value, with the semantics every
- * table owner uses: PUT replaces; INCR adds a 64-bit integer (a missing key counts as 0); INCRF adds
- * a decimal number; APPEND and PREPEND concatenate (a missing key counts as empty).
+ * table owner uses (Redis's): PUT replaces; INCR adds a 64-bit integer (a missing key counts as 0;
+ * numbers are parsed as Redis does, {@link Numbers}); INCRF adds a decimal number; APPEND and
+ * PREPEND concatenate (a missing key counts as empty); the conditional PUTs, ERASE_GET, SETRANGE
+ * and SETBIT as {@code Change.avsc} says.
  */
 public final class Changes {
     private Changes() {
@@ -31,18 +33,29 @@ public final class Changes {
      * @param key     the key, for error messages (cannot be {@code null})
      * @param current the current value, or {@code null} when the key is absent
      * @param change  the change (cannot be {@code null})
-     * @return the new value
+     * @return the new value ({@code null}: the key is absent afterwards)
      * @throws InvalidValueException if a numeric operation meets a non-numeric value or amount
      */
     public static byte[] apply(byte[] key, byte[] current, Change change) {
         byte[] v = bytes(change.getValue());
         switch (change.getOp()) {
             case PUT:
+            case PUT_GET:
                 return v;
+            case PUT_NX:
+                return current == null ? v : current;
+            case PUT_XX:
+                return current == null ? null : v;
+            case ERASE_GET:
+                return null;
             case APPEND:
                 return concat(current == null ? new byte[0] : current, v);
             case PREPEND:
                 return concat(v, current == null ? new byte[0] : current);
+            case SETRANGE:
+                return StringEdits.setRange(key, current, v);
+            case SETBIT:
+                return StringEdits.setBit(key, current, v);
             case INCR: {
                 long base = current == null ? 0 : parseLong(key, current, "current value");
                 long amount = parseLong(key, v, "increment");
@@ -60,6 +73,29 @@ public final class Changes {
             default:
                 throw new IllegalArgumentException("Unknown operation " + change.getOp());
         }
+    }
+
+    /**
+     * What the writer of a change is told once it is applied: the old value for {@code PUT_NX},
+     * {@code PUT_XX}, {@code PUT_GET} and {@code ERASE_GET}, the old bit ({@code 0} or {@code 1})
+     * for {@code SETBIT}, the new value otherwise.
+     *
+     * @param change  the change applied
+     * @param before  the key's value before it ({@code null}: absent)
+     * @param after   the key's value after it ({@code null}: absent)
+     * @return the answer ({@code null}: absent)
+     */
+    public static byte[] answer(Change change, byte[] before, byte[] after) {
+        return switch (change.getOp()) {
+            case PUT_NX, PUT_XX, PUT_GET, ERASE_GET -> before;
+            case SETBIT -> StringEdits.bitAt(before, StringEdits.offset(bytes(change.getValue())));
+            default -> after;
+        };
+    }
+
+    /** @return whether applying the operation needs the key's current value (all but {@code PUT}) */
+    public static boolean readsCurrent(Operation op) {
+        return op != Operation.PUT;
     }
 
     /** @return a change's value bytes, without disturbing the buffer */
@@ -82,20 +118,20 @@ public final class Changes {
      * @return the value as a 64-bit integer
      */
     public static long parseLong(byte[] key, byte[] v, String what) {
-        try {
-            return Long.parseLong(new String(v, StandardCharsets.US_ASCII).trim());
-        } catch (NumberFormatException e) {
-            throw new InvalidValueException(what + " '" + text(v) + "' at key '" + text(key)
-                    + "' is not an integer or out of range");
+        Long n = Numbers.parseLong(v);
+        if (n == null) {
+            throw new InvalidValueException("value is not an integer or out of range (" + what + " '" + text(v) + "' at key '"
+                    + text(key) + "')");
         }
+        return n;
     }
 
     static BigDecimal parseDecimal(byte[] key, byte[] v, String what) {
-        try {
-            return new BigDecimal(new String(v, StandardCharsets.US_ASCII).trim());
-        } catch (NumberFormatException e) {
-            throw new InvalidValueException(what + " '" + text(v) + "' at key '" + text(key) + "' is not a number");
+        BigDecimal d = Numbers.parseDecimal(v);
+        if (d == null) {
+            throw new InvalidValueException("value is not a valid float (" + what + " '" + text(v) + "' at key '" + text(key) + "')");
         }
+        return d;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -290,7 +290,7 @@ class CacheJoinTopologyTest {
             assertEquals("0", ViewHarness.header(first, DeadLetter.OFFSET));
             assertEquals("not avro", new String(first.value(), StandardCharsets.UTF_8), "the original value is kept");
             assertTrue(ViewHarness.header(h.deadLetterRecords.get(1), DeadLetter.REASON).endsWith("is 1102 bytes; the limit is 1024"));
-            assertEquals("Invalid value: current value 'not a number' at key 'v|a|3' is not an integer or out of range",
+            assertEquals("Invalid value: value is not an integer or out of range (current value 'not a number' at key 'v|a|3')",
                     ViewHarness.header(h.deadLetterRecords.get(2), DeadLetter.REASON));
             assertEquals(3, h.deadLetters.get());
         }

@@ -3,14 +3,19 @@ package io.pequod.server.query;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
+import io.pequod.views.ViewCatalog;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
 
 /**
  * The key-value commands shared by the Redis and memento front ends: reads see every write made
@@ -106,28 +111,119 @@ public final class Commands {
     }
 
     /**
-     * Erases every key of the default table ({@value Key#DEFAULT_TABLE}: keys without '|'), as
-     * memento's FLUSH does. Other tables are left alone.
+     * Applies a change the key's owner answers ({@code Changes.answer}): the old value for the
+     * conditional PUTs and {@code ERASE_GET}, the old bit for {@code SETBIT}, the new value otherwise.
+     *
+     * @return the answer ({@code empty}: absent), once the key's owner applied the change
+     */
+    public CompletableFuture<Optional<byte[]>> changeAsync(byte[] key, Operation op, byte[] value) {
+        return service.readModifyWrite(key, op, value);
+    }
+
+    /**
+     * @return the tables users write (the default table {@value Key#DEFAULT_TABLE} and every other
+     *     materialized table that is neither a view nor fed by a source), in name order
+     */
+    public List<String> userTables() {
+        ViewCatalog c = service.catalog();
+        Set<String> sources = c.spec().sourceTables();
+        List<String> out = new ArrayList<>();
+        for (String t : new TreeSet<>(c.tables())) {
+            if (!c.isView(t) && !sources.contains(t)) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Visits every key of the users' tables ({@link #userTables}), table by table in key order,
+     * across all instances; reads see this instance's writes.
+     *
+     * @param visitor told each entry; returns {@code false} to stop
+     */
+    public void forEachKey(Predicate<Entry> visitor) {
+        for (String t : userTables()) {
+            byte[] from = first(t);
+            byte[] end = end(t);
+            ScanResult r;
+            do {
+                r = service.scan(from, end, service.limits().maxScanLimit(), QueryService.INSTANCE_WRITES, false, new ReadNote());
+                for (Entry e : r.entries()) {
+                    if (!visitor.test(e)) {
+                        return;
+                    }
+                }
+                if (!r.entries().isEmpty()) {
+                    byte[] last = r.entries().get(r.entries().size() - 1).key();
+                    from = Arrays.copyOf(last, last.length + 1);
+                }
+            } while (r.more());
+        }
+    }
+
+    /**
+     * One page of the users' keys in a fixed order (table by table, in key order within each):
+     * {@code SCAN}'s cursor is the last key of a page, so it needs no state here and survives
+     * rebalances and a change of instance.
+     *
+     * @param after the last key of the previous page, or {@code null} to start
+     * @param count how many keys at most
+     * @return the keys, and whether more may follow
+     */
+    public ScanResult keysAfter(byte[] after, int count) {
+        List<String> tables = userTables();
+        int t = after == null ? 0 : tables.indexOf(Key.tableOf(after));
+        if (t < 0) {
+            t = -Collections.binarySearch(tables, Key.tableOf(after)) - 1; // its table is gone: the next one
+            after = null;
+        }
+        List<Entry> out = new ArrayList<>();
+        for (; t < tables.size() && out.size() < count; t++, after = null) {
+            byte[] from = after == null ? first(tables.get(t)) : Arrays.copyOf(after, after.length + 1);
+            ScanResult r = service.scan(from, end(tables.get(t)), count - out.size(), QueryService.INSTANCE_WRITES, false,
+                    new ReadNote());
+            out.addAll(r.entries());
+            if (r.more()) {
+                return new ScanResult(out, true);
+            }
+        }
+        return new ScanResult(out, t < tables.size());
+    }
+
+    /** @return the number of keys in the users' tables ({@link #userTables}), across all instances */
+    public long keyCount() {
+        long n = 0;
+        for (String t : userTables()) {
+            n += service.count(first(t), end(t), QueryService.INSTANCE_WRITES, false, new ReadNote());
+        }
+        return n;
+    }
+
+    /**
+     * Erases every key of the users' tables ({@link #userTables}): Redis' {@code FLUSHALL} and
+     * memento's {@code FLUSH}. Views and source-fed tables are left alone (their joins and sources
+     * write them). Each erase is a tombstone in the table's topic; not atomic.
      *
      * @return the number of keys erased
      */
     public long flush() {
-        long n = 0;
-        byte[] from = {0x00};
-        byte[] end = {(byte) 0xFF};
-        ScanResult r;
-        do {
-            r = service.scan(from, end, service.limits().maxScanLimit(), QueryService.INSTANCE_WRITES, false, new ReadNote());
-            for (Entry e : r.entries()) {
-                service.erase(e.key());
-                n++;
-            }
-            if (!r.entries().isEmpty()) {
-                byte[] last = r.entries().get(r.entries().size() - 1).key();
-                from = Arrays.copyOf(last, last.length + 1);
-            }
-        } while (r.more());
-        return n;
+        List<byte[]> keys = new ArrayList<>();
+        forEachKey(e -> keys.add(e.key()));
+        List<CompletableFuture<WritePosition>> erases = new ArrayList<>();
+        keys.forEach(k -> erases.add(service.writeAsync(k, null)));
+        join(CompletableFuture.allOf(erases.toArray(CompletableFuture[]::new)));
+        return keys.size();
+    }
+
+    /** @return the first key a table can hold */
+    private static byte[] first(String table) {
+        return Key.DEFAULT_TABLE.equals(table) ? new byte[] {0x00} : (table + "|").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @return the key after the last a table can hold */
+    private static byte[] end(String table) {
+        return Key.DEFAULT_TABLE.equals(table) ? new byte[] {(byte) 0xFF} : (table + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     private CompletableFuture<byte[]> rmw(byte[] key, Operation op, String amount) {

@@ -1,9 +1,11 @@
 package io.pequod.server.query;
 
 import io.pequod.ingest.ChangeWriter;
+import io.pequod.schemas.Changes;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.WritePosition;
+import io.pequod.schemas.avro.Change;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
@@ -105,9 +107,13 @@ final class Writes {
         String table = Key.tableOf(key);
         ViewCatalog c = engine.catalog();
         if (!c.tables().contains(table)) {
-            await(writer.write(key, op, amount), key); // creates the table; the next refresh materializes it
+            // The first write creates the table (the next refresh materializes it), so the key was
+            // absent: the answer is the change's on an absent key.
+            Change change = Changes.of(op, amount);
+            byte[] answer = Changes.answer(change, null, Changes.apply(key, null, change));
+            await(writer.write(key, op, amount), key);
             engine.refreshTables();
-            return CompletableFuture.completedFuture(local.get(key, null, false, new ReadNote()));
+            return CompletableFuture.completedFuture(Optional.ofNullable(answer));
         }
         KeyQueryMetadata md = Routing.metadata(c, table, key);
         if (routing.isLocal(md)) {

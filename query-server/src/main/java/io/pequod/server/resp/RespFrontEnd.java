@@ -2,16 +2,20 @@ package io.pequod.server.resp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.redis.ArrayHeaderRedisMessage;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.BulkStringHeaderRedisMessage;
+import io.netty.handler.codec.redis.BulkStringRedisContent;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.FixedRedisMessagePool;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.InlineCommandRedisMessage;
+import io.netty.handler.codec.redis.LastBulkStringRedisContent;
 import io.netty.handler.codec.redis.RedisArrayAggregator;
 import io.netty.handler.codec.redis.RedisBulkStringAggregator;
 import io.netty.handler.codec.redis.RedisDecoder;
@@ -39,17 +43,21 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Redis protocol (RESP2, pipelining, inline commands) on Netty: Redis' string commands,
  * memento's commands, and {@code PQSCAN}/{@code PQCOUNT} for ranges. Wrong arity, unknown commands
- * and bad values answer {@code -ERR ...} and the connection stays usable; oversized or malformed
- * frames close only that connection. Commands of one connection run in order on a worker thread;
+ * and bad values answer {@code -ERR ...} and the connection stays usable, as it does after a value
+ * over the limit; malformed frames close only that connection. Commands of one connection run in order on a worker thread;
  * writes are pipelined (see the connection handler).
  */
 public final class RespFrontEnd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RespFrontEnd.class);
     private static final int MAX_INLINE = 64 * 1024;
+    private static final AtomicLong CLIENT_IDS = new AtomicLong();
+    /** An argument {@link SizeGuard} skipped (compared by identity). */
+    private static final byte[] TOO_BIG_ARGUMENT = new byte[0];
 
     private final QueryService service;
     private final ServerMetrics metrics;
@@ -89,15 +97,40 @@ public final class RespFrontEnd implements AutoCloseable {
         listener.close();
     }
 
-    /** Refuses bulk strings larger than a value may be, closing only this connection. */
+    /**
+     * Skips bulk strings larger than a value may be: their bytes are dropped as they arrive (memory
+     * stays bounded) and the command they belong to is answered with an error, the connection
+     * staying usable. An array header announcing more elements than any command takes closes the
+     * connection (Netty's aggregator would reserve room for all of them).
+     */
     static final class SizeGuard extends ChannelInboundHandlerAdapter {
+        /** Stands for a skipped bulk string in the command's arguments. */
+        static final FullBulkStringRedisMessage TOO_BIG = new FullBulkStringRedisMessage(
+                Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(new byte[] {0})));
+        private static final int MAX_ARGUMENTS = 1024 * 1024;
+        private boolean skipping;
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (skipping && msg instanceof BulkStringRedisContent) {
+                boolean last = msg instanceof LastBulkStringRedisContent;
+                ReferenceCountUtil.release(msg);
+                if (last) {
+                    skipping = false;
+                    ctx.fireChannelRead(TOO_BIG);
+                }
+                return;
+            }
             if (msg instanceof BulkStringHeaderRedisMessage h && h.bulkStringLength() > Key.MAX_VALUE_LENGTH + 1024) {
                 ReferenceCountUtil.release(msg);
+                skipping = true;
+                return;
+            }
+            if (msg instanceof ArrayHeaderRedisMessage h && h.length() > MAX_ARGUMENTS) {
+                ReferenceCountUtil.release(msg);
                 // through the whole pipeline (the encoder sits after this handler)
-                ctx.channel().writeAndFlush(new ErrorRedisMessage("ERR bulk string of " + h.bulkStringLength()
-                        + " bytes exceeds the 1 MiB value limit; closing the connection")).addListener(ChannelFutureListener.CLOSE);
+                ctx.channel().writeAndFlush(new ErrorRedisMessage("ERR Protocol error: invalid multibulk length " + h.length()
+                        + " (at most " + MAX_ARGUMENTS + "); closing the connection")).addListener(ChannelFutureListener.CLOSE);
                 ctx.channel().config().setAutoRead(false);
                 return;
             }
@@ -125,6 +158,8 @@ public final class RespFrontEnd implements AutoCloseable {
         /** Completes once every earlier command is answered (a write: acknowledged or failed). */
         private CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
         private volatile boolean authenticated = authToken == null;
+        private final long id = CLIENT_IDS.incrementAndGet();
+        private volatile String name;
         private ChannelHandlerContext ctx;
 
         Handler(Commands commands, EventExecutor worker) {
@@ -148,6 +183,21 @@ public final class RespFrontEnd implements AutoCloseable {
         }
 
         @Override
+        public long clientId() {
+            return id;
+        }
+
+        @Override
+        public String clientName() {
+            return name;
+        }
+
+        @Override
+        public void clientName(String n) {
+            name = n;
+        }
+
+        @Override
         public void handlerAdded(ChannelHandlerContext c) {
             this.ctx = c;
         }
@@ -156,6 +206,12 @@ public final class RespFrontEnd implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext c, RedisMessage msg) {
             List<byte[]> args = arguments(msg);
             String name = commandName(args);
+            if (args != null && args.stream().anyMatch(a -> a == TOO_BIG_ARGUMENT)) {
+                replies.add(answered.handle((x, e) -> new ErrorRedisMessage("ERR string exceeds maximum allowed size "
+                        + "(proto-max-bulk-len): Pequod's values are at most " + Key.MAX_VALUE_LENGTH + " bytes")));
+                replies.peekLast().whenComplete((r, e) -> c.executor().execute(this::sendReady));
+                return;
+            }
             // A GET that needs no waiting is answered on the event loop if nothing of this
             // connection is still running (replies keep the order of requests).
             if (replies.isEmpty() && authenticated && "GET".equals(name) && args.size() == 2) {
@@ -176,7 +232,7 @@ public final class RespFrontEnd implements AutoCloseable {
             if (authenticated && name != null && commandTable.isWrite(name)) {
                 // Runs once the earlier commands ran (their writes handed over, in order); one that
                 // reads first waits until they are answered. Either way the worker is free at once.
-                CompletableFuture<?> after = commandTable.readsFirst(name) ? answered.handle((x, e) -> null) : executed;
+                CompletableFuture<?> after = commandTable.readsFirst(name, args) ? answered.handle((x, e) -> null) : executed;
                 CompletableFuture<CompletableFuture<RedisMessage>> sent = after.thenApplyAsync(x -> write(name, args), worker);
                 executed = sent.thenApply(x -> null);
                 reply = sent.thenCompose(f -> f);
@@ -290,7 +346,9 @@ public final class RespFrontEnd implements AutoCloseable {
         }
         List<byte[]> out = new ArrayList<>(arr.children().size());
         for (RedisMessage child : arr.children()) {
-            if (child instanceof FullBulkStringRedisMessage b && !b.isNull()) {
+            if (child == SizeGuard.TOO_BIG) {
+                out.add(TOO_BIG_ARGUMENT);
+            } else if (child instanceof FullBulkStringRedisMessage b && !b.isNull()) {
                 ByteBuf c = b.content();
                 out.add(ByteBufUtil.getBytes(c));
             } else if (child instanceof SimpleStringRedisMessage s) {

@@ -18,7 +18,8 @@ public final class ChangeResults {
      * Registers interest in the value a change with this request id produces. Register before writing.
      *
      * @param requestId the change's request id
-     * @return completed with the key's value after the change ({@code null} if absent), or
+     * @return completed with the change's answer ({@code Changes.answer}: the key's value after it
+     * for most operations; {@code null} for absent), or
      * exceptionally with {@link InvalidValueException} if the change was rejected
      */
     public CompletableFuture<byte[]> awaitResult(String requestId) {
@@ -30,7 +31,7 @@ public final class ChangeResults {
 
     /**
      * @param requestId the change's request id
-     * @param value     the key's value after it
+     * @param value     its answer
      * @param rejection why it was rejected, or {@code null}
      */
     void complete(String requestId, byte[] value, String rejection) {

@@ -43,13 +43,15 @@ public final class StoreProgress {
      * @param offset    the record's offset
      * @param key       the key
      * @param value     the key's value after the record ({@code null} if absent)
+     * @param answer    what the change's writer is told ({@code Changes.answer}; {@code null}: absent)
      * @param requestId the change's request id, or {@code null}
      * @param rejection why the record was rejected (sent to dead letters), or {@code null}
      */
-    public void applied(String topic, int partition, long offset, byte[] key, byte[] value, String requestId, String rejection) {
+    public void applied(String topic, int partition, long offset, byte[] key, byte[] value, byte[] answer, String requestId,
+                        String rejection) {
         offsets.applied(topic, partition, offset);
         if (requestId != null) {
-            results.complete(requestId, value, rejection);
+            results.complete(requestId, answer, rejection);
         }
         if (!listeners.isEmpty()) {
             Applied a = new Applied(topic, partition, offset, key, value, System.nanoTime());

@@ -56,6 +56,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
 
     private LiveStores live;
     private int partition;
+    /** What the writer of the record being processed is told ({@link Changes#answer}). */
+    private byte[] answer;
 
     /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
     public TableSourceProcessor registeringIn(LiveStores l) {
@@ -105,9 +107,10 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata md = context.recordMetadata().orElse(null);
         String[] outcome = {null, null};
+        answer = null;
         byte[] value = apply(record, md, outcome);
         if (progress != null && md != null) {
-            progress.applied(md.topic(), md.partition(), md.offset(), record.key(), value, outcome[0], outcome[1]);
+            progress.applied(md.topic(), md.partition(), md.offset(), record.key(), value, answer, outcome[0], outcome[1]);
             if (outcome[1] == null) {
                 progress.visible(md.topic(), record.timestamp(), originTopic(record));
             }
@@ -155,12 +158,13 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             if (emitDeltas) {
                 forward(record, md, new KeyDelta(key, now == null ? BLIND : null, now));
             }
+            answer = now;
             return now;
         }
         return applyReadModifyWrite(record, md, k, c, outcome);
     }
 
-    /** Applies a read-modify-write change (INCR, INCRF, APPEND, PREPEND) to the key's current value. */
+    /** Applies a change that reads the key's current value (all but PUT), setting {@link #answer}. */
     private byte[] applyReadModifyWrite(Record<byte[], byte[]> record, RecordMetadata md, Bytes k, Change c, String[] outcome) {
         byte[] key = record.key();
         byte[] old = store.get(k);
@@ -170,7 +174,13 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         } catch (PequodException e) {
             outcome[1] = deadLetter(record, e.getMessage(), md);
             return old;
+        } catch (RuntimeException e) {
+            // A change no writer of ours makes (an offset past any value, say): dead-lettered, not
+            // a reason to stop every table of the namespace.
+            outcome[1] = deadLetter(record, "cannot apply " + c.getOp() + ": " + e, md);
+            return old;
         }
+        answer = Changes.answer(c, old, now);
         if (Arrays.equals(old, now)) {
             return now;
         }

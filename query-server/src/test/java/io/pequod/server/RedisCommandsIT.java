@@ -1,0 +1,248 @@
+package io.pequod.server;
+
+import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.embedded.Files2;
+import io.pequod.views.spec.JoinSpecParser;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Redis' string and keyspace commands through the embedded broker, with Jedis and redis-cli:
+ * conditional writes applied in log order by the key's owner (racing clients get one winner),
+ * ranges and bits, keyspace reads across tables and partitions, connection commands, Redis'
+ * number parsing and errors, and FLUSHALL sparing views.
+ */
+@Timeout(600)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RedisCommandsIT {
+    private static EmbeddedRuntime runtime;
+    private static PequodServer server;
+    private static Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        runtime = EmbeddedRuntime.start(null);
+        dir = Files.createTempDirectory("pequod-redis-");
+        server = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+                .namespace("rc").spec(JoinSpecParser.parse("spec.pq", "n|<user> = count f|<user>|<other> where user:4, other:4\n"))
+                .dataDir(dir).httpPort(0).respPort(0).partitions(4).build().start();
+        assertTrue(server.awaitRunning(Duration.ofMinutes(2)));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        runtime.close();
+        Files2.deleteRecursively(dir);
+    }
+
+    private static Jedis jedis() {
+        return new Jedis("127.0.0.1", server.respPort());
+    }
+
+    @Test
+    @Order(1)
+    void shouldApplyConditionalWritesAsTheKeysOwner() {
+        try (Jedis j = jedis()) {
+            assertEquals(1, j.setnx("nx", "first"));
+            assertEquals(0, j.setnx("nx", "second"));
+            assertEquals("first", j.get("nx"));
+            assertNull(j.set("nx", "third", SetParams.setParams().nx()));
+            assertEquals("OK", j.set("nx", "fourth", SetParams.setParams().xx()));
+            assertNull(j.set("absent", "x", SetParams.setParams().xx()));
+            assertNull(j.get("absent"), "SET XX on an absent key writes nothing");
+            assertEquals("fourth", j.setGet("nx", "fifth"));
+            assertEquals("fifth", j.getSet("nx", "sixth"));
+            assertEquals("sixth", j.getDel("nx"));
+            assertNull(j.getDel("nx"));
+            assertFalse(j.exists("nx"));
+            assertEquals("OK", j.mset("m1", "a", "m2", "b", "t|x", "c"));
+            assertEquals(List.of("a", "b", "c"), j.mget("m1", "m2", "t|x"));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void shouldGiveEachRacedKeyExactlyOneWinner() throws Exception {
+        int keys = 40;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<List<Long>>> racers = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                String me = "racer" + r;
+                racers.add(pool.submit(() -> {
+                    List<Long> won = new ArrayList<>();
+                    try (Jedis j = jedis()) {
+                        for (int k = 0; k < keys; k++) {
+                            won.add(j.setnx("race" + k, me));
+                        }
+                    }
+                    return won;
+                }));
+            }
+            long[] winners = new long[keys];
+            for (Future<List<Long>> f : racers) {
+                List<Long> won = f.get(2, TimeUnit.MINUTES);
+                for (int k = 0; k < keys; k++) {
+                    winners[k] += won.get(k);
+                }
+            }
+            for (int k = 0; k < keys; k++) {
+                assertEquals(1, winners[k], "one SETNX wins key race" + k);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void shouldEditRangesAndBitsAndParseNumbersAsRedis() {
+        try (Jedis j = jedis()) {
+            assertEquals(11, j.setrange("r", 6, "world"));
+            assertEquals("\0\0\0\0\0\0world", j.get("r"));
+            assertEquals(11, j.setrange("r", 0, "hello "));
+            assertEquals("hello world", j.get("r"));
+            assertEquals("world", j.getrange("r", -5, -1));
+            assertEquals("h", j.getrange("r", 0, -100));
+            assertEquals("", j.getrange("r", 20, 30));
+            assertEquals(11, j.strlen("r"));
+            assertEquals(0, j.setrange("none", 3, ""));
+            assertFalse(j.exists("none"), "an empty SETRANGE creates nothing");
+            assertFalse(j.setbit("b", 7, true));
+            assertTrue(j.setbit("b", 7, false));
+            assertTrue(!j.getbit("b", 7) && !j.getbit("b", 100));
+            j.setbit("b", 1, true);
+            assertEquals("@", j.get("b"));
+            assertTrue(j.getbit("b", 1));
+            JedisDataException huge = assertThrows(JedisDataException.class, () -> j.setrange("r", Long.MAX_VALUE, "A"));
+            assertTrue(huge.getMessage().startsWith("ERR string exceeds maximum allowed size"), huge.getMessage());
+            assertEquals("hello world", j.get("r"), "nothing written");
+
+            j.set("sp", " 11");
+            assertTrue(assertThrows(JedisDataException.class, () -> j.incr("sp")).getMessage().startsWith("ERR"));
+            assertEquals(" 11", j.get("sp"));
+            assertEquals("ERR value is not an integer or out of range", assertThrows(JedisDataException.class,
+                    () -> j.sendCommand(() -> "INCRBY".getBytes(StandardCharsets.US_ASCII), "c", "+1")).getMessage());
+            assertEquals("ERR decrement would overflow",
+                    assertThrows(JedisDataException.class, () -> j.decrBy("c", Long.MIN_VALUE)).getMessage());
+            assertEquals("ERR increment would produce NaN or Infinity",
+                    assertThrows(JedisDataException.class, () -> j.sendCommand(() -> "INCRBYFLOAT".getBytes(StandardCharsets.US_ASCII),
+                            "c", "+inf")).getMessage());
+            assertEquals(5, j.incrBy("c", 5), "the connection is usable after each error");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void shouldReadTheKeyspaceAcrossTablesAndPartitions() {
+        try (Jedis j = jedis()) {
+            for (int i = 0; i < 30; i++) {
+                j.set("ks:" + i, "v");
+            }
+            j.set("f|0001|0002", "1");
+            Set<String> all = new TreeSet<>(j.keys("*"));
+            assertTrue(all.contains("ks:7") && all.contains("f|0001|0002") && all.contains("t|x"), all.toString());
+            assertTrue(all.stream().noneMatch(k -> k.startsWith("n|")), "view rows are not keys users write: " + all);
+            assertEquals(all.size(), j.dbSize());
+            assertEquals(22, j.keys("ks:[12]*").size(), "ks:1, ks:10 to ks:19, ks:2, ks:20 to ks:29");
+            assertEquals(List.of("ks:17"), j.keys("ks:?7").stream().sorted().limit(1).toList());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void shouldScanWithACursorThatAnyCallCanResume() {
+        try (Jedis j = jedis()) {
+            Set<String> seen = new HashSet<>();
+            String cursor = ScanParams.SCAN_POINTER_START;
+            int calls = 0;
+            do {
+                ScanResult<String> page = j.scan(cursor, new ScanParams().match("ks:*").count(7));
+                seen.addAll(page.getResult());
+                cursor = page.getCursor();
+                calls++;
+            } while (!cursor.equals("0"));
+            assertEquals(30, seen.size());
+            assertTrue(calls > 1, "several pages");
+            assertEquals("string", j.type("ks:3"));
+            assertEquals("none", j.type("nothing"));
+            assertTrue(j.randomKey() != null);
+            assertEquals(2, j.touch("ks:1", "ks:2", "nothing"));
+        }
+    }
+
+    @Test
+    @Order(6)
+    void shouldAnswerTheConnectionCommandsClientsSend() throws Exception {
+        try (Jedis j = jedis()) {
+            assertEquals("OK", j.clientSetname("reporter"));
+            assertEquals("reporter", j.clientGetname());
+            assertTrue(j.clientId() > 0);
+            assertEquals("OK", j.select(0));
+            assertTrue(assertThrows(JedisDataException.class, () -> j.select(1)).getMessage().startsWith("ERR DB index is out of range"));
+            Map<String, String> config = j.configGet("databases");
+            assertEquals(Map.of("databases", "1"), config);
+            List<String> time = j.time();
+            assertTrue(Math.abs(Long.parseLong(time.get(0)) - System.currentTimeMillis() / 1000) < 5, time.toString());
+            assertTrue(j.commandCount() > 40);
+        }
+        Process p = new ProcessBuilder("redis-cli", "-p", Integer.toString(server.respPort()), "--no-raw", "hello", "2")
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        String hello = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(hello.contains("\"proto\"") && hello.contains("(integer) 2"), hello);
+    }
+
+    @Test
+    @Order(7)
+    void shouldFlushWhatUsersWroteAndLeaveViewsToTheirJoins() throws Exception {
+        try (Jedis j = jedis()) {
+            j.set("f|0003|0004", "1");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (j.get("n|0003") == null && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals("1", j.get("n|0003"));
+            assertEquals("OK", j.flushAll());
+            assertEquals(0, j.dbSize());
+            assertEquals(Set.of(), j.keys("*"));
+            while ("1".equals(j.get("n|0003")) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String n = j.get("n|0003");
+            assertTrue(n == null || n.equals("0"), "the count view follows its erased source rows: " + n);
+        }
+    }
+}
