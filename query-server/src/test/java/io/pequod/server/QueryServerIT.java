@@ -279,7 +279,8 @@ class QueryServerIT {
             assertEquals(List.of("blue", "abc"), j.mget("color", "word"));
             assertEquals(2, j.exists("color", "word", "nothing"));
             JedisDataException notInt = assertThrows(JedisDataException.class, () -> j.incr("color"));
-            assertEquals("ERR Invalid value: value is not an integer or out of range (current value 'blue' at key 'color')", notInt.getMessage());
+            assertEquals("ERR Invalid value: value is not an integer or out of range (current value 'blue' at key 'color')",
+                    notInt.getMessage());
             assertEquals("blue", j.get("color"), "the connection stays usable after an error");
             assertEquals(2, j.del("color", "word", "nothing"));
             assertEquals(null, j.get("color"));

@@ -83,7 +83,8 @@ class ChangesTest {
         assertNull(Numbers.parseDecimal("1\0".getBytes(StandardCharsets.US_ASCII)));
         assertNull(Numbers.parseDecimal("nan".getBytes(StandardCharsets.US_ASCII)));
         assertEquals("150", Numbers.parseDecimal("1.5e2".getBytes(StandardCharsets.US_ASCII)).toPlainString());
-        assertTrue(Numbers.isInfinity("+inf".getBytes(StandardCharsets.US_ASCII)) && Numbers.isInfinity("-Infinity".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(Numbers.isInfinity("+inf".getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(Numbers.isInfinity("-Infinity".getBytes(StandardCharsets.US_ASCII)));
         assertThrows(InvalidValueException.class, () -> apply(" 11", Operation.INCR, "1"));
         assertThrows(InvalidValueException.class, () -> apply("1 ", Operation.INCRF, "1"));
     }

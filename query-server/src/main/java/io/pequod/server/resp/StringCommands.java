@@ -42,13 +42,17 @@ final class StringCommands {
         r.addWrite("SET", 3, Integer.MAX_VALUE, StringCommands::set);
         r.addWrite("SETNX", 3, 3, (s, a) -> s.commands().changeAsync(a.get(1), Operation.PUT_NX, a.get(2))
                 .thenApply(old -> new IntegerRedisMessage(old.isEmpty() ? 1 : 0)));
-        r.addWrite("GETSET", 3, 3, (s, a) -> s.commands().changeAsync(a.get(1), Operation.PUT_GET, a.get(2)).thenApply(RespCommands::orNull));
-        r.addWrite("GETDEL", 2, 2, (s, a) -> s.commands().changeAsync(a.get(1), Operation.ERASE_GET, EMPTY).thenApply(RespCommands::orNull));
+        r.addWrite("GETSET", 3, 3, (s, a) -> s.commands().changeAsync(a.get(1), Operation.PUT_GET, a.get(2))
+                .thenApply(RespCommands::orNull));
+        r.addWrite("GETDEL", 2, 2, (s, a) -> s.commands().changeAsync(a.get(1), Operation.ERASE_GET, EMPTY)
+                .thenApply(RespCommands::orNull));
         r.addWrite("MSET", 3, Integer.MAX_VALUE, StringCommands::mset);
-        r.addWrite("DEL", 2, Integer.MAX_VALUE, (s, a) -> s.commands().deleteAsync(a.subList(1, a.size())).thenApply(IntegerRedisMessage::new));
-        r.addWrite("UNLINK", 2, Integer.MAX_VALUE, (s, a) -> s.commands().deleteAsync(a.subList(1, a.size()))
-                .thenApply(IntegerRedisMessage::new));
-        r.addWrite("APPEND", 3, 3, (s, a) -> s.commands().concatAsync(a.get(1), Operation.APPEND, a.get(2)).thenApply(StringCommands::length));
+        for (String del : List.of("DEL", "UNLINK")) {
+            r.addWrite(del, 2, Integer.MAX_VALUE, (s, a) -> s.commands().deleteAsync(a.subList(1, a.size()))
+                    .thenApply(IntegerRedisMessage::new));
+        }
+        r.addWrite("APPEND", 3, 3, (s, a) -> s.commands().concatAsync(a.get(1), Operation.APPEND, a.get(2))
+                .thenApply(StringCommands::length));
         r.addWrite("PREPEND", 3, 3, (s, a) -> s.commands().concatAsync(a.get(1), Operation.PREPEND, a.get(2))
                 .thenApply(StringCommands::length));
         r.addWrite("SETRANGE", 4, 4, StringCommands::setRange);
@@ -56,7 +60,8 @@ final class StringCommands {
         for (String name : List.of("SETEX", "PSETEX", "MSETNX")) {
             r.addWrite(name, 1, Integer.MAX_VALUE, (s, a) -> {
                 throw new IllegalArgumentException(name.toLowerCase(Locale.ROOT) + (name.equals("MSETNX")
-                        ? " is not supported: setting keys of several partitions only if none exists needs a transaction Pequod does not have"
+                        ? " is not supported: setting keys of several partitions only if none exists needs a transaction"
+                        + " Pequod does not have"
                         : " is not supported: keys do not expire in Pequod yet"));
             });
         }
