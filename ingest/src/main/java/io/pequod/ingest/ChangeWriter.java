@@ -2,6 +2,7 @@ package io.pequod.ingest;
 
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.Changes;
+import io.pequod.schemas.Expiry;
 import io.pequod.schemas.InvalidKeyException;
 import io.pequod.schemas.InvalidValueException;
 import io.pequod.schemas.Key;
@@ -204,6 +205,21 @@ public final class ChangeWriter implements AutoCloseable {
      * @throws PequodException if the key or value is invalid
      */
     public CompletableFuture<WritePosition> write(byte[] key, Operation op, byte[] value, String requestId) {
+        return write(key, op, value, requestId, Expiry.NONE);
+    }
+
+    /**
+     * Writes one change with a request id and what it says of the key's expiry.
+     *
+     * @param key       the key (cannot be {@code null})
+     * @param op        the operation (cannot be {@code null})
+     * @param value     the value or amount (cannot be {@code null})
+     * @param requestId the request id, or {@code null}
+     * @param expiry    the expiry to set or keep ({@link Expiry#NONE}: nothing)
+     * @return the write's position once acknowledged
+     * @throws PequodException if the key or value is invalid
+     */
+    public CompletableFuture<WritePosition> write(byte[] key, Operation op, byte[] value, String requestId, Expiry expiry) {
         Objects.requireNonNull(op, "op cannot be null");
         Objects.requireNonNull(value, "value cannot be null");
         String topic = checkKey(key);
@@ -218,6 +234,8 @@ public final class ChangeWriter implements AutoCloseable {
         if (requestId != null) {
             change.setRequestId(requestId);
         }
+        change.setExpireAt(expiry.at());
+        change.setKeepTtl(expiry.keep());
         return send(topic, key, change);
     }
 

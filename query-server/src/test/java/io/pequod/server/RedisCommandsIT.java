@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.GetExParams;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
-import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.resps.ScanResult;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,10 +55,15 @@ class RedisCommandsIT {
     static void start() throws Exception {
         runtime = EmbeddedRuntime.start(null);
         dir = Files.createTempDirectory("pequod-redis-");
-        server = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+        server = startServer();
+    }
+
+    private static PequodServer startServer() throws Exception {
+        PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                 .namespace("rc").spec(JoinSpecParser.parse("spec.pq", "n|<user> = count f|<user>|<other> where user:4, other:4\n"))
                 .dataDir(dir).httpPort(0).respPort(0).partitions(4).build().start();
-        assertTrue(server.awaitRunning(Duration.ofMinutes(2)));
+        assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
+        return s;
     }
 
     @AfterAll
@@ -67,8 +73,9 @@ class RedisCommandsIT {
         Files2.deleteRecursively(dir);
     }
 
+    /** A client that waits as long as a read of a just-created table may (its application starts first). */
     private static Jedis jedis() {
-        return new Jedis("127.0.0.1", server.respPort());
+        return new Jedis("127.0.0.1", server.respPort(), 30_000);
     }
 
     @Test
@@ -227,6 +234,57 @@ class RedisCommandsIT {
 
     @Test
     @Order(7)
+    void shouldExpireKeysOnReadAtOnceAndEraseThemForViewsAndCounts() throws Exception {
+        try (Jedis j = jedis()) {
+            assertEquals("OK", j.set("soon", "v", SetParams.setParams().px(1500)));
+            assertEquals("OK", j.setex("later", 3600, "v"));
+            j.set("f|0005|0006", "1", SetParams.setParams().ex(2));
+            j.set("f|0005|0007", "1");
+            long pttl = j.pttl("soon");
+            assertTrue(pttl > 0 && pttl <= 1500, "pttl " + pttl);
+            assertEquals(3600, j.ttl("later"));
+            assertEquals(-1, j.ttl("f|0005|0007"));
+            assertEquals(-2, j.ttl("nothing"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!"2".equals(j.get("n|0005")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("2", j.get("n|0005"));
+            Thread.sleep(2100);
+            assertNull(j.get("soon"), "hidden from reads once its time passed");
+            assertEquals(-2, j.ttl("soon"));
+            assertFalse(j.keys("*").contains("f|0005|0006"));
+            while (!"1".equals(j.get("n|0005")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("1", j.get("n|0005"), "the view lost the expired row: the owner erased it for real");
+            assertEquals(1, j.persist("later"));
+            assertEquals(-1, j.ttl("later"));
+            assertEquals(1, j.expire("later", 100));
+            assertEquals("v", j.getEx("later", new GetExParams().persist()));
+            assertEquals(-1, j.ttl("later"));
+        }
+    }
+
+    @Test
+    @Order(8)
+    void shouldKeepExpiryTimesAcrossARestart() throws Exception {
+        try (Jedis j = jedis()) {
+            j.set("kept", "v", SetParams.setParams().ex(600));
+            j.set("gone", "v", SetParams.setParams().px(3000));
+        }
+        server.close();
+        Thread.sleep(3000);
+        server = startServer();
+        try (Jedis j = jedis()) {
+            long ttl = j.ttl("kept");
+            assertTrue(ttl > 500 && ttl <= 600, "ttl after the restart: " + ttl);
+            assertNull(j.get("gone"), "expired while the server was down");
+        }
+    }
+
+    @Test
+    @Order(9)
     void shouldFlushWhatUsersWroteAndLeaveViewsToTheirJoins() throws Exception {
         try (Jedis j = jedis()) {
             j.set("f|0003|0004", "1");

@@ -24,7 +24,7 @@ public final class Changes {
      * @return a change without timestamp or request id
      */
     public static Change of(Operation op, byte[] value) {
-        return new Change(op, ByteBuffer.wrap(value), null, null);
+        return new Change(op, ByteBuffer.wrap(value), null, false, null, null);
     }
 
     /**
@@ -48,6 +48,10 @@ public final class Changes {
                 return current == null ? null : v;
             case ERASE_GET:
                 return null;
+            case EXPIRE:
+            case PERSIST:
+            case EXPIRE_GET:
+                return current; // the key's expiry changes, not its value (the table's owner keeps expiries)
             case APPEND:
                 return concat(current == null ? new byte[0] : current, v);
             case PREPEND:

@@ -62,7 +62,7 @@ class ChangeSerdeIT {
     @Test
     void shouldRoundTripAllFields() {
         ChangeSerde serde = new ChangeSerde(SchemaRegistryClient.shared(registry.url()));
-        Change c = new Change(Operation.INCRF, ByteBuffer.wrap("1.5".getBytes()), 1234L, "req-7");
+        Change c = new Change(Operation.INCRF, ByteBuffer.wrap("1.5".getBytes()), null, false, 1234L, "req-7");
         assertEquals(c, serde.deserializer().deserialize("rt.t", serde.serializer().serialize("rt.t", c)));
         assertNull(serde.serializer().serialize("rt.t", null), "tombstones stay null");
         assertNull(serde.deserializer().deserialize("rt.t", null));

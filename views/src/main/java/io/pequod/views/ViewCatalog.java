@@ -4,6 +4,7 @@ import io.pequod.schemas.PartitionRule;
 import io.pequod.schemas.TableTopics;
 import io.pequod.views.internals.compile.RulePartitioner;
 import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.internals.processor.Expiries;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.common.utils.Bytes;
@@ -148,22 +149,43 @@ public final class ViewCatalog {
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not hosted here or not queryable
      */
     public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table, int partition, boolean stale) {
+        return store(storeName(table), table, partition, stale);
+    }
+
+    /**
+     * @param table     a table users write (not a view)
+     * @param partition a partition
+     * @param stale     whether a restoring or standby copy may answer
+     * @return the store of its keys' expiry times ({@code key -> 8-byte big-endian milliseconds},
+     *     {@code Expiries.decode}), or {@code null} for a view (views have no expiry of their own)
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not hosted here or not queryable
+     */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> expiries(String table, int partition, boolean stale) {
+        return isView(table) ? null : store(storeName(table) + Expiries.BY_KEY, table, partition, stale);
+    }
+
+    /** @param stored a value of an {@link #expiries} store @return the expiry in milliseconds since the epoch, or {@code null} */
+    public static Long expiry(byte[] stored) {
+        return Expiries.decode(stored);
+    }
+
+    private ReadOnlyKeyValueStore<Bytes, byte[]> store(String name, String table, int partition, boolean stale) {
         if (!stale) {
             // The store of a task running here, straight from its processor: no lookup through the
             // Streams threads on every read (a third of a short count's cost).
-            ReadOnlyKeyValueStore<Bytes, byte[]> r = running.apply(storeName(table), partition);
+            ReadOnlyKeyValueStore<Bytes, byte[]> r = running.apply(name, partition);
             if (r != null) {
                 return r;
             }
         }
         KafkaStreams ks = streams(table);
-        String k = table + "/" + partition + "/" + stale;
+        String k = name + "/" + partition + "/" + stale;
         CachedStore cached = stores.get(k);
         if (cached != null && cached.streams() == ks) {
             return cached.store(); // the handle re-checks the store's state on every call
         }
         StoreQueryParameters<ReadOnlyKeyValueStore<Bytes, byte[]>> q = StoreQueryParameters
-                .fromNameAndType(storeName(table), QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition);
+                .fromNameAndType(name, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition);
         ReadOnlyKeyValueStore<Bytes, byte[]> s;
         try {
             s = ks.store(stale ? q.enableStaleStores() : q);

@@ -16,6 +16,7 @@ import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -31,6 +32,7 @@ import org.apache.kafka.streams.test.TestRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -165,6 +167,32 @@ final class ViewHarness implements AutoCloseable {
     ViewHarness pipeRaw(String topic, byte[] key, byte[] value) {
         deliver(List.of(new TestRecord<>(key, value)), topic);
         return this;
+    }
+
+    ViewHarness pipeRaw(String topic, byte[] key, byte[] value, Headers headers) {
+        deliver(List.of(new TestRecord<>(key, value, headers, (Long) null)), topic);
+        return this;
+    }
+
+    /** Advances the tables application's wall clock (its punctuations run) and delivers what it sent. */
+    ViewHarness advanceWallClock(Duration d) {
+        Driver t = drivers.get("tables");
+        t.driver().advanceWallClockTime(d);
+        List<Map.Entry<String, List<TestRecord<byte[], byte[]>>>> produced = new ArrayList<>();
+        t.out().forEach((topic, out) -> {
+            List<TestRecord<byte[], byte[]>> recs = out.readRecordsToList();
+            if (!recs.isEmpty()) {
+                produced.add(Map.entry(topic, recs));
+            }
+        });
+        produced.forEach(e -> deliver(e.getValue(), e.getKey()));
+        return this;
+    }
+
+    /** @return the key's expiry as the table's owner keeps it, or {@code null} */
+    Long expiry(String table, String key) {
+        KeyValueStore<Bytes, byte[]> store = drivers.get("tables").driver().getKeyValueStore(TopologyFactory.tableStore(table) + "-ttl");
+        return ViewCatalog.expiry(store.get(Bytes.wrap(key.getBytes(StandardCharsets.UTF_8))));
     }
 
     private void deliver(List<TestRecord<byte[], byte[]>> records, String topic) {

@@ -1,5 +1,6 @@
 package io.pequod.server.query;
 
+import io.pequod.schemas.Expiry;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
@@ -118,6 +119,16 @@ public final class Commands {
      */
     public CompletableFuture<Optional<byte[]>> changeAsync(byte[] key, Operation op, byte[] value) {
         return service.readModifyWrite(key, op, value);
+    }
+
+    /** {@link #changeAsync(byte[], Operation, byte[])} that also sets, keeps or drops the key's expiry. */
+    public CompletableFuture<Optional<byte[]>> changeAsync(byte[] key, Operation op, byte[] value, Expiry expiry) {
+        return service.readModifyWrite(key, op, value, expiry);
+    }
+
+    /** @return the key's value and expiry, or empty if absent or expired (reads see this instance's writes) */
+    public Optional<Stored> getStored(byte[] key) {
+        return service.getStored(key);
     }
 
     /**

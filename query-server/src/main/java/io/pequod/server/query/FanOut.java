@@ -56,6 +56,12 @@ final class FanOut {
                 ? local.get(key, a, s, note) : peers.get(h, key, a, s, note)).get(0);
     }
 
+    Optional<Stored> getStored(ViewCatalog c, String table, byte[] key, String after, boolean stale, ReadNote note) {
+        int partition = c.partitionRule().partition(key, Routing.partitions(c, table));
+        return read(c, table, List.of(partition), after, stale, (h, ps, a, s) -> h == null
+                ? local.getStored(key, a, s, note) : peers.getStored(h, key, a, s, note)).get(0);
+    }
+
     ScanResult scan(ViewCatalog c, String table, Range range, int limit, String after, boolean stale, ReadNote note) {
         List<List<Entry>> lists = new ArrayList<>();
         boolean more = false;

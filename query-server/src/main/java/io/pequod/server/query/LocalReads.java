@@ -37,6 +37,11 @@ final class LocalReads {
     }
 
     Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {
+        return getStored(key, after, stale, note).map(Stored::value);
+    }
+
+    /** @return the key's value and expiry; empty if absent or expired */
+    Optional<Stored> getStored(byte[] key, String after, boolean stale, ReadNote note) {
         String table = Key.tableOf(key);
         ViewCatalog c = engine.catalog();
         if (!c.tables().contains(table)) {
@@ -45,12 +50,40 @@ final class LocalReads {
         int partition = c.partitionRule().partition(key, Routing.partitions(c, table));
         freshness.awaitTokens(c, table, List.of(partition), after);
         try {
-            Optional<byte[]> v = Optional.ofNullable(store(c, table, partition, stale).get(Bytes.wrap(key)));
+            byte[] v = store(c, table, partition, stale).get(Bytes.wrap(key));
             noteCopy(c, table, partition, stale, note);
-            return v;
+            if (v == null) {
+                return Optional.empty();
+            }
+            Long at = expiry(c, table, partition, stale, key);
+            return at != null && System.currentTimeMillis() >= at ? Optional.empty() : Optional.of(new Stored(v, at));
         } catch (InvalidStateStoreException e) {
             throw moved(c, table, partition, stale, e);
         }
+    }
+
+    /** @return the key's expiry, or {@code null} (none, or a view) */
+    private static Long expiry(ViewCatalog c, String table, int partition, boolean stale, byte[] key) {
+        ReadOnlyKeyValueStore<Bytes, byte[]> e = expiries(c, table, partition, stale);
+        return e == null ? null : ViewCatalog.expiry(e.get(Bytes.wrap(key)));
+    }
+
+    /** @return the partition's expiry store, or {@code null} (a view, or a store not open here) */
+    private static ReadOnlyKeyValueStore<Bytes, byte[]> expiries(ViewCatalog c, String table, int partition, boolean stale) {
+        try {
+            return c.expiries(table, partition, stale);
+        } catch (InvalidStateStoreException e) {
+            return null; // its table store answered: the key's expiry is unknown here, not the read
+        }
+    }
+
+    /** @return whether the key expired (its owner's tombstone may not have erased it yet) */
+    private static boolean expired(ReadOnlyKeyValueStore<Bytes, byte[]> expiries, byte[] key, long now) {
+        if (expiries == null) {
+            return false;
+        }
+        Long at = ViewCatalog.expiry(expiries.get(Bytes.wrap(key)));
+        return at != null && now >= at;
     }
 
     ScanResult scan(String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions, String after, boolean stale,
@@ -60,13 +93,17 @@ final class LocalReads {
         List<List<Entry>> lists = new ArrayList<>();
         for (int p : partitions) {
             List<Entry> l = new ArrayList<>();
+            long now = System.currentTimeMillis();
             try (KeyValueIterator<Bytes, byte[]> it = store(c, table, p, stale).range(Bytes.wrap(first), Bytes.wrap(last))) {
+                ReadOnlyKeyValueStore<Bytes, byte[]> expiries = expiries(c, table, p, stale);
                 while (it.hasNext() && l.size() <= limit) {
                     KeyValue<Bytes, byte[]> kv = it.next();
                     if (Arrays.compareUnsigned(kv.key.get(), last) >= 0) {
                         break; // range() on some stores includes the upper bound
                     }
-                    l.add(new Entry(kv.key.get(), kv.value));
+                    if (!expired(expiries, kv.key.get(), now)) {
+                        l.add(new Entry(kv.key.get(), kv.value));
+                    }
                 }
             } catch (InvalidStateStoreException e) {
                 throw moved(c, table, p, stale, e);
@@ -82,9 +119,12 @@ final class LocalReads {
         freshness.awaitTokens(c, table, partitions, after);
         long n = 0;
         for (int p : partitions) {
+            long now = System.currentTimeMillis();
             try (KeyValueIterator<Bytes, byte[]> it = store(c, table, p, stale).range(Bytes.wrap(first), Bytes.wrap(last))) {
+                ReadOnlyKeyValueStore<Bytes, byte[]> expiries = expiries(c, table, p, stale);
                 while (it.hasNext()) {
-                    if (Arrays.compareUnsigned(it.next().key.get(), last) < 0) {
+                    byte[] k = it.next().key.get();
+                    if (Arrays.compareUnsigned(k, last) < 0 && !expired(expiries, k, now)) {
                         n++;
                     }
                 }
@@ -138,7 +178,9 @@ final class LocalReads {
             return null;
         }
         try {
-            return Optional.ofNullable(c.store(table, partition, false).get(Bytes.wrap(key)));
+            byte[] v = c.store(table, partition, false).get(Bytes.wrap(key));
+            return v == null || expired(expiries(c, table, partition, false), key, System.currentTimeMillis()) ? Optional.empty()
+                    : Optional.of(v);
         } catch (InvalidStateStoreException e) {
             c.forgetStores();
             return null;

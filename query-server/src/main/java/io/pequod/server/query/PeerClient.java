@@ -3,6 +3,7 @@ package io.pequod.server.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpMethod;
+import io.pequod.schemas.Expiry;
 import io.pequod.server.client.NettyHttpClient;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -76,12 +77,17 @@ public final class PeerClient implements AutoCloseable {
      * @return the value on the owner, or empty if absent
      */
     public Optional<byte[]> get(HostInfo host, byte[] key, String after, boolean stale, ReadNote note) {
+        return getStored(host, key, after, stale, note).map(Stored::value);
+    }
+
+    /** @return the owner's value of the key with its expiry ({@code expire_at} in the answer), if present */
+    public Optional<Stored> getStored(HostInfo host, byte[] key, String after, boolean stale, ReadNote note) {
         JsonNode r = call(host, "GET", "/v1/internal/get?key=" + b64(key) + params(after, stale), null, true);
         if (r == null) {
             return Optional.empty();
         }
         noted(r, note);
-        return Optional.of(unb64(r.path("value").asText()));
+        return Optional.of(new Stored(unb64(r.path("value").asText()), r.hasNonNull("expire_at") ? r.path("expire_at").asLong() : null));
     }
 
     /** Copies what another instance said of its answer's freshness into the note. */
@@ -112,8 +118,10 @@ public final class PeerClient implements AutoCloseable {
     }
 
     /** @return the value after a read-modify-write applied by the owner */
-    public Optional<byte[]> readModifyWrite(HostInfo host, byte[] key, String op, byte[] amount) {
-        JsonNode r = call(host, "POST", "/v1/internal/rmw?key=" + b64(key) + "&op=" + q(op), amount, true);
+    public Optional<byte[]> readModifyWrite(HostInfo host, byte[] key, String op, byte[] amount, Expiry expiry) {
+        String path = "/v1/internal/rmw?key=" + b64(key) + "&op=" + q(op) + (expiry.at() == null ? "" : "&expire_at=" + expiry.at())
+                + (expiry.keep() ? "&keep_ttl=true" : "");
+        JsonNode r = call(host, "POST", path, amount, true);
         return r == null || r.path("value").isNull() ? Optional.empty() : Optional.of(unb64(r.path("value").asText()));
     }
 

@@ -2,6 +2,7 @@ package io.pequod.server.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pequod.ingest.ChangeWriter;
+import io.pequod.schemas.Expiry;
 import io.pequod.schemas.InvalidKeyException;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
@@ -148,6 +149,24 @@ public final class QueryService {
         return fanOut.count(c, table, range, tokens, stale, note);
     }
 
+    /**
+     * Reads a key with its expiry, wherever its partition is, seeing this instance's writes.
+     *
+     * @return the value and expiry, or empty if absent or expired
+     */
+    public Optional<Stored> getStored(byte[] key) {
+        checkKey(key);
+        String table = Key.tableOf(key);
+        String tokens = tokens(table, INSTANCE_WRITES);
+        ViewCatalog c = freshness.awaitTable(table, tokens);
+        return c.tables().contains(table) ? fanOut.getStored(c, table, key, tokens, false, new ReadNote()) : Optional.empty();
+    }
+
+    /** Reads a key and its expiry from this instance's store (the caller routed it here). */
+    public Optional<Stored> getStoredLocal(byte[] key, String after, boolean stale, ReadNote note) {
+        return local.getStored(key, after, stale, note);
+    }
+
     /** Reads a key from this instance's store (the caller routed it here). @return the value, or empty */
     public Optional<byte[]> getLocal(byte[] key, String after, boolean stale, ReadNote note) {
         return local.get(key, after, stale, note);
@@ -216,13 +235,18 @@ public final class QueryService {
      *     {@link PequodException} if the amount or the current value is not a number)
      */
     public CompletableFuture<Optional<byte[]>> readModifyWrite(byte[] key, Operation op, byte[] amount) {
+        return readModifyWrite(key, op, amount, Expiry.NONE);
+    }
+
+    /** A change the key's owner applies and answers ({@link #readModifyWrite}), saying what it does to the key's expiry. */
+    public CompletableFuture<Optional<byte[]>> readModifyWrite(byte[] key, Operation op, byte[] amount, Expiry expiry) {
         checkKey(key);
-        return writes.readModifyWrite(key, op, amount);
+        return writes.readModifyWrite(key, op, amount, expiry);
     }
 
     /** Applies a read-modify-write here, as the owner of the key's partition. */
-    public CompletableFuture<Optional<byte[]>> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
-        return writes.readModifyWriteLocal(key, op, amount);
+    public CompletableFuture<Optional<byte[]>> readModifyWriteLocal(byte[] key, Operation op, byte[] amount, Expiry expiry) {
+        return writes.readModifyWriteLocal(key, op, amount, expiry);
     }
 
     /**

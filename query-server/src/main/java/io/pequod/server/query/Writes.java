@@ -2,6 +2,7 @@ package io.pequod.server.query;
 
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.schemas.Changes;
+import io.pequod.schemas.Expiry;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.WritePosition;
@@ -103,7 +104,7 @@ final class Writes {
      *     key, completed from the owner's report with no thread waiting; a {@link QueryException}
      *     or {@link PequodException} (a non-number) if it failed
      */
-    CompletableFuture<Optional<byte[]>> readModifyWrite(byte[] key, Operation op, byte[] amount) {
+    CompletableFuture<Optional<byte[]>> readModifyWrite(byte[] key, Operation op, byte[] amount, Expiry expiry) {
         String table = Key.tableOf(key);
         ViewCatalog c = engine.catalog();
         if (!c.tables().contains(table)) {
@@ -111,27 +112,27 @@ final class Writes {
             // absent: the answer is the change's on an absent key.
             Change change = Changes.of(op, amount);
             byte[] answer = Changes.answer(change, null, Changes.apply(key, null, change));
-            await(writer.write(key, op, amount), key);
+            await(writer.write(key, op, amount, null, expiry), key);
             engine.refreshTables();
             return CompletableFuture.completedFuture(Optional.ofNullable(answer));
         }
         KeyQueryMetadata md = Routing.metadata(c, table, key);
         if (routing.isLocal(md)) {
-            return readModifyWriteLocal(key, op, amount);
+            return readModifyWriteLocal(key, op, amount, expiry);
         }
-        Optional<byte[]> v = peers.readModifyWrite(md.activeHost(), key, op.name(), amount);
+        Optional<byte[]> v = peers.readModifyWrite(md.activeHost(), key, op.name(), amount, expiry);
         freshness.wroteElsewhere(); // applied by the owner
         return CompletableFuture.completedFuture(v);
     }
 
     /** Applies a read-modify-write here, as the owner of the key's partition: written, then answered from the owner's report. */
-    CompletableFuture<Optional<byte[]>> readModifyWriteLocal(byte[] key, Operation op, byte[] amount) {
+    CompletableFuture<Optional<byte[]>> readModifyWriteLocal(byte[] key, Operation op, byte[] amount, Expiry expiry) {
         if (amount == null) {
             return CompletableFuture.completedFuture(local.get(key, null, false, new ReadNote()));
         }
         String id = UUID.randomUUID().toString();
         CompletableFuture<byte[]> result = engine.progress().results().awaitResult(id);
-        CompletableFuture<WritePosition> sent = writer.write(key, op, amount, id).orTimeout(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        CompletableFuture<WritePosition> sent = writer.write(key, op, amount, id, expiry).orTimeout(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .handle((p, e) -> {
                     if (e != null) {
                         throw failed(key, e instanceof CompletionException ? e.getCause() : e);

@@ -78,6 +78,7 @@ final class RespCommands {
         ConnectionCommands.register(this);
         StringCommands.register(this);
         KeyspaceCommands.register(this);
+        ExpiryCommands.register(this);
         ranges();
     }
 

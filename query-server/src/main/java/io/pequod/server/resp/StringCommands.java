@@ -4,10 +4,12 @@ import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
+import io.pequod.schemas.Expiry;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.Numbers;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
+import io.pequod.server.query.Stored;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,7 +31,7 @@ import static io.pequod.server.resp.RespCommands.text;
  * depends on the current value (SET NX/XX/GET, SETNX, GETSET, GETDEL, SETRANGE, SETBIT, INCR...)
  * is one change of its own operation, applied in log order by the key's owner, which answers
  * what the command returns: two clients racing on one key are serialized by the log, not by
- * whoever reads first. Expiry (EX, PX, SETEX...) is not supported yet and says so.
+ * whoever reads first. Expiry is {@link ExpiryCommands}'.
  */
 final class StringCommands {
     private static final byte[] EMPTY = new byte[0];
@@ -57,29 +59,20 @@ final class StringCommands {
                 .thenApply(StringCommands::length));
         r.addWrite("SETRANGE", 4, 4, StringCommands::setRange);
         r.addWrite("SETBIT", 4, 4, StringCommands::setBit);
-        for (String name : List.of("SETEX", "PSETEX", "MSETNX")) {
-            r.addWrite(name, 1, Integer.MAX_VALUE, (s, a) -> {
-                throw new IllegalArgumentException(name.toLowerCase(Locale.ROOT) + (name.equals("MSETNX")
-                        ? " is not supported: setting keys of several partitions only if none exists needs a transaction"
-                        + " Pequod does not have"
-                        : " is not supported: keys do not expire in Pequod yet"));
-            });
-        }
+        r.addWrite("MSETNX", 1, Integer.MAX_VALUE, (s, a) -> {
+            throw new IllegalArgumentException("msetnx is not supported: setting keys of several partitions only if none exists "
+                    + "needs a transaction Pequod does not have");
+        });
         counters(r);
     }
 
     private static void reads(RespCommands r) {
         r.add("GET", 2, 2, (s, a) -> orNull(s.commands().get(a.get(1))));
-        r.add("GETEX", 2, 3, (s, a) -> {
-            if (a.size() == 3 && !"PERSIST".equalsIgnoreCase(text(a.get(2)))) {
-                throw new IllegalArgumentException("getex " + text(a.get(2)) + " is not supported: keys do not expire in Pequod yet");
-            }
-            return orNull(s.commands().get(a.get(1))); // PERSIST: no key has a time to live
-        });
         r.add("GETP", 2, 2, (s, a) -> {
-            Optional<byte[]> v = s.commands().get(a.get(1));
+            Optional<Stored> v = s.commands().getStored(a.get(1));
             return v.isEmpty() ? FullBulkStringRedisMessage.NULL_INSTANCE : new ArrayRedisMessage(List.of(bulk(a.get(1)),
-                    bulk(v.get()), new IntegerRedisMessage(-1), new IntegerRedisMessage(-1)));
+                    bulk(v.get().value()), new IntegerRedisMessage(-1),
+                    new IntegerRedisMessage(v.get().expireAt() == null ? -1 : v.get().expireAt() / 1000)));
         });
         r.add("MGET", 2, Integer.MAX_VALUE, (s, a) -> {
             List<RedisMessage> out = new ArrayList<>();
@@ -97,7 +90,7 @@ final class StringCommands {
         });
     }
 
-    /** {@code SET key value [NX|XX] [GET]}; expiry options are refused until keys can expire. */
+    /** {@code SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]}. */
     private static CompletableFuture<RedisMessage> set(RespCommands.Session s, List<byte[]> a) {
         if (a.size() == 3) {
             return s.commands().setAsync(a.get(1), a.get(2)).thenApply(p -> ok());
@@ -105,13 +98,25 @@ final class StringCommands {
         boolean nx = false;
         boolean xx = false;
         boolean get = false;
-        for (byte[] o : a.subList(3, a.size())) {
-            switch (text(o).toUpperCase(Locale.ROOT)) {
+        Expiry expiry = Expiry.NONE;
+        for (int i = 3; i < a.size(); i++) {
+            String o = text(a.get(i)).toUpperCase(Locale.ROOT);
+            switch (o) {
                 case "NX" -> nx = true;
                 case "XX" -> xx = true;
                 case "GET" -> get = true;
-                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" ->
-                        throw new IllegalArgumentException("set " + text(o) + " is not supported: keys do not expire in Pequod yet");
+                case "KEEPTTL", "EX", "PX", "EXAT", "PXAT" -> {
+                    if (expiry != Expiry.NONE) {
+                        throw new IllegalArgumentException("syntax error");
+                    }
+                    if (o.equals("KEEPTTL")) {
+                        expiry = Expiry.KEEP;
+                    } else if (++i < a.size()) {
+                        expiry = Expiry.at(ExpiryCommands.absolute(o, a.get(i), "set", false));
+                    } else {
+                        throw new IllegalArgumentException("syntax error");
+                    }
+                }
                 default -> throw new IllegalArgumentException("syntax error");
             }
         }
@@ -121,8 +126,8 @@ final class StringCommands {
         boolean asked = get;
         boolean onlyIfAbsent = nx;
         boolean onlyIfPresent = xx;
-        Operation op = nx ? Operation.PUT_NX : xx ? Operation.PUT_XX : Operation.PUT_GET;
-        return s.commands().changeAsync(a.get(1), op, a.get(2)).thenApply(old -> {
+        Operation op = nx ? Operation.PUT_NX : xx ? Operation.PUT_XX : get ? Operation.PUT_GET : Operation.PUT;
+        return s.commands().changeAsync(a.get(1), op, a.get(2), expiry).thenApply(old -> {
             if (asked) {
                 return orNull(old);
             }

@@ -10,6 +10,8 @@ import io.pequod.views.internals.processor.AggregateProcessor;
 import io.pequod.views.internals.processor.ChangelogSourceProcessor;
 import io.pequod.views.internals.processor.DeadLetterProcessor;
 import io.pequod.views.internals.processor.DirectSinkProcessor;
+import io.pequod.views.internals.processor.Expiries;
+import io.pequod.views.internals.processor.ExpiryTombstones;
 import io.pequod.views.internals.processor.JoinStepProcessor;
 import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.MatchProcessor;
@@ -178,15 +180,28 @@ public final class TopologyFactory {
     }
 
     private KStream<byte[], SourceOutput> source(StreamsBuilder b, String table, String store, boolean emitDeltas, String app) {
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray()));
+        List<String> stores = new ArrayList<>(List.of(store));
+        if (!emitDeltas) {
+            // the owner keeps the keys' expiry times (views follow its changelog)
+            stores.add(store + Expiries.BY_KEY);
+            stores.add(store + Expiries.BY_TIME);
+        }
+        stores.forEach(s -> b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(s), Serdes.Bytes(),
+                Serdes.ByteArray())));
         KStream<byte[], SourceOutput> out = b.stream(topics.tableTopic(table),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
-                .process(tracked(() -> new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
-                        emitDeltas ? null : progress).registeringIn(emitDeltas ? null : live), true),
-                        Named.as("materialize-" + table), store);
+                .process(tracked(() -> {
+                    TableSourceProcessor p = new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
+                            emitDeltas ? null : progress).registeringIn(emitDeltas ? null : live);
+                    return emitDeltas ? p : p.keepingExpiries();
+                }, true), Named.as("materialize-" + table), stores.toArray(String[]::new));
         if (!emitDeltas) {
             out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
                     .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));
+            // expired keys become tombstones in the table topic, in their own partition
+            out.process(ExpiryTombstones::new, Named.as("expiries-" + table))
+                    .to(topics.tableTopic(table), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                            .withStreamPartitioner(new RulePartitioner<>(rule)).withName("expire-" + table));
         }
         return out;
     }

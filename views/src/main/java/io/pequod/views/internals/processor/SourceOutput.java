@@ -1,5 +1,5 @@
 package io.pequod.views.internals.processor;
 
-/** What a table source processor emits: a {@link KeyDelta}, or a {@link DeadLetter} for a bad record. */
-public sealed interface SourceOutput permits KeyDelta, DeadLetter {
+/** What a table source processor emits: a {@link KeyDelta}, a {@link DeadLetter} for a bad record, or an {@link ExpiredKey} to erase. */
+public sealed interface SourceOutput permits KeyDelta, DeadLetter, ExpiredKey {
 }

@@ -11,6 +11,7 @@ import io.pequod.views.progress.StoreProgress;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,6 +45,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private static final Logger LOG = LoggerFactory.getLogger(TableSourceProcessor.class);
     /** The old value of an erased key when it was not read: downstream stores know the real one. */
     public static final byte[] BLIND = new byte[0];
+    /** How often the owner looks for expired keys. */
+    static final long EXPIRY_SCAN_MS = 100;
+    private static final int MAX_EXPIRED_PER_SCAN = 10_000;
 
     private final String storeName;
     private final SchemaRegistryClient registry;
@@ -58,6 +63,10 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private int partition;
     /** What the writer of the record being processed is told ({@link Changes#answer}). */
     private byte[] answer;
+    /** The keys' expiry times (the tables application only; views follow its changelog). */
+    private Expiries expiries;
+    private KeyValueStore<Bytes, byte[]> byKey;
+    private boolean keepsExpiries;
 
     /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
     public TableSourceProcessor registeringIn(LiveStores l) {
@@ -84,14 +93,34 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         this.reportDeadLetters = !emitDeltas;
     }
 
+    /**
+     * The table's owner (the tables application) keeps its keys' expiry times in the stores
+     * {@code <store>-ttl} and {@code <store>-ttl-index}, and every {@value #EXPIRY_SCAN_MS} ms of
+     * wall-clock time emits an {@link ExpiredKey} for each key due.
+     *
+     * @return this processor
+     */
+    public TableSourceProcessor keepingExpiries() {
+        this.keepsExpiries = true;
+        return this;
+    }
+
     @Override
     public void init(ProcessorContext<byte[], SourceOutput> ctx) {
         this.context = ctx;
         this.store = ctx.getStateStore(storeName);
         this.deserializer = new ChangeSerde.ChangeDeserializer(registry);
+        partition = ctx.taskId().partition();
+        if (keepsExpiries) {
+            byKey = ctx.getStateStore(storeName + Expiries.BY_KEY);
+            expiries = new Expiries(byKey, ctx.getStateStore(storeName + Expiries.BY_TIME));
+            ctx.schedule(Duration.ofMillis(EXPIRY_SCAN_MS), PunctuationType.WALL_CLOCK_TIME, this::expire);
+        }
         if (live != null) {
-            partition = ctx.taskId().partition();
             live.add(storeName, partition, store);
+            if (byKey != null) {
+                live.add(storeName + Expiries.BY_KEY, partition, byKey);
+            }
         }
     }
 
@@ -99,6 +128,16 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     public void close() {
         if (live != null) {
             live.remove(storeName, partition, store);
+            if (byKey != null) {
+                live.remove(storeName + Expiries.BY_KEY, partition, byKey);
+            }
+        }
+    }
+
+    /** Emits the keys whose expiry passed (reads hide them already; their tombstones erase them). */
+    private void expire(long now) {
+        for (ExpiredKey e : expiries.takeDue(now, MAX_EXPIRED_PER_SCAN)) {
+            context.forward(new Record<>(e.key(), (SourceOutput) e, now));
         }
     }
 
@@ -144,7 +183,14 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             }
             outcome[0] = c.getRequestId();
         }
+        if (expiries != null && (c == null ? record.headers().lastHeader(ExpiredKey.HEADER) != null : c.getOp() != Operation.PUT
+                || c.getExpireAt() != null || c.getKeepTtl() || expiries.get(k) != null)) {
+            return ownerWithExpiry(record, md, k, c, outcome);
+        }
         if (c == null || c.getOp() == Operation.PUT) {
+            if (expiries != null && c == null) {
+                expiries.clear(k);
+            }
             // The old value is needed only to apply a read-modify-write change: a PUT or an erase
             // is written blind, saving a read. Downstream join and aggregate stores reconcile each
             // delta with what they hold, so a view source need not know the old value either: a
@@ -162,6 +208,63 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             return now;
         }
         return applyReadModifyWrite(record, md, k, c, outcome);
+    }
+
+    /**
+     * The tables application's path for a change that involves expiry (the key has one, the change
+     * sets or keeps one, an expiry tombstone) or reads the current value: a key whose expiry is at
+     * or before the record's timestamp counts as absent (replays decide alike), and each operation
+     * keeps, sets or drops the expiry as Redis does.
+     */
+    private byte[] ownerWithExpiry(Record<byte[], byte[]> record, RecordMetadata md, Bytes k, Change c, String[] outcome) {
+        Long ttl = expiries.get(k);
+        if (c == null) {
+            Header h = record.headers().lastHeader(ExpiredKey.HEADER);
+            if (h != null && (ttl == null || !Long.toString(ttl).equals(new String(h.value(), StandardCharsets.US_ASCII)))) {
+                return store.get(k); // the key was written again since: a new key, not the one that expired
+            }
+            expiries.clear(k);
+            store.delete(k);
+            return null;
+        }
+        boolean expired = ttl != null && record.timestamp() >= ttl;
+        if (expired) {
+            expiries.clear(k);
+            ttl = null;
+        }
+        byte[] stored = store.get(k);
+        byte[] old = expired ? null : stored;
+        byte[] now;
+        try {
+            now = Changes.apply(record.key(), old, c);
+        } catch (PequodException e) {
+            outcome[1] = deadLetter(record, e.getMessage(), md);
+            return old;
+        } catch (RuntimeException e) {
+            outcome[1] = deadLetter(record, "cannot apply " + c.getOp() + ": " + e, md);
+            return old;
+        }
+        answer = Changes.answer(c, old, now);
+        Long expireAt = ExpiryRules.after(c, old, ttl);
+        if (ExpiryRules.isAnswered(c.getOp())) {
+            answer = ExpiryRules.answer(c, old, ttl);
+        }
+        if (now != null && expireAt != null && expireAt <= record.timestamp()) {
+            now = null; // an expiry in the past erases the key
+        }
+        if (now == null || expireAt == null) {
+            expiries.clear(k);
+        } else if (!expireAt.equals(ttl)) {
+            expiries.set(k, expireAt);
+        }
+        if (!Arrays.equals(stored, now)) {
+            if (now == null) {
+                store.delete(k);
+            } else {
+                store.put(k, now);
+            }
+        }
+        return now;
     }
 
     /** Applies a change that reads the key's current value (all but PUT), setting {@link #answer}. */
