@@ -16,61 +16,52 @@ final class Glob {
      * @return whether the whole text matches
      */
     static boolean matches(byte[] pattern, byte[] s, boolean ignoreCase) {
-        return match(pattern, 0, s, 0, ignoreCase, 0);
-    }
-
-    private static boolean match(byte[] p, int pi, byte[] s, int si, boolean nocase, int depth) {
-        if (depth > 1000) {
-            return false; // a pattern of very many stars: Redis gives up too
-        }
-        while (pi < p.length) {
-            switch (p[pi]) {
-                case '*':
-                    while (pi + 1 < p.length && p[pi + 1] == '*') {
-                        pi++;
-                    }
-                    if (pi + 1 == p.length) {
-                        return true;
-                    }
-                    for (int k = si; k <= s.length; k++) {
-                        if (match(p, pi + 1, s, k, nocase, depth + 1)) {
-                            return true;
-                        }
-                    }
-                    return false;
-                case '?':
-                    if (si >= s.length) {
-                        return false;
-                    }
-                    si++;
-                    break;
-                case '[': {
-                    if (si >= s.length) {
-                        return false;
-                    }
-                    int[] end = {0};
-                    if (!inClass(p, pi + 1, s[si], nocase, end)) {
-                        return false;
-                    }
-                    pi = end[0];
-                    si++;
-                    break;
-                }
-                case '\\':
-                    if (pi + 1 < p.length) {
-                        pi++;
-                    }
-                    // fall through: the escaped byte matches literally
-                default:
-                    if (si >= s.length || !same(p[pi], s[si], nocase)) {
-                        return false;
-                    }
-                    si++;
-                    break;
+        // Greedy with backtracking to the last star only: O(pattern x text) at worst, where
+        // trying every split for every star is exponential (a*a*a*...b against aaaa...).
+        int pi = 0;
+        int si = 0;
+        int starP = -1;
+        int starS = 0;
+        while (si < s.length) {
+            if (pi < pattern.length && pattern[pi] == '*') {
+                starP = pi++;
+                starS = si;
+                continue;
             }
+            int next = pi < pattern.length ? step(pattern, pi, s[si], ignoreCase) : -1;
+            if (next >= 0) {
+                pi = next;
+                si++;
+            } else if (starP >= 0) {
+                pi = starP + 1;
+                si = ++starS;
+            } else {
+                return false;
+            }
+        }
+        while (pi < pattern.length && pattern[pi] == '*') {
             pi++;
         }
-        return si == s.length;
+        return pi == pattern.length;
+    }
+
+    /** @return the pattern index after the element at {@code pi} if it matches {@code c}, else -1 */
+    private static int step(byte[] p, int pi, byte c, boolean nocase) {
+        switch (p[pi]) {
+            case '?':
+                return pi + 1;
+            case '[': {
+                int[] end = {0};
+                return inClass(p, pi + 1, c, nocase, end) ? end[0] + 1 : -1;
+            }
+            case '\\':
+                if (pi + 1 < p.length) {
+                    return same(p[pi + 1], c, nocase) ? pi + 2 : -1;
+                }
+                return same(p[pi], c, nocase) ? pi + 1 : -1;
+            default:
+                return same(p[pi], c, nocase) ? pi + 1 : -1;
+        }
     }
 
     /** @return whether {@code c} is in the class starting at {@code i} (after '['); end[0] is set to its ']' */

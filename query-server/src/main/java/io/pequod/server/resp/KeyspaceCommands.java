@@ -5,8 +5,11 @@ import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import io.pequod.schemas.Expiry;
+import io.pequod.schemas.avro.Operation;
 import io.pequod.server.query.Entry;
 import io.pequod.server.query.ScanResult;
+import io.pequod.server.query.Stored;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static io.pequod.server.resp.RespCommands.ascii;
@@ -27,7 +32,7 @@ import static io.pequod.server.resp.RespCommands.text;
  * the others, never views or source-fed tables), across all partitions and instances. KEYS,
  * SCAN (its cursor is the last key returned, as a number: no state on the server, so it survives
  * rebalances and works on any instance), DBSIZE, RANDOMKEY, EXISTS, TOUCH, TYPE (every value is a
- * string), FLUSHDB, FLUSHALL and memento's FLUSH.
+ * string), RENAME, RENAMENX, COPY (not atomic across partitions), FLUSHDB, FLUSHALL and memento's FLUSH.
  */
 final class KeyspaceCommands {
     private static final int DEFAULT_SCAN_COUNT = 10;
@@ -54,6 +59,9 @@ final class KeyspaceCommands {
             return new ArrayRedisMessage(out);
         });
         r.add("RANDOMKEY", 1, 1, KeyspaceCommands::randomKey);
+        r.addWrite("RENAME", 3, 3, (s, a) -> rename(s, a, false));
+        r.addWrite("RENAMENX", 3, 3, (s, a) -> rename(s, a, true));
+        r.addWrite("COPY", 3, 6, KeyspaceCommands::copy);
         r.add("SCAN", 2, Integer.MAX_VALUE, KeyspaceCommands::scan);
         for (String flush : List.of("FLUSH", "FLUSHDB", "FLUSHALL")) {
             r.add(flush, 1, 2, (s, a) -> {
@@ -64,6 +72,58 @@ final class KeyspaceCommands {
                 return ok();
             });
         }
+    }
+
+    /**
+     * {@code RENAME src dst} and {@code RENAMENX}: the value and its expiry written under the new
+     * key (only if it is absent for RENAMENX), then the old key erased. Two changes, possibly in two
+     * partitions: not atomic (a reader may see both keys, or a write to {@code src} in between may
+     * be erased with it).
+     */
+    private static CompletableFuture<RedisMessage> rename(RespCommands.Session s, List<byte[]> a, boolean nx) {
+        Optional<Stored> v = s.commands().getStored(a.get(1));
+        if (v.isEmpty()) {
+            throw new IllegalArgumentException("no such key");
+        }
+        if (Arrays.equals(a.get(1), a.get(2))) {
+            return CompletableFuture.completedFuture(nx ? new IntegerRedisMessage(0) : ok());
+        }
+        Expiry expiry = v.get().expireAt() == null ? Expiry.NONE : Expiry.at(v.get().expireAt());
+        return s.commands().changeAsync(a.get(2), nx ? Operation.PUT_NX : Operation.PUT, v.get().value(), expiry)
+                .thenCompose(old -> {
+                    if (nx && old.isPresent()) {
+                        return CompletableFuture.completedFuture(new IntegerRedisMessage(0));
+                    }
+                    return s.commands().deleteAsync(List.of(a.get(1))).thenApply(n -> nx ? new IntegerRedisMessage(1) : ok());
+                });
+    }
+
+    /** {@code COPY src dst [DB 0] [REPLACE]}: the value and its expiry under the new key (only if absent without REPLACE). */
+    private static CompletableFuture<RedisMessage> copy(RespCommands.Session s, List<byte[]> a) {
+        boolean replace = false;
+        for (int i = 3; i < a.size(); i++) {
+            String o = text(a.get(i)).toUpperCase(Locale.ROOT);
+            if (o.equals("REPLACE")) {
+                replace = true;
+            } else if (o.equals("DB") && i + 1 < a.size()) {
+                if (integer(a.get(++i)) != 0) {
+                    throw new IllegalArgumentException("DB index is out of range (Pequod has one database, 0)");
+                }
+            } else {
+                throw new IllegalArgumentException("syntax error");
+            }
+        }
+        Optional<Stored> v = s.commands().getStored(a.get(1));
+        if (v.isEmpty() || Arrays.equals(a.get(1), a.get(2))) {
+            if (v.isPresent()) {
+                throw new IllegalArgumentException("source and destination objects are the same");
+            }
+            return CompletableFuture.completedFuture(new IntegerRedisMessage(0));
+        }
+        Expiry expiry = v.get().expireAt() == null ? Expiry.NONE : Expiry.at(v.get().expireAt());
+        boolean nx = !replace;
+        return s.commands().changeAsync(a.get(2), nx ? Operation.PUT_NX : Operation.PUT, v.get().value(), expiry)
+                .thenApply(old -> new IntegerRedisMessage(nx && old.isPresent() ? 0 : 1));
     }
 
     /** A key chosen uniformly: by its position among all keys (two passes over the keyspace). */

@@ -14,8 +14,10 @@ import io.pequod.server.query.Stored;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -59,10 +61,7 @@ final class StringCommands {
                 .thenApply(StringCommands::length));
         r.addWrite("SETRANGE", 4, 4, StringCommands::setRange);
         r.addWrite("SETBIT", 4, 4, StringCommands::setBit);
-        r.addWrite("MSETNX", 1, Integer.MAX_VALUE, (s, a) -> {
-            throw new IllegalArgumentException("msetnx is not supported: setting keys of several partitions only if none exists "
-                    + "needs a transaction Pequod does not have");
-        });
+        r.addWrite("MSETNX", 3, Integer.MAX_VALUE, StringCommands::msetnx);
         counters(r);
     }
 
@@ -79,6 +78,7 @@ final class StringCommands {
             a.subList(1, a.size()).forEach(k -> out.add(orNull(s.commands().get(k))));
             return new ArrayRedisMessage(out);
         });
+        r.add("LCS", 3, Integer.MAX_VALUE, Lcs::run);
         r.add("STRLEN", 2, 2, (s, a) -> new IntegerRedisMessage(s.commands().get(a.get(1)).map(v -> v.length).orElse(0)));
         r.add("GETRANGE", 4, 4, (s, a) -> bulk(range(s.commands().get(a.get(1)).orElse(EMPTY), integer(a.get(2)), integer(a.get(3)))));
         r.add("SUBSTR", 4, 4, (s, a) -> bulk(range(s.commands().get(a.get(1)).orElse(EMPTY), integer(a.get(2)), integer(a.get(3)))));
@@ -146,6 +146,43 @@ final class StringCommands {
             sent.add(s.commands().setAsync(a.get(i), a.get(i + 1)));
         }
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).thenApply(x -> ok());
+    }
+
+    /**
+     * {@code MSETNX k v ...}: 1 if no key existed and all were set, else 0 and none set. Not atomic
+     * across partitions: the keys are read, then each is written with PUT_NX (its owner checks it is
+     * still absent); if one was created in between by someone else, the keys this command wrote are
+     * erased again and it answers 0. Readers may see some of the keys meanwhile.
+     */
+    private static CompletableFuture<RedisMessage> msetnx(RespCommands.Session s, List<byte[]> a) {
+        if (a.size() % 2 == 0) {
+            throw new IllegalArgumentException("wrong number of arguments for 'msetnx' command");
+        }
+        Map<Key, byte[]> pairs = new LinkedHashMap<>();
+        for (int i = 1; i < a.size(); i += 2) {
+            pairs.put(Key.of(a.get(i)), a.get(i + 1)); // the last value of a key given twice, as Redis
+        }
+        for (Key k : pairs.keySet()) {
+            if (s.commands().get(k.bytes()).isPresent()) {
+                return CompletableFuture.completedFuture(new IntegerRedisMessage(0));
+            }
+        }
+        List<CompletableFuture<Optional<byte[]>>> sets = new ArrayList<>();
+        pairs.forEach((k, v) -> sets.add(s.commands().changeAsync(k.bytes(), Operation.PUT_NX, v)));
+        return CompletableFuture.allOf(sets.toArray(CompletableFuture[]::new)).thenCompose(x -> {
+            List<byte[]> mine = new ArrayList<>();
+            int i = 0;
+            boolean lost = false;
+            for (Key k : pairs.keySet()) {
+                if (sets.get(i++).join().isEmpty()) {
+                    mine.add(k.bytes());
+                } else {
+                    lost = true;
+                }
+            }
+            return lost ? s.commands().deleteAsync(mine).thenApply(n -> (RedisMessage) new IntegerRedisMessage(0))
+                    : CompletableFuture.completedFuture((RedisMessage) new IntegerRedisMessage(1));
+        });
     }
 
     private static CompletableFuture<RedisMessage> setRange(RespCommands.Session s, List<byte[]> a) {

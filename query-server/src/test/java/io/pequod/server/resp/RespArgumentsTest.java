@@ -1,6 +1,7 @@
 package io.pequod.server.resp;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
 
@@ -32,6 +33,14 @@ class RespArgumentsTest {
         assertTrue(glob("*o*o*", "foo bar boo") && !glob("*o*o*x", "foo bar boo"));
         assertTrue(Glob.matches(b("DATA*"), b("databases"), true));
         assertFalse(glob("a*", "ba"));
+        assertTrue(glob("*a*b", "xxaxxb") && !glob("*a*b", "xxaxxbx") && glob("a*", "a"));
+    }
+
+    @Test
+    @Timeout(10) // trying every split for every star would not end
+    void shouldMatchManyStarsWithoutExponentialBacktracking() {
+        assertFalse(glob("a*".repeat(30) + "b", "a".repeat(60)));
+        assertTrue(glob("a*".repeat(30), "a".repeat(60)));
     }
 
     @Test
