@@ -1,5 +1,12 @@
 package io.pequod.server;
 
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
 import io.pequod.views.spec.JoinSpecParser;
@@ -39,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Redis' string and keyspace commands through the embedded broker, with Jedis and redis-cli:
+ * Redis' string and keyspace commands through the embedded broker, with Jedis, Lettuce and redis-cli:
  * conditional writes applied in log order by the key's owner (racing clients get one winner),
  * ranges and bits, keyspace reads across tables and partitions, connection commands, Redis'
  * number parsing and errors, and FLUSHALL sparing views.
@@ -301,6 +308,64 @@ class RedisCommandsIT {
             }
             String n = j.get("n|0003");
             assertTrue(n == null || n.equals("0"), "the count view follows its erased source rows: " + n);
+        }
+    }
+
+    @Test
+    @Order(10)
+    void shouldRenameCopyAndSetSeveralKeysOnlyIfNoneExists() {
+        try (Jedis j = jedis()) {
+            j.set("src", "v", SetParams.setParams().ex(600));
+            assertEquals("OK", j.rename("src", "t|dst"));
+            assertNull(j.get("src"));
+            assertEquals("v", j.get("t|dst"));
+            assertTrue(j.ttl("t|dst") > 500, "the expiry moves with the value");
+            assertTrue(assertThrows(JedisDataException.class, () -> j.rename("src", "x")).getMessage().startsWith("ERR no such key"));
+            j.set("a1", "x");
+            assertEquals(0, j.renamenx("t|dst", "a1"));
+            assertEquals("x", j.get("a1"));
+            assertTrue(j.copy("t|dst", "c1", false));
+            assertFalse(j.copy("t|dst", "a1", false), "COPY without REPLACE leaves an existing key");
+            assertTrue(j.copy("t|dst", "a1", true));
+            assertEquals("v", j.get("a1"));
+            assertEquals(1, j.msetnx("m3", "1", "t|m4", "2", "m3", "3"));
+            assertEquals(List.of("3", "2"), j.mget("m3", "t|m4"));
+            assertEquals(0, j.msetnx("m5", "1", "m3", "x"));
+            assertNull(j.get("m5"), "none set when one exists");
+            j.set("l1", "ohmytext");
+            j.set("l2", "mynewtext");
+            assertEquals("mytext", j.sendCommand(() -> "LCS".getBytes(StandardCharsets.US_ASCII), "l1", "l2") instanceof byte[] b
+                    ? new String(b, StandardCharsets.UTF_8) : null);
+            assertEquals(6L, j.sendCommand(() -> "LCS".getBytes(StandardCharsets.US_ASCII), "l1", "l2", "LEN"));
+        }
+    }
+
+    @Test
+    @Order(11)
+    void shouldServeLettuceWhichFallsBackFromResp3() {
+        RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", server.respPort()));
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            RedisCommands<String, String> r = c.sync();
+            assertEquals("OK", r.set("lt", "v", SetArgs.Builder.ex(100)));
+            assertTrue(r.ttl("lt") > 90);
+            assertEquals(Boolean.FALSE, r.setnx("lt", "w"));
+            assertEquals("v", r.getdel("lt"));
+            assertEquals(Boolean.TRUE, r.setnx("lt", "w"));
+            assertEquals(Boolean.TRUE, r.expire("lt", 50));
+            assertEquals(Boolean.TRUE, r.persist("lt"));
+            assertEquals(-1L, r.ttl("lt"));
+            assertEquals(5L, r.setrange("lt2", 0, "hello"));
+            assertEquals("ell", r.getrange("lt2", 1, 3));
+            assertTrue(r.keys("lt*").containsAll(List.of("lt", "lt2")));
+            KeyScanCursor<String> page = r.scan(ScanArgs.Builder.matches("lt*").limit(1));
+            Set<String> seen = new HashSet<>(page.getKeys());
+            while (!page.isFinished()) {
+                page = r.scan(page, ScanArgs.Builder.matches("lt*").limit(1));
+                seen.addAll(page.getKeys());
+            }
+            assertEquals(Set.of("lt", "lt2"), seen);
+        } finally {
+            client.shutdown();
         }
     }
 }

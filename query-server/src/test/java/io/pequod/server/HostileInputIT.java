@@ -1,0 +1,181 @@
+package io.pequod.server;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.pequod.embedded.EmbeddedRuntime;
+import io.pequod.embedded.Files2;
+import io.pequod.views.spec.JoinSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Hostile input over the RESP, memento and HTTP ports: random bytes, mutated and truncated frames,
+ * huge declared lengths, and thousands of connections opened and dropped. The server must answer a
+ * well-behaved client on every port afterwards, and log no internal error. Seeded, so a failure
+ * can be replayed.
+ */
+@Timeout(600)
+class HostileInputIT {
+    private static final long SEED = 20261201L;
+    private static final String[] RESP_FRAMES = {
+        "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "*1\r\n$4\r\nPING\r\n",
+        "*4\r\n$8\r\nSETRANGE\r\n$1\r\nr\r\n$2\r\n10\r\n$1\r\nx\r\n", "*3\r\n$4\r\nKEYS\r\n$1\r\n*\r\n", "PING\r\n",
+    };
+    private static final String[] HOSTILE = {
+        "$999999999999\r\n", "*99999999999\r\n", "*2147483647\r\n", "*-5\r\n", "$-7\r\n", "*1\r\n$5000000000\r\n",
+        "GET " + "x".repeat(70_000) + "\r\n", "\r\n\r\n\r\n", "*1\r\n:1\r\n", "+OK\r\n", "-ERR\r\n",
+    };
+    private static EmbeddedRuntime runtime;
+    private static PequodServer server;
+    private static Path dir;
+    private static ListAppender<ILoggingEvent> logs;
+
+    @BeforeAll
+    static void start() throws Exception {
+        runtime = EmbeddedRuntime.start(null);
+        dir = Files.createTempDirectory("pequod-fuzz-");
+        server = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+                .namespace("fz").spec(JoinSpec.empty()).dataDir(dir).httpPort(0).respPort(0).mementoPort(0).partitions(2)
+                .build().start();
+        assertTrue(server.awaitRunning(Duration.ofMinutes(2)));
+        logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
+    }
+
+    @AfterAll
+    static void stop() {
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        server.close();
+        runtime.close();
+        Files2.deleteRecursively(dir);
+    }
+
+    @Test
+    void shouldSurviveHostileInputOnEveryPortAndStillServe() throws Exception {
+        Random rnd = new Random(SEED);
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort(), 30_000)) {
+            j.set("k", "before"); // the default table exists before the storm
+        }
+        List<String> httpFrames = List.of("GET /v1/keys/k HTTP/1.1\r\nHost: x\r\n\r\n",
+                "PUT /v1/keys/k HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+                "POST /v1/keys/n?op=incr HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n1");
+        List<String> mementoFrames = List.of("SET k v\r\n", "GET k\r\n", "INC n 5\r\n", "SCAN a z\r\n");
+        for (int i = 0; i < 200; i++) {
+            send(server.respPort(), payload(rnd, List.of(RESP_FRAMES)));
+            send(server.mementoPort(), payload(rnd, mementoFrames));
+            send(server.httpPort(), payload(rnd, httpFrames));
+        }
+        for (String h : HOSTILE) {
+            send(server.respPort(), h.getBytes(StandardCharsets.US_ASCII));
+            send(server.mementoPort(), h.getBytes(StandardCharsets.US_ASCII));
+        }
+        List<Socket> dropped = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) { // opened and dropped without a word, some left open a while
+            int port = i % 3 == 0 ? server.respPort() : i % 3 == 1 ? server.mementoPort() : server.httpPort();
+            Socket s = new Socket("127.0.0.1", port);
+            if (i % 10 == 0) {
+                dropped.add(s);
+            } else {
+                s.close();
+            }
+        }
+        for (Socket s : dropped) {
+            s.close();
+        }
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort(), 30_000)) {
+            assertEquals("PONG", j.ping());
+            j.set("after", "fine");
+            assertEquals("fine", j.get("after"));
+        }
+        try (Socket m = new Socket("127.0.0.1", server.mementoPort())) {
+            m.getOutputStream().write("GET after\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("fine", new BufferedReader(new InputStreamReader(m.getInputStream(), StandardCharsets.UTF_8)).readLine());
+        }
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.httpPort() + "/v1/keys/after")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        List<String> internal = logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("Internal error") || m.contains("internal error"))
+                .toList();
+        assertEquals(List.of(), internal, "no internal error logged");
+    }
+
+    /** @return random bytes, a mutated frame, a truncated one, or several frames with junk between */
+    private static byte[] payload(Random rnd, List<String> frames) {
+        byte[] base = frames.get(rnd.nextInt(frames.size())).getBytes(StandardCharsets.US_ASCII);
+        switch (rnd.nextInt(4)) {
+            case 0: {
+                byte[] b = new byte[rnd.nextInt(4096)];
+                rnd.nextBytes(b);
+                return b;
+            }
+            case 1: {
+                byte[] b = base.clone();
+                for (int k = 0; k < 1 + rnd.nextInt(4); k++) {
+                    b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+                }
+                return b;
+            }
+            case 2:
+                return Arrays.copyOf(base, rnd.nextInt(base.length));
+            default: {
+                byte[] junk = new byte[rnd.nextInt(64)];
+                rnd.nextBytes(junk);
+                byte[] out = new byte[base.length * 2 + junk.length];
+                System.arraycopy(base, 0, out, 0, base.length);
+                System.arraycopy(junk, 0, out, base.length, junk.length);
+                System.arraycopy(base, 0, out, base.length + junk.length, base.length);
+                return out;
+            }
+        }
+    }
+
+    /** Sends the bytes on a fresh connection, reads what comes until 50 ms pass quietly, and closes. */
+    private static void send(int port, byte[] payload) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(50);
+            OutputStream out = s.getOutputStream();
+            try {
+                out.write(payload);
+                out.flush();
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[8192];
+                while (in.read(buf) >= 0) {
+                    // drain until the server closes or goes quiet
+                }
+            } catch (SocketTimeoutException | SocketException quietOrClosed) {
+                // the server may close a connection that sent junk, or wait for more: both are fine
+            }
+        }
+    }
+}
