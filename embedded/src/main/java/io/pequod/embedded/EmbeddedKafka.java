@@ -198,6 +198,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("broker.session.timeout.ms", "3000");
         }
         p.put("auto.create.topics.enable", "false");
+        // Pequod's values go up to 64 MiB: its topics say so, and so does this broker for any topic.
+        p.put("message.max.bytes", Integer.toString(65 * 1024 * 1024 + 1024));
+        p.put("replica.fetch.max.bytes", Integer.toString(65 * 1024 * 1024 + 1024));
         p.put("log.cleaner.backoff.ms", "1000");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         return p;

@@ -85,6 +85,8 @@ public final class ChangeWriter implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TableTopics.MAX_RECORD_BYTES); // values up to 64 MiB
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 2L * TableTopics.MAX_RECORD_BYTES);
         p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, TablePartitioner.class.getName());
         p.put(TablePartitioner.FIXED_WIDTHS_CONFIG, b.partitionRule.format());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "pequod-writer-" + b.namespace);

@@ -2,6 +2,7 @@ package io.pequod.ingest;
 
 import io.pequod.schemas.InvalidKeyException;
 import io.pequod.schemas.InvalidValueException;
+import io.pequod.schemas.Key;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,8 +49,8 @@ class ChangeWriterValidationTest {
 
     @Test
     void shouldRejectOversizedValue() {
-        InvalidValueException e = assertThrows(InvalidValueException.class, () -> writer.put("p|1", "x".repeat(1024 * 1024 + 1)));
-        assertEquals("Invalid value: value for key 'p|1' is 1048577 bytes; the limit is 1048576", e.getMessage());
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> writer.put("p|1", "x".repeat(Key.MAX_VALUE_LENGTH + 1)));
+        assertEquals("Invalid value: value for key 'p|1' is 67108865 bytes; the limit is 67108864", e.getMessage());
     }
 
     @Test

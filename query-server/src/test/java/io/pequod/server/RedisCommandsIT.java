@@ -29,9 +29,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -337,6 +339,19 @@ class RedisCommandsIT {
             assertEquals("mytext", j.sendCommand(() -> "LCS".getBytes(StandardCharsets.US_ASCII), "l1", "l2") instanceof byte[] b
                     ? new String(b, StandardCharsets.UTF_8) : null);
             assertEquals(6L, j.sendCommand(() -> "LCS".getBytes(StandardCharsets.US_ASCII), "l1", "l2", "LEN"));
+        }
+    }
+
+    @Test
+    @Order(12)
+    void shouldStoreAndServeA64MiBValue() {
+        try (Jedis j = jedis()) {
+            byte[] big = new byte[64 * 1024 * 1024];
+            new Random(7).nextBytes(big);
+            assertEquals("OK", j.set("big".getBytes(StandardCharsets.US_ASCII), big));
+            assertTrue(Arrays.equals(big, j.get("big".getBytes(StandardCharsets.US_ASCII))), "the same 64 MiB back");
+            assertEquals(big.length, j.strlen("big"));
+            assertEquals("PONG", j.ping());
         }
     }
 

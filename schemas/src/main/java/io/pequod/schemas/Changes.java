@@ -24,7 +24,7 @@ public final class Changes {
      * @return a change without timestamp or request id
      */
     public static Change of(Operation op, byte[] value) {
-        return new Change(op, ByteBuffer.wrap(value), null, false, null, null);
+        return new Change(op, ByteBuffer.wrap(value), null, null, null, false);
     }
 
     /**

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 public final class Key implements Comparable<Key> {
     /** Longest key, in bytes. */
     public static final int MAX_LENGTH = 1024;
-    /** Largest value, in bytes. */
-    public static final int MAX_VALUE_LENGTH = 1024 * 1024;
+    /** Largest value, in bytes (64 MiB; Kafka's record size limits are raised to fit, {@link TableTopics#MAX_RECORD_BYTES}). */
+    public static final int MAX_VALUE_LENGTH = 64 * 1024 * 1024;
     /** Table of keys without a {@code |}, so that memento and Redis keys work unchanged. */
     public static final String DEFAULT_TABLE = "kv";
     /** Table names are Kafka topic name characters, at most 100 of them. */

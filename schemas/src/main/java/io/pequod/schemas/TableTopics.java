@@ -17,7 +17,16 @@ public final class TableTopics {
      * The topic configuration of every table topic, whoever creates it (the writer on first use,
      * the engine at start): log-compacted, so that the latest value of each key stays.
      */
-    public static final Map<String, String> TABLE_TOPIC_CONFIG = Map.of("cleanup.policy", "compact");
+    public static final Map<String, String> TABLE_TOPIC_CONFIG = Map.of("cleanup.policy", "compact",
+            "max.message.bytes", Integer.toString(TableTopics.MAX_RECORD_BYTES));
+
+    /**
+     * The largest record batch Pequod's topics take and its producers send: a value of
+     * {@link Key#MAX_VALUE_LENGTH} with its key, change envelope and batch overhead (Kafka's default
+     * is 1 MB). Set on the topics Pequod creates ({@code max.message.bytes}) and on its producers
+     * ({@code max.request.size}, {@code buffer.memory} twice as large).
+     */
+    public static final int MAX_RECORD_BYTES = Key.MAX_VALUE_LENGTH + 1024 * 1024;
 
     public static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,100}");
 

@@ -50,7 +50,9 @@ class ChangeSerdeIT {
                 0x00,                                                        // op: enum index 0 = PUT
                 0x04, 'h', 'i',                                              // value: zigzag length 2, bytes
                 0x00,                                                        // timestamp: union branch 0 = null
-                0x00                                                         // requestId: union branch 0 = null
+                0x00,                                                        // requestId: union branch 0 = null
+                0x00,                                                        // expireAt: union branch 0 = null
+                0x00                                                         // keepTtl: false
         };
         assertArrayEquals(expected, bytes);
         Change back = serde.deserializer().deserialize("wire.t", bytes);
@@ -62,7 +64,7 @@ class ChangeSerdeIT {
     @Test
     void shouldRoundTripAllFields() {
         ChangeSerde serde = new ChangeSerde(SchemaRegistryClient.shared(registry.url()));
-        Change c = new Change(Operation.INCRF, ByteBuffer.wrap("1.5".getBytes()), null, false, 1234L, "req-7");
+        Change c = new Change(Operation.INCRF, ByteBuffer.wrap("1.5".getBytes()), 1234L, "req-7", 99L, true);
         assertEquals(c, serde.deserializer().deserialize("rt.t", serde.serializer().serialize("rt.t", c)));
         assertNull(serde.serializer().serialize("rt.t", null), "tombstones stay null");
         assertNull(serde.deserializer().deserialize("rt.t", null));

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.server.internals.NettyListener;
 import io.pequod.server.metrics.ServerMetrics;
@@ -40,8 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HttpFrontEnd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFrontEnd.class);
-    /** Largest request body: a 1 MiB value and some room. */
-    public static final int MAX_BODY = 1024 * 1024 + 64 * 1024;
+    /** Largest request body: a value of the largest size and some room. */
+    public static final int MAX_BODY = Key.MAX_VALUE_LENGTH + 64 * 1024;
 
     private final QueryService service;
     private final ServerMetrics metrics;

@@ -50,7 +50,8 @@ public final class EngineAdmin implements AutoCloseable {
         partitions.forEach((t, n) -> wanted.add(new NewTopic(topics.tableTopic(t), Optional.of(n), Optional.empty())
                 .configs(TableTopics.TABLE_TOPIC_CONFIG)));
         wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), Optional.empty())
-                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(7)))));
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(7)),
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(TableTopics.MAX_RECORD_BYTES))));
         wanted.add(new NewTopic(metaTopic(topics), Optional.of(1), Optional.empty())
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         Set<String> existing = listTopics();
@@ -87,7 +88,8 @@ public final class EngineAdmin implements AutoCloseable {
         partitions.forEach((t, n) -> {
             if (!existing.contains(t)) {
                 wanted.add(new NewTopic(t, Optional.of(n), Optional.empty())
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(TableTopics.MAX_RECORD_BYTES))));
             }
         });
         create(wanted);
