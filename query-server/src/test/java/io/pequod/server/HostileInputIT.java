@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
+import io.pequod.schemas.Key;
 import io.pequod.views.spec.JoinSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,6 +129,31 @@ class HostileInputIT {
                 .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("Internal error") || m.contains("internal error"))
                 .toList();
         assertEquals(List.of(), internal, "no internal error logged");
+    }
+
+    @Test
+    void shouldRefuseAnOversizedValueKeepingTheConnectionAndCloseOnlyAHostileOne() throws Exception {
+        try (Jedis good = new Jedis("127.0.0.1", server.respPort()); Socket big = new Socket("127.0.0.1", server.respPort());
+             Socket bad = new Socket("127.0.0.1", server.respPort())) {
+            good.set("survivor", "yes");
+            OutputStream out = big.getOutputStream();
+            int size = Key.MAX_VALUE_LENGTH + 2048;
+            out.write(("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + size + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[size]);
+            out.write("\r\n*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(big.getInputStream(), StandardCharsets.US_ASCII));
+            String refused = in.readLine();
+            assertTrue(refused.startsWith("-ERR string exceeds maximum allowed size"), refused);
+            assertEquals("+PONG", in.readLine(), "the connection stays usable");
+            assertEquals(null, good.get("k"), "nothing was written");
+
+            bad.getOutputStream().write("*2000000000\r\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader badIn = new BufferedReader(new InputStreamReader(bad.getInputStream(), StandardCharsets.US_ASCII));
+            assertTrue(badIn.readLine().startsWith("-ERR Protocol error: invalid multibulk length"));
+            assertEquals(null, badIn.readLine(), "that connection is closed");
+            assertEquals("yes", good.get("survivor"), "others are not");
+        }
     }
 
     /** @return random bytes, a mutated frame, a truncated one, or several frames with junk between */

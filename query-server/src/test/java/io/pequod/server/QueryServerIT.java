@@ -384,31 +384,6 @@ class QueryServerIT {
     }
 
     @Test
-    void shouldRefuseAnOversizedValueKeepingTheConnectionAndCloseOnlyAHostileOne() throws Exception {
-        try (Jedis good = new Jedis("127.0.0.1", server.respPort()); Socket big = new Socket("127.0.0.1", server.respPort());
-             Socket bad = new Socket("127.0.0.1", server.respPort())) {
-            good.set("survivor", "yes");
-            OutputStream out = big.getOutputStream();
-            int size = Key.MAX_VALUE_LENGTH + 2048;
-            out.write(("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + size + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(new byte[size]);
-            out.write("\r\n*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(big.getInputStream(), StandardCharsets.US_ASCII));
-            String refused = in.readLine();
-            assertTrue(refused.startsWith("-ERR string exceeds maximum allowed size"), refused);
-            assertEquals("+PONG", in.readLine(), "the connection stays usable");
-            assertEquals(null, good.get("k"), "nothing was written");
-
-            bad.getOutputStream().write("*2000000000\r\n".getBytes(StandardCharsets.US_ASCII));
-            BufferedReader badIn = new BufferedReader(new InputStreamReader(bad.getInputStream(), StandardCharsets.US_ASCII));
-            assertTrue(badIn.readLine().startsWith("-ERR Protocol error: invalid multibulk length"));
-            assertEquals(null, badIn.readLine(), "that connection is closed");
-            assertEquals("yes", good.get("survivor"), "others are not");
-        }
-    }
-
-    @Test
     void shouldDriveTheRespPortWithRedisCli() throws Exception {
         String cli = "redis-cli";
         List<String> out = new ArrayList<>();

@@ -80,6 +80,21 @@ class ExpiryTopologyTest {
     }
 
     @Test
+    void shouldTreatAKeyAsAbsentForAChangeWrittenAfterItsExpiry() {
+        try (ViewHarness h = new ViewHarness(SPEC, "kv")) {
+            h.writeAt("c", put("41", 1_000L), 500L);
+            h.writeAt("c", Changes.of(Operation.INCR, "1".getBytes(StandardCharsets.UTF_8)), 999L);
+            assertEquals("42", h.table("kv").get("c"), "written before the expiry: the key is there");
+            h.writeAt("c", Changes.of(Operation.INCR, "1".getBytes(StandardCharsets.UTF_8)), 1_000L);
+            assertEquals("1", h.table("kv").get("c"), "written at the expiry: the key was gone, INCR starts from 0");
+            assertNull(h.expiry("kv", "c"), "the new key has no expiry");
+            h.writeAt("d", put("x", 2_000L), 1_500L);
+            h.writeAt("d", Changes.of(Operation.SETRANGE, "9:y".getBytes(StandardCharsets.UTF_8)), 2_500L);
+            assertEquals("\0".repeat(9) + "y", h.table("kv").get("d"));
+        }
+    }
+
+    @Test
     void shouldLeaveANewKeyAloneWhenAnOldExpiryTombstoneArrivesAfterIt() {
         long later = System.currentTimeMillis() + 3_600_000;
         try (ViewHarness h = new ViewHarness(SPEC)) {

@@ -139,6 +139,14 @@ final class ViewHarness implements AutoCloseable {
         return pipeRaw(topic, key.getBytes(StandardCharsets.UTF_8), c == null ? null : serde.serializer().serialize(topic, c));
     }
 
+    /** Writes a change whose record carries this timestamp (others carry 0). */
+    ViewHarness writeAt(String key, Change c, long timestamp) {
+        String topic = topics.tableTopic(Key.tableOf(key.getBytes(StandardCharsets.UTF_8)));
+        deliver(List.of(new TestRecord<>(key.getBytes(StandardCharsets.UTF_8), serde.serializer().serialize(topic, c), null,
+                timestamp)), topic);
+        return this;
+    }
+
     ViewHarness erase(String key) {
         return write(key, null);
     }
@@ -203,7 +211,7 @@ final class ViewHarness implements AutoCloseable {
                 continue;
             }
             for (TestRecord<byte[], byte[]> r : records) {
-                in.pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), 0L));
+                in.pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), r.timestamp() == null ? 0L : r.timestamp()));
             }
             boolean lose = losing && d != drivers.get("tables");
             if (lose) {

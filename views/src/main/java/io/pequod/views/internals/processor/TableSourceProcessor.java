@@ -227,13 +227,17 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             store.delete(k);
             return null;
         }
-        boolean expired = ttl != null && record.timestamp() >= ttl;
-        if (expired) {
+        byte[] stored;
+        if (ttl != null && record.timestamp() >= ttl) {
+            // expired before this change was written: gone, whatever the change turns out to be
             expiries.clear(k);
+            store.delete(k);
             ttl = null;
+            stored = null;
+        } else {
+            stored = store.get(k);
         }
-        byte[] stored = store.get(k);
-        byte[] old = expired ? null : stored;
+        byte[] old = stored;
         byte[] now;
         try {
             now = Changes.apply(record.key(), old, c);
