@@ -1,6 +1,5 @@
 package io.pequod.ingest;
 
-import io.pequod.schemas.Key;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.schemas.ChangeSerde;
 import io.pequod.schemas.PartitionRule;
@@ -11,6 +10,7 @@ import io.pequod.schemas.avro.Change;
 import io.pequod.schemas.avro.Operation;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -145,9 +146,20 @@ class ChangeWriterIT {
 
     @Test
     void shouldFailTheFlushNamingTheFirstWriteKafkaRefusedWhenNobodyLookedAtItsFuture() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", runtime.bootstrapServers()))) {
+            // a table topic made by hand with a smaller record limit than Pequod's: the broker refuses what is over it
+            admin.createTopics(List.of(new NewTopic("refused.kv", 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                    "max.message.bytes", "4096")))).all().get(30, TimeUnit.SECONDS);
+            TopicsReady.await(admin, List.of("refused.kv")).get(30, TimeUnit.SECONDS);
+        }
         try (ChangeWriter w = writer("refused")) {
             w.put("kv|before", "fine").get(30, TimeUnit.SECONDS);
-            w.put("kv|huge", "x".repeat(Key.MAX_VALUE_LENGTH)); // within the value limit, over Kafka's 1 MiB request size
+            StringBuilder random = new StringBuilder(); // lz4 cannot shrink it under the topic's limit
+            Random r = new Random(1);
+            for (int i = 0; i < 100_000; i++) {
+                random.append((char) ('a' + r.nextInt(26)));
+            }
+            w.put("kv|huge", random.toString()); // within the value limit, over the topic's
             w.put("kv|after", "fine");
             WriteFailedException e = assertThrows(WriteFailedException.class, w::flush);
             assertTrue(e.getMessage().startsWith("1 write(s) failed since the last flush; the first: Write of key 'kv|huge' to refused.kv"),
