@@ -48,6 +48,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     /** How often the owner looks for expired keys. */
     static final long EXPIRY_SCAN_MS = 100;
     private static final int MAX_EXPIRED_PER_SCAN = 10_000;
+    /** What {@link #tryApply} returns for a change it dead-lettered (compared by identity). */
+    private static final byte[] REJECTED = new byte[0];
 
     private final String storeName;
     private final SchemaRegistryClient registry;
@@ -238,14 +240,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             stored = store.get(k);
         }
         byte[] old = stored;
-        byte[] now;
-        try {
-            now = Changes.apply(record.key(), old, c);
-        } catch (PequodException e) {
-            outcome[1] = deadLetter(record, e.getMessage(), md);
-            return old;
-        } catch (RuntimeException e) {
-            outcome[1] = deadLetter(record, "cannot apply " + c.getOp() + ": " + e, md);
+        byte[] now = tryApply(record, md, old, c, outcome);
+        if (now == REJECTED) {
             return old;
         }
         answer = Changes.answer(c, old, now);
@@ -271,20 +267,26 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         return now;
     }
 
-    /** Applies a change that reads the key's current value (all but PUT), setting {@link #answer}. */
-    private byte[] applyReadModifyWrite(Record<byte[], byte[]> record, RecordMetadata md, Bytes k, Change c, String[] outcome) {
-        byte[] key = record.key();
-        byte[] old = store.get(k);
-        byte[] now;
+    /** @return the value after the change, or {@link #REJECTED} (dead-lettered with the reason in outcome[1]) */
+    private byte[] tryApply(Record<byte[], byte[]> record, RecordMetadata md, byte[] old, Change c, String[] outcome) {
         try {
-            now = Changes.apply(key, old, c);
+            return Changes.apply(record.key(), old, c);
         } catch (PequodException e) {
             outcome[1] = deadLetter(record, e.getMessage(), md);
-            return old;
         } catch (RuntimeException e) {
             // A change no writer of ours makes (an offset past any value, say): dead-lettered, not
             // a reason to stop every table of the namespace.
             outcome[1] = deadLetter(record, "cannot apply " + c.getOp() + ": " + e, md);
+        }
+        return REJECTED;
+    }
+
+    /** Applies a change that reads the key's current value (all but PUT), setting {@link #answer}. */
+    private byte[] applyReadModifyWrite(Record<byte[], byte[]> record, RecordMetadata md, Bytes k, Change c, String[] outcome) {
+        byte[] key = record.key();
+        byte[] old = store.get(k);
+        byte[] now = tryApply(record, md, old, c, outcome);
+        if (now == REJECTED) {
             return old;
         }
         answer = Changes.answer(c, old, now);
