@@ -138,7 +138,7 @@ class HostileInputIT {
             good.set("survivor", "yes");
             OutputStream out = big.getOutputStream();
             int size = Key.MAX_VALUE_LENGTH + 2048;
-            out.write(("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + size + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(("*3\r\n$3\r\nSET\r\n$9\r\noversized\r\n$" + size + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(new byte[size]);
             out.write("\r\n*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -146,7 +146,7 @@ class HostileInputIT {
             String refused = in.readLine();
             assertTrue(refused.startsWith("-ERR string exceeds maximum allowed size"), refused);
             assertEquals("+PONG", in.readLine(), "the connection stays usable");
-            assertEquals(null, good.get("k"), "nothing was written");
+            assertEquals(null, good.get("oversized"), "nothing was written");
 
             bad.getOutputStream().write("*2000000000\r\n".getBytes(StandardCharsets.US_ASCII));
             BufferedReader badIn = new BufferedReader(new InputStreamReader(bad.getInputStream(), StandardCharsets.US_ASCII));

@@ -50,12 +50,14 @@ final class LocalReads {
         int partition = c.partitionRule().partition(key, Routing.partitions(c, table));
         freshness.awaitTokens(c, table, List.of(partition), after);
         try {
+            // The expiry before the value: the owner erases a value before its expiry, so a value
+            // read after its expiry was found absent is not one that has just expired.
+            Long at = expiry(c, table, partition, stale, key);
             byte[] v = store(c, table, partition, stale).get(Bytes.wrap(key));
             noteCopy(c, table, partition, stale, note);
             if (v == null) {
                 return Optional.empty();
             }
-            Long at = expiry(c, table, partition, stale, key);
             return at != null && System.currentTimeMillis() >= at ? Optional.empty() : Optional.of(new Stored(v, at));
         } catch (InvalidStateStoreException e) {
             throw moved(c, table, partition, stale, e);
@@ -178,9 +180,9 @@ final class LocalReads {
             return null;
         }
         try {
+            boolean expired = expired(expiries(c, table, partition, false), key, System.currentTimeMillis()); // first, as in getStored
             byte[] v = c.store(table, partition, false).get(Bytes.wrap(key));
-            return v == null || expired(expiries(c, table, partition, false), key, System.currentTimeMillis()) ? Optional.empty()
-                    : Optional.of(v);
+            return v == null || expired ? Optional.empty() : Optional.of(v);
         } catch (InvalidStateStoreException e) {
             c.forgetStores();
             return null;

@@ -190,9 +190,6 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             return ownerWithExpiry(record, md, k, c, outcome);
         }
         if (c == null || c.getOp() == Operation.PUT) {
-            if (expiries != null && c == null) {
-                expiries.clear(k);
-            }
             // The old value is needed only to apply a read-modify-write change: a PUT or an erase
             // is written blind, saving a read. Downstream join and aggregate stores reconcile each
             // delta with what they hold, so a view source need not know the old value either: a
@@ -200,6 +197,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             byte[] now = c == null ? null : Changes.apply(key, null, c);
             if (now == null) {
                 store.delete(k);
+                if (expiries != null) {
+                    expiries.clear(k); // after the value: a reader reads the expiry first
+                }
             } else {
                 store.put(k, now);
             }
@@ -225,15 +225,16 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             if (h != null && (ttl == null || !Long.toString(ttl).equals(new String(h.value(), StandardCharsets.US_ASCII)))) {
                 return store.get(k); // the key was written again since: a new key, not the one that expired
             }
-            expiries.clear(k);
+            // the value goes before its expiry: a reader reads the expiry first, then the value
             store.delete(k);
+            expiries.clear(k);
             return null;
         }
         byte[] stored;
         if (ttl != null && record.timestamp() >= ttl) {
             // expired before this change was written: gone, whatever the change turns out to be
-            expiries.clear(k);
             store.delete(k);
+            expiries.clear(k);
             ttl = null;
             stored = null;
         } else {
@@ -252,10 +253,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         if (now != null && expireAt != null && expireAt <= record.timestamp()) {
             now = null; // an expiry in the past erases the key
         }
-        if (now == null || expireAt == null) {
-            expiries.clear(k);
-        } else if (!expireAt.equals(ttl)) {
-            expiries.set(k, expireAt);
+        if (now != null && expireAt != null && !expireAt.equals(ttl)) {
+            expiries.set(k, expireAt); // an expiry before its value
         }
         if (!Arrays.equals(stored, now)) {
             if (now == null) {
@@ -263,6 +262,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             } else {
                 store.put(k, now);
             }
+        }
+        if (now == null || expireAt == null) {
+            expiries.clear(k); // a value goes before its expiry
         }
         return now;
     }
