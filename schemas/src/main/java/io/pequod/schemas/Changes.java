@@ -97,11 +97,6 @@ public final class Changes {
         };
     }
 
-    /** @return whether applying the operation needs the key's current value (all but {@code PUT}) */
-    public static boolean readsCurrent(Operation op) {
-        return op != Operation.PUT;
-    }
-
     /** @return a change's value bytes, without disturbing the buffer */
     public static byte[] bytes(ByteBuffer b) {
         ByteBuffer d = b.duplicate();
