@@ -229,9 +229,16 @@ public final class SourceBenchmark {
                 .filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
     }
 
+    /** @return the view's total count, or -1 while it is moving (503, waited out by the caller) */
     private long viewTotal(String url, String view) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/scan?limit=10000&first=" + enc(view + "|")
                 + "&last=" + enc(view + "}"))).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 503) {
+            return -1;
+        }
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("scan of " + view + " answered " + r.statusCode() + ": " + r.body());
+        }
         long n = 0;
         for (JsonNode e : JSON.readTree(r.body()).path("entries")) {
             n += Long.parseLong(e.path("value").asText());
@@ -239,8 +246,12 @@ public final class SourceBenchmark {
         return n;
     }
 
+    /** @return the count answered, or -1 while the table is moving (503: a rebalance, which the caller waits out) */
     private long get(String url, String path) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + path)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 503) {
+            return -1;
+        }
         if (r.statusCode() != 200) {
             throw new IllegalStateException(path + " answered " + r.statusCode() + ": " + r.body());
         }
