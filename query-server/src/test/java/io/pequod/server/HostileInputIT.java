@@ -4,6 +4,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
 import io.pequod.schemas.Key;
@@ -19,6 +21,7 @@ import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -154,6 +157,66 @@ class HostileInputIT {
             assertEquals(null, badIn.readLine(), "that connection is closed");
             assertEquals("yes", good.get("survivor"), "others are not");
         }
+    }
+
+    /**
+     * Clients that declare huge values and send little hold only what they sent: memory follows the
+     * bytes that arrived, never the lengths announced, and returns once they go. Measured as the heap
+     * after a full collection plus what Netty's pooled allocator holds (the front ends' buffers).
+     */
+    @Test
+    void shouldHoldOnlyWhatClientsSentNotWhatTheyDeclare() throws Exception {
+        int clients = 40;
+        int sent = 256 * 1024;
+        int declared = 60_000_000;
+        long before = memoryInUse();
+        List<Socket> open = new ArrayList<>();
+        try {
+            byte[] body = new byte[sent];
+            for (int i = 0; i < clients; i++) {
+                open.add(declare(server.respPort(), "*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$" + declared + "\r\n", body));
+                open.add(declare(server.httpPort(), "PUT /v1/keys/huge HTTP/1.1\r\nHost: x\r\nContent-Length: " + declared + "\r\n\r\n",
+                        body));
+                open.add(declare(server.mementoPort(), "SET huge ", body)); // a line that never ends
+            }
+            Thread.sleep(2000); // let the server read what arrived
+            long during = memoryInUse() - before;
+            long received = (long) clients * 3 * sent;
+            System.out.printf("hostile memory: %d MiB received, %d MiB more in use while open%n", received >> 20, during >> 20);
+            assertTrue(during < 4 * received + (96L << 20), "while " + clients * 3 + " clients each declared " + declared
+                    + " bytes and sent " + sent + ": " + (during >> 20) + " MiB more in use (the declared total is "
+                    + ((long) clients * 3 * declared >> 20) + " MiB)");
+        } finally {
+            for (Socket s : open) {
+                s.close();
+            }
+        }
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort(), 30_000)) {
+            assertEquals(null, j.get("huge"), "no partial value was written");
+        }
+        Thread.sleep(1000); // the server sees the connections close
+        long after = memoryInUse() - before;
+        System.out.printf("hostile memory: %d MiB more in use once closed%n", after >> 20);
+        assertTrue(after < 96L << 20, "once they closed: " + (after >> 20) + " MiB more in use than before");
+    }
+
+    /** @return a connection that sent the header and the body and stays open */
+    private static Socket declare(int port, String header, byte[] body) throws Exception {
+        Socket s = new Socket("127.0.0.1", port);
+        s.getOutputStream().write(header.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(body);
+        s.getOutputStream().flush();
+        return s;
+    }
+
+    /** @return bytes of heap in use after a full collection, plus the bytes Netty's default pooled allocator holds */
+    private static long memoryInUse() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        PooledByteBufAllocatorMetric netty = PooledByteBufAllocator.DEFAULT.metric();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() + netty.usedDirectMemory() + netty.usedHeapMemory();
     }
 
     /** @return random bytes, a mutated frame, a truncated one, or several frames with junk between */

@@ -233,12 +233,33 @@ class RedisCommandsIT {
             List<String> time = j.time();
             assertTrue(Math.abs(Long.parseLong(time.get(0)) - System.currentTimeMillis() / 1000) < 5, time.toString());
             assertTrue(j.commandCount() > 40);
+            long keys = j.dbSize();
+            try (Jedis other = jedis()) {
+                other.ping();
+                String info = j.info();
+                for (String section : List.of("# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU",
+                        "# Keyspace")) {
+                    assertTrue(info.contains(section + "\r\n"), section + " in " + info);
+                }
+                assertTrue(info.contains("tcp_port:" + server.respPort() + "\r\n"), info);
+                assertTrue(info.contains("db0:keys=" + keys + "\r\n"), "DBSIZE " + keys + " in " + info);
+                assertTrue(field(info, "connected_clients") >= 2, info);
+                assertTrue(field(info, "used_memory") > 0 && field(info, "total_commands_processed") > 10, info);
+            }
+            String clients = j.info("clients");
+            assertTrue(clients.startsWith("# Clients\r\n") && !clients.contains("# Server"), clients);
         }
         Process p = new ProcessBuilder("redis-cli", "-p", Integer.toString(server.respPort()), "--no-raw", "hello", "2")
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         String hello = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(hello.contains("\"proto\"") && hello.contains("(integer) 2"), hello);
+    }
+
+    /** @return an INFO field's number */
+    private static long field(String info, String name) {
+        return info.lines().filter(l -> l.startsWith(name + ":")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not in " + info));
     }
 
     @Test

@@ -10,10 +10,12 @@ import io.pequod.schemas.Key;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import static io.pequod.server.resp.RespCommands.ascii;
 import static io.pequod.server.resp.RespCommands.bulk;
@@ -61,8 +63,11 @@ final class ConnectionCommands {
             long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
             return new ArrayRedisMessage(List.of(ascii(Long.toString(micros / 1_000_000)), ascii(Long.toString(micros % 1_000_000))));
         });
-        r.add("INFO", 1, Integer.MAX_VALUE, (s, a) -> bulk(("# Server\r\nredis_version:" + VERSION + "\r\nredis_mode:standalone\r\n"
-                + "pequod_mode:kafka\r\n\r\n# Clients\r\n\r\n# Keyspace\r\n").getBytes(StandardCharsets.UTF_8)));
+        r.add("INFO", 1, Integer.MAX_VALUE, (s, a) -> {
+            Set<String> asked = new HashSet<>();
+            a.subList(1, a.size()).forEach(x -> asked.add(text(x).toLowerCase(Locale.ROOT)));
+            return bulk(r.info().render(asked, () -> s.commands().keyCount()).getBytes(StandardCharsets.UTF_8));
+        });
         r.add("FUNCTION", 2, 3, (s, a) -> "FLUSH".equalsIgnoreCase(text(a.get(1))) ? ok()
                 : new ErrorRedisMessage("ERR Pequod has no functions; FUNCTION supports FLUSH only"));
     }

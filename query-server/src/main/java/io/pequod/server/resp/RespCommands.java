@@ -71,6 +71,7 @@ final class RespCommands {
     /** Redis' arity of each command (negative: at least), for {@code COMMAND}. */
     private final Map<String, Integer> arity = new TreeMap<>();
     private final String authToken;
+    private final ServerInfo info = new ServerInfo();
 
     /** @param authToken the shared secret AUTH must give, or {@code null} */
     RespCommands(String authToken) {
@@ -156,6 +157,11 @@ final class RespCommands {
     /** @return the shared secret AUTH must give, or {@code null} */
     String authToken() {
         return authToken;
+    }
+
+    /** @return the figures {@code INFO} reports */
+    ServerInfo info() {
+        return info;
     }
 
     /** @return each command's name and Redis arity (negative: at least that many), by name */

@@ -84,12 +84,15 @@ public final class RespFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        return listener.bind(host, port, pipeline -> pipeline.addLast(new RedisDecoder(MAX_INLINE, FixedRedisMessagePool.INSTANCE, true))
+        int bound = listener.bind(host, port, pipeline -> pipeline
+                .addLast(new RedisDecoder(MAX_INLINE, FixedRedisMessagePool.INSTANCE, true))
                 .addLast(new SizeGuard())
                 .addLast(new RedisBulkStringAggregator())
                 .addLast(new RedisArrayAggregator())
                 .addLast(new RedisEncoder())
                 .addLast(new Handler(new Commands(service), listener.workers().next())));
+        commandTable.info().port(bound);
+        return bound;
     }
 
     @Override
@@ -203,9 +206,22 @@ public final class RespFrontEnd implements AutoCloseable {
         }
 
         @Override
+        public void channelActive(ChannelHandlerContext c) throws Exception {
+            commandTable.info().opened();
+            super.channelActive(c);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext c) throws Exception {
+            commandTable.info().closed();
+            super.channelInactive(c);
+        }
+
+        @Override
         protected void channelRead0(ChannelHandlerContext c, RedisMessage msg) {
             List<byte[]> args = arguments(msg);
             String name = commandName(args);
+            commandTable.info().command();
             if (args != null && args.stream().anyMatch(a -> a == TOO_BIG_ARGUMENT)) {
                 replies.add(answered.handle((x, e) -> new ErrorRedisMessage("ERR string exceeds maximum allowed size "
                         + "(proto-max-bulk-len): Pequod's values are at most " + Key.MAX_VALUE_LENGTH + " bytes")));
