@@ -24,6 +24,9 @@ import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.resps.ScanResult;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +73,7 @@ class RedisCommandsIT {
     private static PequodServer startServer() throws Exception {
         PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                 .namespace("rc").spec(JoinSpecParser.parse("spec.pq", "n|<user> = count f|<user>|<other> where user:4, other:4\n"))
-                .dataDir(dir).httpPort(0).respPort(0).partitions(4).build().start();
+                .dataDir(dir).httpPort(0).respPort(0).mementoPort(0).partitions(4).build().start();
         assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
         return s;
     }
@@ -298,10 +301,21 @@ class RedisCommandsIT {
 
     @Test
     @Order(8)
-    void shouldKeepExpiryTimesAcrossARestart() throws Exception {
+    void shouldKeepExpiryAndCreationTimesAcrossARestart() throws Exception {
+        long before = System.currentTimeMillis() / 1000;
+        List<Object> getp;
         try (Jedis j = jedis()) {
             j.set("kept", "v", SetParams.setParams().ex(600));
             j.set("gone", "v", SetParams.setParams().px(3000));
+            j.incr("kept-counter");
+            Thread.sleep(1100);
+            j.incr("kept-counter"); // a write to a present key keeps its creation time
+            getp = getp(j, "kept-counter");
+            long created = (Long) getp.get(2);
+            assertTrue(created >= before && created <= before + 1, "GETP's creation time " + created + ", written at " + before);
+            assertEquals(-1L, getp.get(3), "no expiry");
+            long expireAt = (Long) getp(j, "kept").get(3);
+            assertTrue(Math.abs(expireAt - (before + 600)) <= 2, "GETP's expire time " + expireAt);
         }
         server.close();
         Thread.sleep(3000);
@@ -310,7 +324,24 @@ class RedisCommandsIT {
             long ttl = j.ttl("kept");
             assertTrue(ttl > 500 && ttl <= 600, "ttl after the restart: " + ttl);
             assertNull(j.get("gone"), "expired while the server was down");
+            assertEquals(getp, getp(j, "kept-counter"), "GETP after the restart");
         }
+        try (Socket m = new Socket("127.0.0.1", server.mementoPort())) {
+            m.getOutputStream().write("GETP kept-counter\r\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(m.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals(List.of("key: kept-counter", "value: 2", "creation_time: " + getp.get(2), "expire_time: -1"),
+                    List.of(in.readLine(), in.readLine(), in.readLine(), in.readLine()), "memento's GETP");
+        }
+    }
+
+    /** @return GETP's answer: key, value, creation and expire time (seconds, -1 for none), decoded */
+    @SuppressWarnings("unchecked")
+    private static List<Object> getp(Jedis j, String key) {
+        List<Object> r = new ArrayList<>((List<Object>) j.sendCommand(() -> "GETP".getBytes(StandardCharsets.US_ASCII),
+                key.getBytes(StandardCharsets.UTF_8)));
+        r.set(0, new String((byte[]) r.get(0), StandardCharsets.UTF_8));
+        r.set(1, new String((byte[]) r.get(1), StandardCharsets.UTF_8));
+        return r;
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.pequod.schemas.PartitionRule;
 import io.pequod.schemas.TableTopics;
 import io.pequod.views.internals.compile.RulePartitioner;
 import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.internals.processor.CreationTimes;
 import io.pequod.views.internals.processor.Expiries;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
@@ -162,6 +163,23 @@ public final class ViewCatalog {
      */
     public ReadOnlyKeyValueStore<Bytes, byte[]> expiries(String table, int partition, boolean stale) {
         return isView(table) ? null : store(storeName(table) + Expiries.BY_KEY, table, partition, stale);
+    }
+
+    /**
+     * @param table     a table users write (not a view)
+     * @param partition a partition
+     * @param stale     whether a restoring or standby copy may answer
+     * @return the store of its keys' creation times ({@code key -> 8-byte big-endian milliseconds},
+     *     {@link #creationTime}), or {@code null} for a view
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not hosted here or not queryable
+     */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> creationTimes(String table, int partition, boolean stale) {
+        return isView(table) ? null : store(storeName(table) + CreationTimes.SUFFIX, table, partition, stale);
+    }
+
+    /** @param stored a value of a {@link #creationTimes} store @return the time in milliseconds since the epoch, or {@code null} */
+    public static Long creationTime(byte[] stored) {
+        return CreationTimes.decode(stored);
     }
 
     /** @param stored a value of an {@link #expiries} store @return the expiry in milliseconds since the epoch, or {@code null} */

@@ -53,6 +53,27 @@ class ExpiryTopologyTest {
     }
 
     @Test
+    void shouldKeepEachKeysCreationTimeUntilItIsGone() {
+        long t = 1_700_000_000_000L;
+        try (ViewHarness h = new ViewHarness(SPEC, "kv")) {
+            h.writeAt("a", put("1", null), t);
+            assertEquals(t, h.creationTime("kv", "a"));
+            h.writeAt("a", put("2", null), t + 1000);
+            h.writeAt("a", Changes.of(Operation.INCR, "5".getBytes(StandardCharsets.UTF_8)), t + 2000);
+            h.writeAt("a", put("3", t + 60_000), t + 3000);
+            assertEquals(t, h.creationTime("kv", "a"), "writes to a present key keep its creation time");
+            h.writeAt("a", null, t + 4000);
+            assertNull(h.creationTime("kv", "a"), "gone with the key");
+            h.writeAt("a", Changes.of(Operation.INCR, "1".getBytes(StandardCharsets.UTF_8)), t + 5000);
+            assertEquals(t + 5000, h.creationTime("kv", "a"), "an increment of an absent key creates it");
+            h.writeAt("b", put("x", t + 6500), t + 6000);
+            h.writeAt("b", Changes.of(Operation.APPEND, "y".getBytes(StandardCharsets.UTF_8)), t + 7000);
+            assertEquals("y", h.table("kv").get("b"), "expired before the append: a new key");
+            assertEquals(t + 7000, h.creationTime("kv", "b"));
+        }
+    }
+
+    @Test
     void shouldKeepSetOrDropTheExpiryAsRedis() {
         long later = System.currentTimeMillis() + 3_600_000;
         try (ViewHarness h = new ViewHarness(SPEC, "kv")) {

@@ -139,11 +139,11 @@ final class ViewHarness implements AutoCloseable {
         return pipeRaw(topic, key.getBytes(StandardCharsets.UTF_8), c == null ? null : serde.serializer().serialize(topic, c));
     }
 
-    /** Writes a change whose record carries this timestamp (others carry 0). */
+    /** Writes a change ({@code null}: an erase) whose record carries this timestamp (others carry 0). */
     ViewHarness writeAt(String key, Change c, long timestamp) {
         String topic = topics.tableTopic(Key.tableOf(key.getBytes(StandardCharsets.UTF_8)));
-        deliver(List.of(new TestRecord<>(key.getBytes(StandardCharsets.UTF_8), serde.serializer().serialize(topic, c), null,
-                timestamp)), topic);
+        byte[] value = c == null ? null : serde.serializer().serialize(topic, c);
+        deliver(List.of(new TestRecord<>(key.getBytes(StandardCharsets.UTF_8), value, null, timestamp)), topic);
         return this;
     }
 
@@ -201,6 +201,13 @@ final class ViewHarness implements AutoCloseable {
     Long expiry(String table, String key) {
         KeyValueStore<Bytes, byte[]> store = drivers.get("tables").driver().getKeyValueStore(TopologyFactory.tableStore(table) + "-ttl");
         return ViewCatalog.expiry(store.get(Bytes.wrap(key.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** @return the key's creation time as the table's owner keeps it, or {@code null} */
+    Long creationTime(String table, String key) {
+        KeyValueStore<Bytes, byte[]> store = drivers.get("tables").driver()
+                .getKeyValueStore(TopologyFactory.tableStore(table) + "-created");
+        return ViewCatalog.creationTime(store.get(Bytes.wrap(key.getBytes(StandardCharsets.UTF_8))));
     }
 
     private void deliver(List<TestRecord<byte[], byte[]>> records, String topic) {

@@ -50,6 +50,9 @@ final class InternalRoutes {
             if (v.get().expireAt() != null) {
                 entry.put("expire_at", v.get().expireAt());
             }
+            if (v.get().createdAt() != null) {
+                entry.put("created_at", v.get().createdAt());
+            }
             return Responses.ok(entry, note);
         }).add(HttpMethod.GET, "/v1/internal/scan", g, c -> {
             ReadNote note = new ReadNote();

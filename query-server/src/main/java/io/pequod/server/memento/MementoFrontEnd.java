@@ -14,6 +14,7 @@ import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.query.Commands;
 import io.pequod.server.query.QueryException;
 import io.pequod.server.query.QueryService;
+import io.pequod.server.query.Stored;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -139,9 +140,10 @@ public final class MementoFrontEnd implements AutoCloseable {
                 }
                 case "GETP": {
                     need(h, 2, "GETP <key>");
-                    Optional<byte[]> v = commands.get(b(h[1]));
-                    return v.map(x -> "key: " + h[1] + "\r\nvalue: " + new String(x, StandardCharsets.UTF_8)
-                            + "\r\ncreation_time: -1\r\nexpire_time: -1").orElse("(null)");
+                    Optional<Stored> v = commands.getStored(b(h[1]));
+                    return v.map(x -> "key: " + h[1] + "\r\nvalue: " + new String(x.value(), StandardCharsets.UTF_8)
+                            + "\r\ncreation_time: " + seconds(x.createdAt()) + "\r\nexpire_time: " + seconds(x.expireAt()))
+                            .orElse("(null)");
                 }
                 case "APPEND":
                     need(h, 3, "APPEND <key> <value>");
@@ -175,6 +177,11 @@ public final class MementoFrontEnd implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + s + "' is not an integer");
         }
+    }
+
+    /** @return milliseconds since the epoch in whole seconds, or -1 for {@code null} (memento's "none") */
+    private static long seconds(Long millis) {
+        return millis == null ? -1 : millis / 1000;
     }
 
     private static byte[] b(String s) {

@@ -58,7 +58,10 @@ final class LocalReads {
             if (v == null) {
                 return Optional.empty();
             }
-            return at != null && System.currentTimeMillis() >= at ? Optional.empty() : Optional.of(new Stored(v, at));
+            if (at != null && System.currentTimeMillis() >= at) {
+                return Optional.empty();
+            }
+            return Optional.of(new Stored(v, at, creationTime(c, table, partition, stale, key)));
         } catch (InvalidStateStoreException e) {
             throw moved(c, table, partition, stale, e);
         }
@@ -68,6 +71,16 @@ final class LocalReads {
     private static Long expiry(ViewCatalog c, String table, int partition, boolean stale, byte[] key) {
         ReadOnlyKeyValueStore<Bytes, byte[]> e = expiries(c, table, partition, stale);
         return e == null ? null : ViewCatalog.expiry(e.get(Bytes.wrap(key)));
+    }
+
+    /** @return the key's creation time, or {@code null} (unknown, or a view) */
+    private static Long creationTime(ViewCatalog c, String table, int partition, boolean stale, byte[] key) {
+        try {
+            ReadOnlyKeyValueStore<Bytes, byte[]> s = c.creationTimes(table, partition, stale);
+            return s == null ? null : ViewCatalog.creationTime(s.get(Bytes.wrap(key)));
+        } catch (InvalidStateStoreException e) {
+            return null; // its table store answered: the creation time is unknown here, not the read
+        }
     }
 
     /** @return the partition's expiry store, or {@code null} (a view, or a store not open here) */

@@ -87,7 +87,8 @@ public final class PeerClient implements AutoCloseable {
             return Optional.empty();
         }
         noted(r, note);
-        return Optional.of(new Stored(unb64(r.path("value").asText()), r.hasNonNull("expire_at") ? r.path("expire_at").asLong() : null));
+        return Optional.of(new Stored(unb64(r.path("value").asText()), r.hasNonNull("expire_at") ? r.path("expire_at").asLong() : null,
+                r.hasNonNull("created_at") ? r.path("created_at").asLong() : null));
     }
 
     /** Copies what another instance said of its answer's freshness into the note. */

@@ -70,7 +70,7 @@ final class StringCommands {
         r.add("GETP", 2, 2, (s, a) -> {
             Optional<Stored> v = s.commands().getStored(a.get(1));
             return v.isEmpty() ? FullBulkStringRedisMessage.NULL_INSTANCE : new ArrayRedisMessage(List.of(bulk(a.get(1)),
-                    bulk(v.get().value()), new IntegerRedisMessage(-1),
+                    bulk(v.get().value()), new IntegerRedisMessage(v.get().createdAt() == null ? -1 : v.get().createdAt() / 1000),
                     new IntegerRedisMessage(v.get().expireAt() == null ? -1 : v.get().expireAt() / 1000)));
         });
         r.add("MGET", 2, Integer.MAX_VALUE, (s, a) -> {

@@ -8,6 +8,7 @@ import io.pequod.schemas.avro.Change;
 import io.pequod.views.internals.plan.JoinPlan;
 import io.pequod.views.internals.processor.AggregateProcessor;
 import io.pequod.views.internals.processor.ChangelogSourceProcessor;
+import io.pequod.views.internals.processor.CreationTimes;
 import io.pequod.views.internals.processor.DeadLetterProcessor;
 import io.pequod.views.internals.processor.DirectSinkProcessor;
 import io.pequod.views.internals.processor.Expiries;
@@ -182,9 +183,10 @@ public final class TopologyFactory {
     private KStream<byte[], SourceOutput> source(StreamsBuilder b, String table, String store, boolean emitDeltas, String app) {
         List<String> stores = new ArrayList<>(List.of(store));
         if (!emitDeltas) {
-            // the owner keeps the keys' expiry times (views follow its changelog)
+            // the owner keeps the keys' expiry and creation times
             stores.add(store + Expiries.BY_KEY);
             stores.add(store + Expiries.BY_TIME);
+            stores.add(store + CreationTimes.SUFFIX);
         }
         stores.forEach(s -> b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(s), Serdes.Bytes(),
                 Serdes.ByteArray())));

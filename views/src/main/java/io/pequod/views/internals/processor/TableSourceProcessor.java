@@ -68,6 +68,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     /** The keys' expiry times (the tables application only; views follow its changelog). */
     private Expiries expiries;
     private KeyValueStore<Bytes, byte[]> byKey;
+    /** The keys' creation times (the tables application only). */
+    private CreationTimes creations;
+    private KeyValueStore<Bytes, byte[]> created;
     private boolean keepsExpiries;
 
     /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
@@ -98,7 +101,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     /**
      * The table's owner (the tables application) keeps its keys' expiry times in the stores
      * {@code <store>-ttl} and {@code <store>-ttl-index}, and every {@value #EXPIRY_SCAN_MS} ms of
-     * wall-clock time emits an {@link ExpiredKey} for each key due.
+     * wall-clock time emits an {@link ExpiredKey} for each key due; it also keeps their creation
+     * times ({@link CreationTimes}, {@code <store>-created}).
      *
      * @return this processor
      */
@@ -116,12 +120,15 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         if (keepsExpiries) {
             byKey = ctx.getStateStore(storeName + Expiries.BY_KEY);
             expiries = new Expiries(byKey, ctx.getStateStore(storeName + Expiries.BY_TIME));
+            created = ctx.getStateStore(storeName + CreationTimes.SUFFIX);
+            creations = new CreationTimes(created);
             ctx.schedule(Duration.ofMillis(EXPIRY_SCAN_MS), PunctuationType.WALL_CLOCK_TIME, this::expire);
         }
         if (live != null) {
             live.add(storeName, partition, store);
             if (byKey != null) {
                 live.add(storeName + Expiries.BY_KEY, partition, byKey);
+                live.add(storeName + CreationTimes.SUFFIX, partition, created);
             }
         }
     }
@@ -132,6 +139,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             live.remove(storeName, partition, store);
             if (byKey != null) {
                 live.remove(storeName + Expiries.BY_KEY, partition, byKey);
+                live.remove(storeName + CreationTimes.SUFFIX, partition, created);
             }
         }
     }
@@ -199,9 +207,13 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
                 store.delete(k);
                 if (expiries != null) {
                     expiries.clear(k); // after the value: a reader reads the expiry first
+                    creations.erased(k);
                 }
             } else {
                 store.put(k, now);
+                if (creations != null) {
+                    creations.written(k, record.timestamp());
+                }
             }
             if (emitDeltas) {
                 forward(record, md, new KeyDelta(key, now == null ? BLIND : null, now));
@@ -228,6 +240,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             // the value goes before its expiry: a reader reads the expiry first, then the value
             store.delete(k);
             expiries.clear(k);
+            creations.erased(k);
             return null;
         }
         byte[] stored;
@@ -265,6 +278,13 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         }
         if (now == null || expireAt == null) {
             expiries.clear(k); // a value goes before its expiry
+        }
+        if (now == null) {
+            creations.erased(k);
+        } else if (stored == null) {
+            creations.created(k, record.timestamp());
+        } else {
+            creations.written(k, record.timestamp()); // a key written before creation times were kept
         }
         return now;
     }
