@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
+import io.pequod.views.config.EngineConfig;
 import io.pequod.views.spec.JoinSpecParser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,7 +74,8 @@ class RedisCommandsIT {
     private static PequodServer startServer() throws Exception {
         PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                 .namespace("rc").spec(JoinSpecParser.parse("spec.pq", "n|<user> = count f|<user>|<other> where user:4, other:4\n"))
-                .dataDir(dir).httpPort(0).respPort(0).mementoPort(0).partitions(4).build().start();
+                .dataDir(dir).httpPort(0).respPort(0).mementoPort(0).partitions(4)
+                .config(Map.of(EngineConfig.CREATION_TIMES, true)).build().start();
         assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
         return s;
     }

@@ -46,11 +46,13 @@ public final class ViewCatalog {
     private final Map<String, Integer> partitions;
     private final BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running;
     private final BiFunction<String, Integer, Long> copyLag;
+    private final boolean creationTimes;
 
     ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, Function<String, KafkaStreams> tablesStreams,
                 Supplier<Set<String>> tables, Map<String, Integer> partitions,
                 BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running,
-                BiFunction<String, Integer, Long> copyLag) {
+                BiFunction<String, Integer, Long> copyLag, boolean creationTimes) {
+        this.creationTimes = creationTimes;
         this.running = running;
         this.copyLag = copyLag;
         this.topics = topics;
@@ -170,11 +172,12 @@ public final class ViewCatalog {
      * @param partition a partition
      * @param stale     whether a restoring or standby copy may answer
      * @return the store of its keys' creation times ({@code key -> 8-byte big-endian milliseconds},
-     *     {@link #creationTime}), or {@code null} for a view
+     *     {@link #creationTime}), or {@code null} for a view or when creation times are not kept
+     *     ({@code pequod.creation.times})
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not hosted here or not queryable
      */
     public ReadOnlyKeyValueStore<Bytes, byte[]> creationTimes(String table, int partition, boolean stale) {
-        return isView(table) ? null : store(storeName(table) + CreationTimes.SUFFIX, table, partition, stale);
+        return isView(table) || !creationTimes ? null : store(storeName(table) + CreationTimes.SUFFIX, table, partition, stale);
     }
 
     /** @param stored a value of a {@link #creationTimes} store @return the time in milliseconds since the epoch, or {@code null} */

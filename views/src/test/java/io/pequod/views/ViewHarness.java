@@ -88,7 +88,8 @@ final class ViewHarness implements AutoCloseable {
         tables.addAll(List.of(extraTables));
         Map<String, Integer> partitions = new HashMap<>();
         tables.forEach(t -> partitions.put(t, 1)); // as the engine knows them, so co-partitioned joins are used too
-        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1, new StoreProgress(), partitions);
+        TopologyFactory f = new TopologyFactory(topics, rule, registry, deadLetters, 1, new StoreProgress(), partitions)
+                .keepingCreationTimes(true);
         Set<String> changelogTopics = new HashSet<>();
         if (changelogs) {
             f.readingChangelogs(t -> "tables-" + TopologyFactory.tableStore(t) + "-changelog");

@@ -72,6 +72,7 @@ public final class TopologyFactory {
     private AtomicLong commitRequests;
     private Positions positions;
     private LiveStores live;
+    private boolean creationTimes;
     private Function<String, String> changelogOf;
 
     /**
@@ -81,6 +82,15 @@ public final class TopologyFactory {
      */
     public TopologyFactory readingChangelogs(Function<String, String> changelog) {
         this.changelogOf = changelog;
+        return this;
+    }
+
+    /**
+     * @param yes whether the tables topology keeps each key's creation time ({@link CreationTimes})
+     * @return this factory
+     */
+    public TopologyFactory keepingCreationTimes(boolean yes) {
+        this.creationTimes = yes;
         return this;
     }
 
@@ -183,10 +193,12 @@ public final class TopologyFactory {
     private KStream<byte[], SourceOutput> source(StreamsBuilder b, String table, String store, boolean emitDeltas, String app) {
         List<String> stores = new ArrayList<>(List.of(store));
         if (!emitDeltas) {
-            // the owner keeps the keys' expiry and creation times
+            // the owner keeps the keys' expiry times (and, if asked, their creation times)
             stores.add(store + Expiries.BY_KEY);
             stores.add(store + Expiries.BY_TIME);
-            stores.add(store + CreationTimes.SUFFIX);
+            if (creationTimes) {
+                stores.add(store + CreationTimes.SUFFIX);
+            }
         }
         stores.forEach(s -> b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(s), Serdes.Bytes(),
                 Serdes.ByteArray())));
@@ -195,7 +207,7 @@ public final class TopologyFactory {
                 .process(tracked(() -> {
                     TableSourceProcessor p = new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
                             emitDeltas ? null : progress).registeringIn(emitDeltas ? null : live);
-                    return emitDeltas ? p : p.keepingExpiries();
+                    return emitDeltas ? p : p.keepingExpiries(creationTimes);
                 }, true), Named.as("materialize-" + table), stores.toArray(String[]::new));
         if (!emitDeltas) {
             out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))

@@ -132,6 +132,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
      */
     public TopologyFactory topologies(int repartitionPartitions) {
         return new TopologyFactory(topics(), rule, registry, deadLetters, repartitionPartitions, progress, partitions)
-                .committingOnRequest(streams.exactlyOnce() ? commitRequests : null).trackingPositions(positions);
+                .committingOnRequest(streams.exactlyOnce() ? commitRequests : null).trackingPositions(positions)
+                .keepingCreationTimes(config.getBoolean(EngineConfig.CREATION_TIMES));
     }
 }

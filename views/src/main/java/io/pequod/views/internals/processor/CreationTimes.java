@@ -15,6 +15,7 @@ public final class CreationTimes {
     /** Suffix of the store's name after the table store's. */
     public static final String SUFFIX = "-created";
 
+    /** The store, or {@code null} when creation times are not kept (every method then does nothing). */
     private final KeyValueStore<Bytes, byte[]> store;
 
     CreationTimes(KeyValueStore<Bytes, byte[]> store) {
@@ -28,18 +29,22 @@ public final class CreationTimes {
 
     /** The key was written: created at {@code at} unless it already has a creation time. */
     void written(Bytes key, long at) {
-        if (store.get(key) == null) {
+        if (store != null && store.get(key) == null) {
             created(key, at);
         }
     }
 
     /** The key was written while absent: created at {@code at}. */
     void created(Bytes key, long at) {
-        store.put(key, ByteBuffer.allocate(Long.BYTES).putLong(at).array());
+        if (store != null) {
+            store.put(key, ByteBuffer.allocate(Long.BYTES).putLong(at).array());
+        }
     }
 
     /** The key is gone. */
     void erased(Bytes key) {
-        store.delete(key);
+        if (store != null) {
+            store.delete(key);
+        }
     }
 }

@@ -68,10 +68,11 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     /** The keys' expiry times (the tables application only; views follow its changelog). */
     private Expiries expiries;
     private KeyValueStore<Bytes, byte[]> byKey;
-    /** The keys' creation times (the tables application only). */
+    /** The keys' creation times (the tables application only; does nothing unless asked to keep them). */
     private CreationTimes creations;
     private KeyValueStore<Bytes, byte[]> created;
     private boolean keepsExpiries;
+    private boolean keepsCreationTimes;
 
     /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
     public TableSourceProcessor registeringIn(LiveStores l) {
@@ -101,13 +102,14 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     /**
      * The table's owner (the tables application) keeps its keys' expiry times in the stores
      * {@code <store>-ttl} and {@code <store>-ttl-index}, and every {@value #EXPIRY_SCAN_MS} ms of
-     * wall-clock time emits an {@link ExpiredKey} for each key due; it also keeps their creation
-     * times ({@link CreationTimes}, {@code <store>-created}).
+     * wall-clock time emits an {@link ExpiredKey} for each key due.
      *
+     * @param creationTimes whether it also keeps their creation times ({@link CreationTimes}, {@code <store>-created})
      * @return this processor
      */
-    public TableSourceProcessor keepingExpiries() {
+    public TableSourceProcessor keepingExpiries(boolean creationTimes) {
         this.keepsExpiries = true;
+        this.keepsCreationTimes = creationTimes;
         return this;
     }
 
@@ -120,7 +122,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         if (keepsExpiries) {
             byKey = ctx.getStateStore(storeName + Expiries.BY_KEY);
             expiries = new Expiries(byKey, ctx.getStateStore(storeName + Expiries.BY_TIME));
-            created = ctx.getStateStore(storeName + CreationTimes.SUFFIX);
+            created = keepsCreationTimes ? ctx.getStateStore(storeName + CreationTimes.SUFFIX) : null;
             creations = new CreationTimes(created);
             ctx.schedule(Duration.ofMillis(EXPIRY_SCAN_MS), PunctuationType.WALL_CLOCK_TIME, this::expire);
         }
@@ -128,7 +130,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             live.add(storeName, partition, store);
             if (byKey != null) {
                 live.add(storeName + Expiries.BY_KEY, partition, byKey);
-                live.add(storeName + CreationTimes.SUFFIX, partition, created);
+                if (created != null) {
+                    live.add(storeName + CreationTimes.SUFFIX, partition, created);
+                }
             }
         }
     }
@@ -139,7 +143,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             live.remove(storeName, partition, store);
             if (byKey != null) {
                 live.remove(storeName + Expiries.BY_KEY, partition, byKey);
-                live.remove(storeName + CreationTimes.SUFFIX, partition, created);
+                if (created != null) {
+                    live.remove(storeName + CreationTimes.SUFFIX, partition, created);
+                }
             }
         }
     }
@@ -212,7 +218,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             } else {
                 store.put(k, now);
                 if (creations != null) {
-                    creations.written(k, record.timestamp());
+                    creations.written(k, record.timestamp()); // a get, and a put for a new key
                 }
             }
             if (emitDeltas) {
