@@ -247,7 +247,12 @@ class RedisCommandsIT {
                     assertTrue(info.contains(section + "\r\n"), section + " in " + info);
                 }
                 assertTrue(info.contains("tcp_port:" + server.respPort() + "\r\n"), info);
-                assertTrue(info.contains("db0:keys=" + keys + "\r\n"), "DBSIZE " + keys + " in " + info);
+                String db0 = info.lines().filter(l -> l.startsWith("db0:keys=" + keys + ",expires=")).findFirst()
+                        .orElseThrow(() -> new AssertionError("DBSIZE " + keys + " in " + info));
+                long expiring = Long.parseLong(db0.substring(db0.indexOf("expires=") + 8));
+                j.set("info-ttl", "v", SetParams.setParams().ex(600));
+                assertEquals("db0:keys=" + (keys + 1) + ",expires=" + (expiring + 1), j.info("keyspace").lines()
+                        .filter(l -> l.startsWith("db0:")).findFirst().orElse(null), "one more key, with an expiry");
                 assertTrue(field(info, "connected_clients") >= 2, info);
                 assertTrue(field(info, "used_memory") > 0 && field(info, "total_commands_processed") > 10, info);
             }
@@ -457,5 +462,18 @@ class RedisCommandsIT {
         } finally {
             client.shutdown();
         }
+    }
+
+    @Test
+    @Order(14)
+    void shouldServeRedisPy() throws Exception {
+        // Debian's python3-redis (4.3.4) under Debian's python; .ci/run installs it
+        Path script = Path.of(RedisCommandsIT.class.getResource("/redis_py_client.py").toURI());
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), Integer.toString(server.respPort()))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "redis-py finished");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("redis-py ok"), out);
     }
 }

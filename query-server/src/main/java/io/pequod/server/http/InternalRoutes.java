@@ -61,7 +61,7 @@ final class InternalRoutes {
         }).add(HttpMethod.GET, "/v1/internal/count", g, c -> {
             ReadNote note = new ReadNote();
             long n = service.countLocal(c.param("table"), c.required("first", true), c.required("last", true), c.partitions(),
-                    c.param("after"), c.bool("stale"), note);
+                    c.param("after"), c.bool("stale"), c.bool("expiring"), note);
             return Responses.ok(JSON.createObjectNode().put("count", n), note);
         }).addDeferred(HttpMethod.POST, "/v1/internal/rmw", g, c -> {
             byte[] key = c.required("key", true);

@@ -204,9 +204,18 @@ public final class Commands {
 
     /** @return the number of keys in the users' tables ({@link #userTables}), across all instances */
     public long keyCount() {
+        return keyCount(false);
+    }
+
+    /** @return the number of those keys that have an expiry, across all instances */
+    public long expiringKeyCount() {
+        return keyCount(true);
+    }
+
+    private long keyCount(boolean expiring) {
         long n = 0;
         for (String t : userTables()) {
-            n += service.count(first(t), end(t), QueryService.INSTANCE_WRITES, false, new ReadNote());
+            n += service.count(first(t), end(t), QueryService.INSTANCE_WRITES, false, expiring, new ReadNote());
         }
         return n;
     }

@@ -74,10 +74,10 @@ final class FanOut {
         return LocalReads.merge(lists, limit, more);
     }
 
-    long count(ViewCatalog c, String table, Range range, String after, boolean stale, ReadNote note) {
+    long count(ViewCatalog c, String table, Range range, String after, boolean stale, boolean expiring, ReadNote note) {
         return read(c, table, Routing.partitionsOf(c, table, range), after, stale, (h, ps, a, s) -> h == null
-                ? local.count(table, range.first(), range.last(), ps, a, s, note)
-                : peers.count(h, table, range.first(), range.last(), ps, a, s, note)).stream().mapToLong(Long::longValue).sum();
+                ? local.count(table, range.first(), range.last(), ps, a, s, expiring, note)
+                : peers.count(h, table, range.first(), range.last(), ps, a, s, expiring, note)).stream().mapToLong(Long::longValue).sum();
     }
 
     /**

@@ -129,7 +129,9 @@ final class LocalReads {
         return merge(lists, limit, false);
     }
 
-    long count(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale, ReadNote note) {
+    /** @param expiring whether to count only the keys that have an expiry (INFO's {@code expires}) @return the keys in the range */
+    long count(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale, boolean expiring,
+               ReadNote note) {
         ViewCatalog c = engine.catalog();
         freshness.awaitTokens(c, table, partitions, after);
         long n = 0;
@@ -139,7 +141,11 @@ final class LocalReads {
                 ReadOnlyKeyValueStore<Bytes, byte[]> expiries = expiries(c, table, p, stale);
                 while (it.hasNext()) {
                     byte[] k = it.next().key.get();
-                    if (Arrays.compareUnsigned(k, last) < 0 && !expired(expiries, k, now)) {
+                    if (Arrays.compareUnsigned(k, last) >= 0) {
+                        continue;
+                    }
+                    Long at = expiries == null ? null : ViewCatalog.expiry(expiries.get(Bytes.wrap(k)));
+                    if ((at == null || now < at) && (!expiring || at != null)) {
                         n++;
                     }
                 }
@@ -163,7 +169,7 @@ final class LocalReads {
                 mine.addAll(e.getValue());
             }
         }
-        return count(table, first, last, mine, null, false, new ReadNote());
+        return count(table, first, last, mine, null, false, false, new ReadNote());
     }
 
     /**

@@ -109,11 +109,11 @@ public final class PeerClient implements AutoCloseable {
         return new ScanResult(entries, r.path("more").asBoolean(false));
     }
 
-    /** @return the owner's count of the range in these partitions */
+    /** @return the owner's count of the range in these partitions (only the keys with an expiry, if {@code expiring}) */
     public long count(HostInfo host, String table, byte[] first, byte[] last, Collection<Integer> partitions, String after,
-                      boolean stale, ReadNote note) {
+                      boolean stale, boolean expiring, ReadNote note) {
         JsonNode r = call(host, "GET", "/v1/internal/count?table=" + q(table) + "&first=" + b64(first) + "&last=" + b64(last)
-                + "&partitions=" + join(partitions) + params(after, stale), null, false);
+                + "&partitions=" + join(partitions) + params(after, stale) + (expiring ? "&expiring=true" : ""), null, false);
         noted(r, note);
         return r.path("count").asLong();
     }

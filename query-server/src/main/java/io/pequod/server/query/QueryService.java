@@ -135,6 +135,14 @@ public final class QueryService {
 
     /** @return the number of keys in {@code [first, last)}; {@code note} receives whether the answer may be stale */
     public long count(byte[] first, byte[] last, String after, boolean stale, ReadNote note) {
+        return count(first, last, after, stale, false, note);
+    }
+
+    /**
+     * @param expiring whether to count only the keys that have an expiry (a table users write; not views with pull joins)
+     * @return the number of keys in {@code [first, last)}; {@code note} receives whether the answer may be stale
+     */
+    public long count(byte[] first, byte[] last, String after, boolean stale, boolean expiring, ReadNote note) {
         Range range = range(first, last);
         String table = Key.tableOf(first);
         String tokens = tokens(table, after);
@@ -146,7 +154,7 @@ public final class QueryService {
             return 0;
         }
         fanOut.awaitViews(c, table, tokens);
-        return fanOut.count(c, table, range, tokens, stale, note);
+        return fanOut.count(c, table, range, tokens, stale, expiring, note);
     }
 
     /**
@@ -180,8 +188,8 @@ public final class QueryService {
 
     /** Counts this instance's partitions of a table. */
     public long countLocal(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale,
-                           ReadNote note) {
-        return local.count(table, first, last, partitions, after, stale, note);
+                           boolean expiring, ReadNote note) {
+        return local.count(table, first, last, partitions, after, stale, expiring, note);
     }
 
     /** @param table a materialized table @return how many keys of it the partitions this instance hosts hold */

@@ -66,7 +66,8 @@ final class ConnectionCommands {
         r.add("INFO", 1, Integer.MAX_VALUE, (s, a) -> {
             Set<String> asked = new HashSet<>();
             a.subList(1, a.size()).forEach(x -> asked.add(text(x).toLowerCase(Locale.ROOT)));
-            return bulk(r.info().render(asked, () -> s.commands().keyCount()).getBytes(StandardCharsets.UTF_8));
+            return bulk(r.info().render(asked, () -> s.commands().keyCount(), () -> s.commands().expiringKeyCount())
+                    .getBytes(StandardCharsets.UTF_8));
         });
         r.add("FUNCTION", 2, 3, (s, a) -> "FLUSH".equalsIgnoreCase(text(a.get(1))) ? ok()
                 : new ErrorRedisMessage("ERR Pequod has no functions; FUNCTION supports FLUSH only"));

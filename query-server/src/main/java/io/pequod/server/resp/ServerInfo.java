@@ -18,9 +18,9 @@ import java.util.function.LongSupplier;
  * Pequod's values live in RocksDB and Kafka, so {@code used_memory} is the process's working set,
  * not the data), Persistence (none of Redis's: Kafka keeps every write), Stats (connections and
  * commands since start), Replication (no Redis replicas: Kafka replicates), CPU, and Keyspace
- * ({@code db0:keys=N}, N across every instance, as {@code DBSIZE} counts, without Redis's
- * {@code expires} and {@code avg_ttl}, which would need every instance's expiry stores; the section is empty
- * while the tables cannot be counted or hold nothing, as Redis leaves it empty for no keys).
+ * ({@code db0:keys=N,expires=E}, across every instance, as {@code DBSIZE} counts: two passes over
+ * the users' tables, where Redis keeps both counts; no {@code avg_ttl}; the section is empty while
+ * the tables cannot be counted or hold nothing, as Redis leaves it empty for no keys).
  */
 final class ServerInfo {
     /** The sections in Redis's order; {@code INFO}, {@code INFO default}, {@code all} and {@code everything} give them all. */
@@ -55,21 +55,22 @@ final class ServerInfo {
 
     /**
      * @param asked the sections asked for, lower case (empty: all)
-     * @param keys  counts the keys across the instances (may throw {@link QueryException})
+     * @param keys     counts the keys across the instances (may throw {@link QueryException})
+     * @param expiring counts those that have an expiry
      * @return the text, sections separated by a blank line; an unknown section adds nothing, as in Redis
      */
-    String render(Set<String> asked, LongSupplier keys) {
+    String render(Set<String> asked, LongSupplier keys, LongSupplier expiring) {
         boolean all = asked.isEmpty() || asked.contains("all") || asked.contains("everything") || asked.contains("default");
         List<String> out = new ArrayList<>();
         for (String s : SECTIONS) {
             if (all || asked.contains(s)) {
-                out.add(section(s, keys));
+                out.add(section(s, keys, expiring));
             }
         }
         return String.join("\r\n", out);
     }
 
-    private String section(String name, LongSupplier keys) {
+    private String section(String name, LongSupplier keys, LongSupplier expiring) {
         String title = name.equals("cpu") ? "CPU" : Character.toUpperCase(name.charAt(0)) + name.substring(1);
         StringBuilder b = new StringBuilder("# ").append(title).append("\r\n");
         switch (name) {
@@ -86,7 +87,7 @@ final class ServerInfo {
                 b.append(String.format(Locale.ROOT, "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\n", p.systemMicros() / 1e6,
                         p.userMicros() / 1e6));
             }
-            default -> keyspace(b, keys);
+            default -> keyspace(b, keys, expiring);
         }
         return b.toString();
     }
@@ -114,15 +115,17 @@ final class ServerInfo {
         b.append("maxmemory:0\r\nmaxmemory_policy:noeviction\r\nmem_allocator:jvm\r\n");
     }
 
-    private static void keyspace(StringBuilder b, LongSupplier keys) {
+    private static void keyspace(StringBuilder b, LongSupplier keys, LongSupplier expiring) {
         long n;
+        long e;
         try {
             n = keys.getAsLong();
+            e = n == 0 ? 0 : expiring.getAsLong();
         } catch (QueryException notNow) {
             return; // a table is moving: no count rather than a wrong one
         }
         if (n > 0) {
-            b.append("db0:keys=").append(n).append("\r\n"); // no expires= count: expiries are not counted across instances
+            b.append("db0:keys=").append(n).append(",expires=").append(e).append("\r\n");
         }
     }
 

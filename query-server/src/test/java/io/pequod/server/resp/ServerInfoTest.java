@@ -20,7 +20,7 @@ class ServerInfoTest {
         info.opened();
         info.closed();
         info.command();
-        String all = info.render(Set.of(), () -> 7);
+        String all = info.render(Set.of(), () -> 7, () -> 2);
         int at = -1;
         for (String s : new String[] {"# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU",
             "# Keyspace"}) {
@@ -30,11 +30,11 @@ class ServerInfoTest {
         }
         assertTrue(all.contains("\r\ntcp_port:6390\r\n") && all.contains("\r\nconnected_clients:1\r\n"), all);
         assertTrue(all.contains("\r\ntotal_connections_received:2\r\n") && all.contains("\r\ntotal_commands_processed:1\r\n"), all);
-        assertTrue(all.endsWith("# Keyspace\r\ndb0:keys=7\r\n"), all);
-        assertEquals(fields(all), fields(info.render(Set.of("everything"), () -> 7)), "the same fields (times and memory move)");
-        String two = info.render(Set.of("keyspace", "clients"), () -> 7);
+        assertTrue(all.endsWith("# Keyspace\r\ndb0:keys=7,expires=2\r\n"), all);
+        assertEquals(fields(all), fields(info.render(Set.of("everything"), () -> 7, () -> 2)), "the same fields (times and memory move)");
+        String two = info.render(Set.of("keyspace", "clients"), () -> 7, () -> 2);
         assertTrue(two.startsWith("# Clients\r\n") && two.contains("# Keyspace") && !two.contains("# Server"), two);
-        assertEquals("", info.render(Set.of("nosuchsection"), () -> 7), "an unknown section adds nothing, as in Redis");
+        assertEquals("", info.render(Set.of("nosuchsection"), () -> 7, () -> 2), "an unknown section adds nothing, as in Redis");
     }
 
     private static List<String> fields(String info) {
@@ -44,10 +44,10 @@ class ServerInfoTest {
     @Test
     void shouldLeaveTheKeyspaceEmptyWithNoKeysOrWhileTablesMove() {
         ServerInfo info = new ServerInfo();
-        assertEquals("# Keyspace\r\n", info.render(Set.of("keyspace"), () -> 0));
+        assertEquals("# Keyspace\r\n", info.render(Set.of("keyspace"), () -> 0, () -> 0));
         String moving = info.render(Set.of("keyspace"), () -> {
             throw new QueryException(Failure.Kind.UNAVAILABLE, "unavailable", "partition 0 is moving");
-        });
+        }, () -> 0);
         assertEquals("# Keyspace\r\n", moving);
         assertFalse(moving.contains("db0"));
     }
