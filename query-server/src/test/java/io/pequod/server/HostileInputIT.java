@@ -6,13 +6,17 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocatorMetric;
+import io.netty.util.ResourceLeakDetector;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
 import io.pequod.schemas.Key;
 import io.pequod.views.spec.JoinSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
@@ -48,6 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * can be replayed.
  */
 @Timeout(600)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileInputIT {
     private static final long SEED = 20261201L;
     private static final String[] RESP_FRAMES = {
@@ -62,9 +67,12 @@ class HostileInputIT {
     private static PequodServer server;
     private static Path dir;
     private static ListAppender<ILoggingEvent> logs;
+    private static ResourceLeakDetector.Level leakLevel;
 
     @BeforeAll
     static void start() throws Exception {
+        leakLevel = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID); // every buffer tracked, for the last test
         runtime = EmbeddedRuntime.start(null);
         dir = Files.createTempDirectory("pequod-fuzz-");
         server = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
@@ -82,6 +90,7 @@ class HostileInputIT {
         server.close();
         runtime.close();
         Files2.deleteRecursively(dir);
+        ResourceLeakDetector.setLevel(leakLevel);
     }
 
     @Test
@@ -217,6 +226,27 @@ class HostileInputIT {
         }
         PooledByteBufAllocatorMetric netty = PooledByteBufAllocator.DEFAULT.metric();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() + netty.usedDirectMemory() + netty.usedHeapMemory();
+    }
+
+    /**
+     * After all of it, no buffer was dropped without being released: Netty's leak detector (every
+     * buffer tracked) reports a collected buffer that was never released when buffers are next
+     * allocated. A leaked pooled buffer is memory the server never gets back.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void shouldLeakNoBufferAfterAllOfIt() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        try (Jedis j = new Jedis("127.0.0.1", server.respPort(), 30_000)) {
+            for (int i = 0; i < 200; i++) { // allocations: the detector reports what it found collected
+                j.set("leak-check", "v" + i);
+            }
+        }
+        List<String> leaks = logs.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith("LEAK:")).toList();
+        assertEquals(List.of(), leaks, "buffers collected without release");
     }
 
     /** @return random bytes, a mutated frame, a truncated one, or several frames with junk between */

@@ -1,5 +1,6 @@
 package io.pequod.server;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -7,6 +8,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.protocol.ProtocolVersion;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
 import io.pequod.views.config.EngineConfig;
@@ -437,8 +439,9 @@ class RedisCommandsIT {
 
     @Test
     @Order(13)
-    void shouldServeLettuceWhichFallsBackFromResp3() {
+    void shouldServeLettuceInResp2() {
         RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", server.respPort()));
+        client.setOptions(ClientOptions.builder().protocolVersion(ProtocolVersion.RESP2).build());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             RedisCommands<String, String> r = c.sync();
             assertEquals("OK", r.set("lt", "v", SetArgs.Builder.ex(100)));
@@ -475,5 +478,47 @@ class RedisCommandsIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "redis-py finished");
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("redis-py ok"), out);
+    }
+
+    @Test
+    @Order(15)
+    void shouldSpeakResp3AfterHello3() throws Exception {
+        RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", server.respPort()));
+        // asked for RESP3, Lettuce opens with HELLO 3 and does not fall back (its default also tries RESP3 first)
+        client.setOptions(ClientOptions.builder().protocolVersion(ProtocolVersion.RESP3).build());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            RedisCommands<String, String> r = c.sync();
+            assertEquals("OK", r.set("r3", "v"));
+            assertEquals("v", r.get("r3"));
+            assertNull(r.get("r3-absent"), "RESP3's null");
+            assertEquals(Arrays.asList("v", null), r.mget("r3", "r3-absent").stream().map(kv -> kv.getValueOrElse(null)).toList());
+            assertEquals(Map.of("databases", "1"), r.configGet("databases"), "a RESP3 map");
+            assertEquals(2L, r.incrby("r3-n", 2));
+        } finally {
+            client.shutdown();
+        }
+        Process p = new ProcessBuilder("redis-cli", "-3", "--no-raw", "-p", Integer.toString(server.respPort()), "get", "r3-absent")
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("(nil)", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim(), "redis-cli -3");
+        try (Socket raw = new Socket("127.0.0.1", server.respPort())) {
+            raw.getOutputStream().write("HELLO 3\r\nGET r3-absent\r\nHELLO 2\r\nGET r3-absent\r\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(raw.getInputStream(), StandardCharsets.US_ASCII));
+            assertEquals("%7", in.readLine(), "HELLO 3 answers a map of seven fields");
+            skipElements(in, 14);
+            assertEquals("_", in.readLine(), "a null in RESP3");
+            assertEquals("*14", in.readLine(), "HELLO 2: the flat array");
+            skipElements(in, 14);
+            assertEquals("$-1", in.readLine(), "a null in RESP2 again");
+        }
+    }
+
+    /** Reads past n scalar replies (a bulk string's two lines, an integer's or an empty array's one). */
+    private static void skipElements(BufferedReader in, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            if (in.readLine().startsWith("$")) {
+                in.readLine();
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ import static io.pequod.server.resp.RespCommands.ok;
 import static io.pequod.server.resp.RespCommands.text;
 
 /**
- * Connection and server commands that clients send: PING, ECHO, QUIT, AUTH, HELLO (RESP2 only),
+ * Connection and server commands that clients send: PING, ECHO, QUIT, AUTH, HELLO (2 or 3),
  * SELECT (database 0 only), CLIENT ID/SETNAME/GETNAME/SETINFO, COMMAND (COUNT, INFO, DOCS, LIST),
  * CONFIG GET of the settings clients ask for, TIME, INFO, and FUNCTION FLUSH (there are no
  * functions; it is answered so that Redis' test harness can start).
@@ -81,13 +81,23 @@ final class ConnectionCommands {
         return s.authenticated() ? ok() : new ErrorRedisMessage("WRONGPASS invalid username-password pair or user is disabled.");
     }
 
-    /** {@code HELLO [2 [AUTH user pass] [SETNAME name]]}: the server's description as RESP2's flat map. */
+    /**
+     * {@code HELLO [2|3 [AUTH user pass] [SETNAME name]]}: switches the connection's protocol and
+     * answers the server's description (a map: RESP2's flat array, or RESP3's map).
+     */
     private static RedisMessage hello(RespCommands r, RespCommands.Session s, List<byte[]> a) {
+        int version = s.protocol();
         if (a.size() > 1) {
-            long v = RespCommands.integer(a.get(1));
-            if (v != 2) {
-                return new ErrorRedisMessage("NOPROTO sorry, this protocol version is not supported (Pequod speaks RESP2)");
+            long v;
+            try {
+                v = RespCommands.integer(a.get(1));
+            } catch (IllegalArgumentException e) {
+                return new ErrorRedisMessage("ERR Protocol version is not an integer or out of range");
             }
+            if (v != 2 && v != 3) {
+                return new ErrorRedisMessage("NOPROTO sorry, this protocol version is not supported (Pequod speaks RESP2 and RESP3)");
+            }
+            version = (int) v;
         }
         for (int i = 2; i < a.size(); i++) {
             String opt = text(a.get(i)).toUpperCase(Locale.ROOT);
@@ -107,8 +117,9 @@ final class ConnectionCommands {
             return new ErrorRedisMessage("NOAUTH HELLO must be called with the client already authenticated, "
                     + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client");
         }
-        return new ArrayRedisMessage(List.of(ascii("server"), ascii("redis"), ascii("version"), ascii(VERSION),
-                ascii("proto"), new IntegerRedisMessage(2), ascii("id"), new IntegerRedisMessage(s.clientId()),
+        s.protocol(version);
+        return new RespMap(List.of(ascii("server"), ascii("redis"), ascii("version"), ascii(VERSION),
+                ascii("proto"), new IntegerRedisMessage(version), ascii("id"), new IntegerRedisMessage(s.clientId()),
                 ascii("mode"), ascii("standalone"), ascii("role"), ascii("master"), ascii("modules"), new ArrayRedisMessage(List.of())));
     }
 
@@ -146,7 +157,7 @@ final class ConnectionCommands {
                 all.keySet().forEach(n -> out.add(ascii(n.toLowerCase(Locale.ROOT))));
                 return new ArrayRedisMessage(out);
             case "DOCS":
-                return new ArrayRedisMessage(List.of());
+                return new RespMap(List.of());
             case "INFO":
                 for (byte[] n : a.subList(2, a.size())) {
                     Integer arity = all.get(text(n).toUpperCase(Locale.ROOT));
@@ -177,7 +188,7 @@ final class ConnectionCommands {
                     out.add(bulk(e.getValue().getBytes(StandardCharsets.UTF_8)));
                 }
             }
-            return new ArrayRedisMessage(out);
+            return new RespMap(out);
         }
         if (sub.equals("RESETSTAT")) {
             return ok();

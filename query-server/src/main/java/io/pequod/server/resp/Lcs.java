@@ -122,7 +122,7 @@ final class Lcs {
         if (!idx) {
             return bulk(result);
         }
-        return new ArrayRedisMessage(List.of(ascii("matches"), new ArrayRedisMessage(matches), ascii("len"), new IntegerRedisMessage(n)));
+        return new RespMap(List.of(ascii("matches"), new ArrayRedisMessage(matches), ascii("len"), new IntegerRedisMessage(n)));
     }
 
     private static RedisMessage range(int from, int to) {

@@ -49,6 +49,12 @@ final class RespCommands {
 
         /** @param name the connection's name, or {@code null} */
         void clientName(String name);
+
+        /** @return the protocol the connection speaks: 2, or 3 after {@code HELLO 3} */
+        int protocol();
+
+        /** @param version the protocol the connection speaks from the next reply on (2 or 3) */
+        void protocol(int version);
     }
 
     /** One command. */

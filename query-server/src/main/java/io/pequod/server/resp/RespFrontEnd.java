@@ -16,7 +16,6 @@ import io.netty.handler.codec.redis.FixedRedisMessagePool;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
 import io.netty.handler.codec.redis.InlineCommandRedisMessage;
 import io.netty.handler.codec.redis.LastBulkStringRedisContent;
-import io.netty.handler.codec.redis.RedisArrayAggregator;
 import io.netty.handler.codec.redis.RedisBulkStringAggregator;
 import io.netty.handler.codec.redis.RedisDecoder;
 import io.netty.handler.codec.redis.RedisEncoder;
@@ -88,8 +87,9 @@ public final class RespFrontEnd implements AutoCloseable {
                 .addLast(new RedisDecoder(MAX_INLINE, FixedRedisMessagePool.INSTANCE, true))
                 .addLast(new SizeGuard())
                 .addLast(new RedisBulkStringAggregator())
-                .addLast(new RedisArrayAggregator())
+                .addLast(new CommandAggregator())
                 .addLast(new RedisEncoder())
+                .addLast(new Resp3Encoder()) // before Netty's encoder on the way out: a RESP3 connection's replies
                 .addLast(new Handler(new Commands(service), listener.workers().next())));
         commandTable.info().port(bound);
         return bound;
@@ -163,6 +163,7 @@ public final class RespFrontEnd implements AutoCloseable {
         private volatile boolean authenticated = authToken == null;
         private final long id = CLIENT_IDS.incrementAndGet();
         private volatile String name;
+        private volatile int protocol = 2;
         private ChannelHandlerContext ctx;
 
         Handler(Commands commands, EventExecutor worker) {
@@ -198,6 +199,21 @@ public final class RespFrontEnd implements AutoCloseable {
         @Override
         public void clientName(String n) {
             name = n;
+        }
+
+        @Override
+        public int protocol() {
+            return protocol;
+        }
+
+        @Override
+        public void protocol(int version) {
+            protocol = version;
+        }
+
+        /** @return the reply as this connection's protocol writes it */
+        private RedisMessage spoken(RedisMessage m) {
+            return protocol == 3 ? new Resp3Encoder.Reply(m) : m;
         }
 
         @Override
@@ -239,7 +255,7 @@ public final class RespFrontEnd implements AutoCloseable {
                     v = null;
                 }
                 if (v != null) {
-                    c.writeAndFlush(v.map(RespCommands::bulk).orElse(FullBulkStringRedisMessage.NULL_INSTANCE));
+                    c.writeAndFlush(spoken(v.map(RespCommands::bulk).orElse(FullBulkStringRedisMessage.NULL_INSTANCE)));
                     metrics.record("resp", "get", System.nanoTime() - t0, false);
                     return;
                 }
@@ -275,7 +291,7 @@ public final class RespFrontEnd implements AutoCloseable {
                     ctx.writeAndFlush(new SimpleStringRedisMessage("OK")).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
-                ctx.write(r);
+                ctx.write(spoken(r));
                 wrote = true;
             }
             if (wrote) {
