@@ -211,9 +211,12 @@ public final class RespFrontEnd implements AutoCloseable {
             protocol = version;
         }
 
-        /** @return the reply as this connection's protocol writes it */
-        private RedisMessage spoken(RedisMessage m) {
-            return protocol == 3 ? new Resp3Encoder.Reply(m) : m;
+        /**
+         * @return the reply as the connection's protocol writes it, decided when the command ran (a
+         *     reply waiting to be sent is not changed by a later HELLO); {@link RespCommands#QUIT} as it is
+         */
+        private RedisMessage spoken(RedisMessage m, int version) {
+            return version == 3 && m != RespCommands.QUIT ? new Resp3Encoder.Reply(m) : m;
         }
 
         @Override
@@ -255,7 +258,7 @@ public final class RespFrontEnd implements AutoCloseable {
                     v = null;
                 }
                 if (v != null) {
-                    c.writeAndFlush(spoken(v.map(RespCommands::bulk).orElse(FullBulkStringRedisMessage.NULL_INSTANCE)));
+                    c.writeAndFlush(spoken(v.map(RespCommands::bulk).orElse(FullBulkStringRedisMessage.NULL_INSTANCE), protocol));
                     metrics.record("resp", "get", System.nanoTime() - t0, false);
                     return;
                 }
@@ -291,7 +294,7 @@ public final class RespFrontEnd implements AutoCloseable {
                     ctx.writeAndFlush(new SimpleStringRedisMessage("OK")).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
-                ctx.write(spoken(r));
+                ctx.write(r);
                 wrote = true;
             }
             if (wrote) {
@@ -305,6 +308,7 @@ public final class RespFrontEnd implements AutoCloseable {
         /** Runs a write command; @return its reply, once Kafka acknowledged it (an error reply if it failed, never a failed future) */
         private CompletableFuture<RedisMessage> write(String name, List<byte[]> args) {
             long t0 = System.nanoTime();
+            int version = protocol;
             CompletableFuture<RedisMessage> r;
             try {
                 r = commandTable.executeWrite(this, name, args);
@@ -313,7 +317,8 @@ public final class RespFrontEnd implements AutoCloseable {
             }
             String metric = name.toLowerCase(Locale.ROOT);
             return r.exceptionally(e -> error(name, e))
-                    .whenComplete((m, e) -> metrics.record("resp", metric, System.nanoTime() - t0, m instanceof ErrorRedisMessage));
+                    .whenComplete((m, e) -> metrics.record("resp", metric, System.nanoTime() - t0, m instanceof ErrorRedisMessage))
+                    .thenApply(m -> spoken(m, version));
         }
 
         /** Runs a command on the worker; @return its reply (an error reply rather than an exception) */
@@ -330,7 +335,7 @@ public final class RespFrontEnd implements AutoCloseable {
             }
             metrics.record("resp", name.length() <= 16 ? name.toLowerCase(Locale.ROOT) : "other", System.nanoTime() - t0,
                     reply instanceof ErrorRedisMessage);
-            return reply;
+            return spoken(reply, protocol); // after the command: HELLO 3 is answered in RESP3
         }
 
         @Override
