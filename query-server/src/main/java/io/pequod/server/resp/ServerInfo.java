@@ -19,18 +19,25 @@ import java.util.function.LongSupplier;
  * not the data), Persistence (none of Redis's: Kafka keeps every write), Stats (connections and
  * commands since start), Replication (no Redis replicas: Kafka replicates), CPU, and Keyspace
  * ({@code db0:keys=N,expires=E}, across every instance, as {@code DBSIZE} counts: two passes over
- * the users' tables, where Redis keeps both counts; no {@code avg_ttl}; the section is empty while
+ * the users' tables, where Redis keeps both counts, reused for ten times what they cost; no
+ * {@code avg_ttl}; the section is empty while
  * the tables cannot be counted or hold nothing, as Redis leaves it empty for no keys).
  */
 final class ServerInfo {
     /** The sections in Redis's order; {@code INFO}, {@code INFO default}, {@code all} and {@code everything} give them all. */
     static final List<String> SECTIONS = List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace");
     private static final long START_MILLIS = System.currentTimeMillis();
+    /** How many times its own cost a key count is reused. */
+    static final long RECOUNT_FACTOR = 10;
 
     private final AtomicLong connected = new AtomicLong();
     private final AtomicLong connectionsReceived = new AtomicLong();
     private final AtomicLong commands = new AtomicLong();
     private volatile int port;
+    /** The last key count (keys, expiring), when it was taken and how long it took (nanoTime). */
+    private long[] counted;
+    private long countedAt;
+    private long countCost;
 
     /** @param p the port the RESP front end listens on */
     void port(int p) {
@@ -115,15 +122,25 @@ final class ServerInfo {
         b.append("maxmemory:0\r\nmaxmemory_policy:noeviction\r\nmem_allocator:jvm\r\n");
     }
 
-    private static void keyspace(StringBuilder b, LongSupplier keys, LongSupplier expiring) {
-        long n;
-        long e;
-        try {
-            n = keys.getAsLong();
-            e = n == 0 ? 0 : expiring.getAsLong();
-        } catch (QueryException notNow) {
-            return; // a table is moving: no count rather than a wrong one
+    /**
+     * Counts the keys, or reuses the last count while it is younger than {@value #RECOUNT_FACTOR}
+     * times what it cost: a small keyspace is counted afresh each time, while a dashboard polling
+     * INFO over millions of keys keeps the instances scanning at most a tenth of the time.
+     */
+    private synchronized void keyspace(StringBuilder b, LongSupplier keys, LongSupplier expiring) {
+        long start = System.nanoTime();
+        if (counted == null || start - countedAt > RECOUNT_FACTOR * countCost) {
+            try {
+                long n = keys.getAsLong();
+                counted = new long[] {n, n == 0 ? 0 : expiring.getAsLong()};
+            } catch (QueryException notNow) {
+                return; // a table is moving: no count rather than a wrong one
+            }
+            countedAt = System.nanoTime();
+            countCost = countedAt - start;
         }
+        long n = counted[0];
+        long e = counted[1];
         if (n > 0) {
             b.append("db0:keys=").append(n).append(",expires=").append(e).append("\r\n");
         }

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,5 +52,27 @@ class ServerInfoTest {
         }, () -> 0);
         assertEquals("# Keyspace\r\n", moving);
         assertFalse(moving.contains("db0"));
+    }
+
+    @Test
+    void shouldReuseAKeyCountForTenTimesWhatItCost() throws Exception {
+        ServerInfo info = new ServerInfo();
+        AtomicInteger counts = new AtomicInteger();
+        LongSupplier slow = () -> {
+            counts.incrementAndGet();
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return 5;
+        };
+        info.render(Set.of("keyspace"), slow, () -> 1);
+        String again = info.render(Set.of("keyspace"), slow, () -> 1);
+        assertEquals(1, counts.get(), "reused at once");
+        assertTrue(again.contains("db0:keys=5,expires=1"), again);
+        Thread.sleep(30 * ServerInfo.RECOUNT_FACTOR + 100);
+        info.render(Set.of("keyspace"), slow, () -> 1);
+        assertEquals(2, counts.get(), "counted again once ten times its cost passed");
     }
 }
