@@ -6,6 +6,7 @@ import io.pequod.views.internals.compile.RulePartitioner;
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.internals.processor.CreationTimes;
 import io.pequod.views.internals.processor.Expiries;
+import io.pequod.views.internals.processor.StoredValue;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.common.utils.Bytes;
@@ -141,7 +142,8 @@ public final class ViewCatalog {
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not queryable now
      */
     public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table) {
-        return streams(table).store(StoreQueryParameters.fromNameAndType(storeName(table), QueryableStoreTypes.keyValueStore()));
+        return StoredValue.decoding(streams(table).store(StoreQueryParameters.fromNameAndType(storeName(table),
+                QueryableStoreTypes.keyValueStore())));
     }
 
     /**
@@ -152,7 +154,7 @@ public final class ViewCatalog {
      * @throws org.apache.kafka.streams.errors.InvalidStateStoreException if not hosted here or not queryable
      */
     public ReadOnlyKeyValueStore<Bytes, byte[]> store(String table, int partition, boolean stale) {
-        return store(storeName(table), table, partition, stale);
+        return StoredValue.decoding(store(storeName(table), table, partition, stale));
     }
 
     /**

@@ -2,10 +2,12 @@ package io.pequod.views;
 
 import io.pequod.schemas.PartitionRule;
 import io.pequod.views.config.EngineConfig;
+import io.pequod.views.internals.engine.EngineApplications;
 import io.pequod.views.internals.engine.EngineParts;
 import io.pequod.views.internals.engine.SettleBarrier;
 import io.pequod.views.internals.engine.SourceApplications;
 import io.pequod.views.internals.engine.SpecInstaller;
+import io.pequod.views.internals.engine.StateMachine;
 import io.pequod.views.internals.engine.StreamsSettings;
 import io.pequod.views.internals.engine.TableLayout;
 import io.pequod.views.internals.engine.TableWatch;
@@ -27,12 +29,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The embeddable view engine: keeps a {@link JoinSpec}'s views fresh on Kafka Streams, one
- * application materializing the tables into queryable stores and one per view (see
- * {@code EngineNames}). A facade: the tables applications ({@code TableLayout}), the view
- * generations ({@code ViewGenerations}), the joins in force ({@code SpecInstaller}), the settle
- * barrier ({@code SettleBarrier}), new tables ({@code TableWatch}) and the Streams configuration
- * ({@code StreamsSettings}) each do one job in {@code internals.engine}.
+ * The embeddable view engine: keeps a {@link JoinSpec}'s views fresh on Kafka Streams (applications named in
+ * {@code EngineNames}). A facade: the tables applications ({@code TableLayout}), view generations ({@code ViewGenerations}),
+ * joins in force ({@code SpecInstaller}), settle barrier ({@code SettleBarrier}), new tables ({@code TableWatch}) and
+ * Streams configuration ({@code StreamsSettings}) each do one job in {@code internals.engine}.
  *
  * <pre>{@code
  * try (ViewEngine engine = ViewEngine.builder().bootstrapServers(b).schemaRegistryUrl(r)
@@ -42,11 +42,12 @@ import java.util.Set;
  *     engine.catalog().store("t").get(key);
  * }
  * }</pre>
+ * Its lifecycle ({@link State}) and its lock are its own: callers may hold the facade's monitor.
  */
 public final class ViewEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ViewEngine.class);
 
-    /** The engine's lifecycle, as {@code KafkaStreams.State} is an application's. */
+    /** The engine's lifecycle, as {@code KafkaStreams.State} is an application's (transitions checked). */
     public enum State {
         /** Built, not started. */
         CREATED,
@@ -54,11 +55,20 @@ public final class ViewEngine implements AutoCloseable {
         STARTING,
         /** Its applications run (each may still be rebalancing: see {@link #state()}). */
         RUNNING,
+        /** One of its applications stopped on an unexpected error (its views no longer update; see {@link #problems()}). */
+        ERROR,
         /** Closing. */
         PENDING_SHUTDOWN,
         /** Closed, or failed to start. */
         NOT_RUNNING
     }
+
+    private static final Map<State, Set<State>> TRANSITIONS = Map.of(
+            State.CREATED, Set.of(State.STARTING, State.NOT_RUNNING),
+            State.STARTING, Set.of(State.RUNNING, State.NOT_RUNNING),
+            State.RUNNING, Set.of(State.ERROR, State.PENDING_SHUTDOWN),
+            State.ERROR, Set.of(State.PENDING_SHUTDOWN),
+            State.PENDING_SHUTDOWN, Set.of(State.NOT_RUNNING));
 
     /** What {@link #install} did: joins and sources added as written, views started (by application id), tables brought. */
     public record Installed(List<String> added, Map<String, String> views, Set<String> tables) {
@@ -69,7 +79,9 @@ public final class ViewEngine implements AutoCloseable {
     private final StreamsSettings settings;
     private final StoreProgress progress = new StoreProgress();
     private final SpecInstaller installer;
-    private volatile State state = State.CREATED;
+    private final StateMachine<State> lifecycle;
+    /** The engine's lock (not the facade's monitor, which callers may hold): start, install, rebuild, close, table refreshes. */
+    private final Object lock = new Object();
     private EngineParts parts;
     private TableLayout layout;
     private ViewGenerations views;
@@ -83,6 +95,7 @@ public final class ViewEngine implements AutoCloseable {
         this.rule = rule;
         this.settings = new StreamsSettings(config, stateDir, applicationServer, instanceId);
         this.installer = new SpecInstaller(spec);
+        this.lifecycle = new StateMachine<>("View engine of namespace " + config.topics().namespace(), State.CREATED, TRANSITIONS);
     }
 
     /** @return a builder; bootstrap servers and registry URL are required */
@@ -93,16 +106,23 @@ public final class ViewEngine implements AutoCloseable {
     /**
      * Creates missing topics, then starts the tables applications and every view's application.
      *
-     * @return this engine
-     * @throws io.pequod.schemas.PequodException if Kafka or the registry cannot be reached
-     * @throws IllegalStateException             if it was started before
+     * @return this engine @throws io.pequod.schemas.PequodException if Kafka or the registry cannot be reached
+     * @throws IllegalStateException if it was started before
      */
-    public synchronized ViewEngine start() {
-        if (state != State.CREATED) {
-            throw new IllegalStateException("View engine of namespace " + config.topics().namespace() + " is " + state
-                    + "; only a new engine can start");
+    public ViewEngine start() {
+        synchronized (lock) {
+            if (!lifecycle.moveIf(State.CREATED, State.STARTING)) {
+                throw new IllegalStateException("View engine of namespace " + config.topics().namespace() + " is " + lifecycle.state()
+                        + "; only a new engine can start");
+            }
+            startApplications();
         }
-        state = State.STARTING;
+        LOG.info("View engine started: namespace {} tables {} views {}", config.topics().namespace(), parts.tables(),
+                installer.spec().materializedViewTables());
+        return this;
+    }
+
+    private void startApplications() {
         try {
             parts = EngineParts.open(config, rule, settings, progress);
             ViewMetaStore.Records records = parts.meta().read();
@@ -113,34 +133,34 @@ public final class ViewEngine implements AutoCloseable {
             sources = new SourceApplications(parts);
             installer.running(layout, views, sources);
             barrier = new SettleBarrier(parts, layout, views, this::allRunning);
-            watch = new TableWatch(parts, layout, installer, this, () -> state == State.RUNNING);
+            watch = new TableWatch(parts, layout, installer, lock, () -> lifecycle.state() == State.RUNNING);
             layout.plan(records.tableApplications(), installer.spec());
             views.prepareAll(records.views());
             StreamsSettings.inParallel(List.of(layout::start, views::startAll, () -> sources.startNew(installer.spec())));
         } catch (RuntimeException | Error e) {
-            state = State.NOT_RUNNING;
-            closeApplications();
+            lifecycle.move(State.NOT_RUNNING);
+            applications().closeAll(settings, parts);
             throw e;
         }
-        state = State.RUNNING;
-        LOG.info("View engine started: namespace {} tables {} views {}", config.topics().namespace(), parts.tables(),
-                installer.spec().materializedViewTables());
-        return this;
+        lifecycle.move(State.RUNNING);
     }
 
-    /** @return the engine's lifecycle state */
+    /** @return the engine's lifecycle state: {@link State#ERROR} once one of its applications stopped on an error */
     public State engineState() {
-        return state;
+        if (lifecycle.state() == State.RUNNING && !applications().failed().isEmpty()) {
+            lifecycle.moveIf(State.RUNNING, State.ERROR);
+        }
+        return lifecycle.state();
     }
 
-    /**
-     * Materializes table topics created since start (by writers of new tables, or other
-     * instances), each by an application of its own, and installs joins other instances recorded;
-     * in the background. Queries of a new table answer 503 until it is running.
-     */
+    private EngineApplications applications() {
+        return new EngineApplications(layout, views, sources);
+    }
+
+    /** In the background: materializes tables created since start (writers, other instances) and installs joins others recorded. */
     public void refreshTables() {
         TableWatch w = watch;
-        if (state == State.RUNNING && w != null) {
+        if (lifecycle.state() == State.RUNNING && w != null) {
             w.refreshInBackground();
         }
     }
@@ -155,11 +175,13 @@ public final class ViewEngine implements AutoCloseable {
      * @return what was installed
      * @throws JoinSpecException if the text is invalid, or does not fit the joins in force
      */
-    public synchronized Installed install(String name, String text) {
-        requireRunning();
-        SpecInstaller.Result r = installer.install(name, text);
-        catalog = null;
-        return new Installed(r.added(), r.views(), r.tables());
+    public Installed install(String name, String text) {
+        synchronized (lock) {
+            requireRunning();
+            SpecInstaller.Result r = installer.install(name, text);
+            catalog = null;
+            return new Installed(r.added(), r.views(), r.tables());
+        }
     }
 
     /**
@@ -170,29 +192,24 @@ public final class ViewEngine implements AutoCloseable {
      * @return the new generation's application id
      * @throws IllegalArgumentException if {@code view} is not a maintained view of the spec
      */
-    public synchronized String rebuild(String view) {
-        requireRunning();
-        return views.rebuild(view);
+    public String rebuild(String view) {
+        synchronized (lock) {
+            requireRunning();
+            return views.rebuild(view);
+        }
     }
 
     /**
-     * Waits until everything written to the tables before this call is reflected in this
-     * instance's stores, views included. A barrier for workloads that must read exact results.
+     * Waits until everything written to the tables before this call is reflected in this instance's stores, views included.
      *
-     * @param timeout how long to wait
-     * @return whether everything settled in time
-     * @throws InterruptedException if interrupted
+     * @param timeout how long to wait @return whether everything settled in time @throws InterruptedException if interrupted
      */
     public boolean awaitSettled(Duration timeout) throws InterruptedException {
         requireRunning();
         return barrier.await(System.nanoTime() + timeout.toNanos());
     }
 
-    /**
-     * Waits until every application is RUNNING.
-     *
-     * @param timeout how long @return whether all were in time @throws InterruptedException if interrupted
-     */
+    /** Waits until every application is RUNNING. @param timeout how long @return whether all were in time @throws InterruptedException if interrupted */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -205,22 +222,12 @@ public final class ViewEngine implements AutoCloseable {
     }
 
     private boolean allRunning() {
-        return state().values().stream().allMatch(s -> s == KafkaStreams.State.RUNNING);
+        return state().values().stream().allMatch(x -> x == KafkaStreams.State.RUNNING);
     }
 
     /** @return each application's Streams state, by application id */
     public Map<String, KafkaStreams.State> state() {
-        Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
-        if (layout != null) {
-            out.putAll(layout.states());
-        }
-        if (views != null) {
-            out.putAll(views.states());
-        }
-        if (sources != null) {
-            out.putAll(sources.states());
-        }
-        return out;
+        return applications().states();
     }
 
     /** @return the catalog of tables, stores and partitioners for the query side */
@@ -239,12 +246,12 @@ public final class ViewEngine implements AutoCloseable {
         return c;
     }
 
-    /**
-     * @return problems an operator must act on, by view (empty when there are none): views this
-     * instance stopped maintaining because another instance redefined them
-     */
+    /** @return problems an operator must act on, by view or application: views redefined elsewhere, applications failed */
     public Map<String, String> problems() {
-        return views == null ? Map.of() : views.problems();
+        Map<String, String> out = new LinkedHashMap<>(views == null ? Map.of() : views.problems());
+        applications().failed().forEach(a -> out.put(a, "application " + a + " stopped on an unexpected error (see the log);"
+                + " its views no longer update until this instance is restarted"));
+        return out;
     }
 
     /** @return the joins in force: those given at start and those installed since */
@@ -274,37 +281,20 @@ public final class ViewEngine implements AutoCloseable {
 
     /** Stops every application, side by side, leaving their groups (so that a restart does not wait). */
     @Override
-    public synchronized void close() {
-        if (state == State.NOT_RUNNING || state == State.CREATED) {
-            state = State.NOT_RUNNING;
-            return;
-        }
-        state = State.PENDING_SHUTDOWN;
-        closeApplications();
-        state = State.NOT_RUNNING;
-    }
-
-    private void closeApplications() {
-        Map<String, KafkaStreams> all = new LinkedHashMap<>();
-        if (sources != null) {
-            all.putAll(sources.takeAll());
-        }
-        if (views != null) {
-            all.putAll(views.takeAll());
-        }
-        if (layout != null) {
-            all.putAll(layout.all());
-        }
-        settings.closeAll(all);
-        if (parts != null) {
-            parts.admin().close();
+    public void close() {
+        synchronized (lock) {
+            if (lifecycle.moveIf(State.CREATED, State.NOT_RUNNING) || lifecycle.state() == State.NOT_RUNNING) {
+                return;
+            }
+            lifecycle.move(State.PENDING_SHUTDOWN);
+            applications().closeAll(settings, parts);
+            lifecycle.move(State.NOT_RUNNING);
         }
     }
 
     private void requireRunning() {
-        if (state != State.RUNNING) {
-            throw new IllegalStateException("View engine of namespace " + config.topics().namespace() + " is " + state
-                    + ", not RUNNING");
+        if (engineState() != State.RUNNING) {
+            throw new IllegalStateException("View engine of namespace " + config.topics().namespace() + " is " + engineState() + ", not RUNNING");
         }
     }
 }

@@ -23,7 +23,6 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.AfterAll;
@@ -245,7 +244,7 @@ class ViewEngineIT {
                 ReadOnlyKeyValueStore<Bytes, byte[]> viaStreams = c.streams("s").store(
                         StoreQueryParameters.fromNameAndType(c.storeName("s"),
                                 QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(part));
-                assertTrue(direct instanceof KeyValueStore, "partition " + part + " is read directly");
+                assertTrue(c.isActiveHere("s", part), "partition " + part + " is read directly");
                 assertEquals(keys(viaStreams), keys(direct), "partition " + part);
                 total += keys(direct).size();
             }
@@ -394,7 +393,7 @@ class ViewEngineIT {
                 Thread.sleep(1000);
                 assertTrue(a.state().values().stream().allMatch(s -> s == KafkaStreams.State.RUNNING),
                         "the first instance keeps running: " + a.state());
-                assertTrue(c.state().keySet().stream().anyMatch(x -> x.startsWith(ns + "-tables-")), "q has its own application: " + c.state());
+                assertTrue(c.state().keySet().stream().anyMatch(x -> x.startsWith(ns + "-tables2-")), "q has its own application: " + c.state());
             }
         }
     }

@@ -11,6 +11,7 @@ import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.internals.processor.StoredValue;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
@@ -251,7 +252,7 @@ final class ViewHarness implements AutoCloseable {
         try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();
-                out.put(new String(kv.key.get(), StandardCharsets.UTF_8), new String(kv.value, StandardCharsets.UTF_8));
+                out.put(new String(kv.key.get(), StandardCharsets.UTF_8), new String(StoredValue.value(kv.value), StandardCharsets.UTF_8));
             }
         }
         return out;

@@ -3,7 +3,6 @@ package io.pequod.server.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pequod.ingest.ChangeWriter;
 import io.pequod.schemas.Expiry;
-import io.pequod.schemas.InvalidKeyException;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.Range;
@@ -87,7 +86,7 @@ public final class QueryService {
      * @throws QueryException a bad key, no copy available, or the write not applied in time
      */
     public Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {
-        checkKey(key);
+        RequestChecks.checkKey(key);
         String table = Key.tableOf(key);
         String tokens = tokens(table, after);
         ViewCatalog c = freshness.awaitTable(table, tokens);
@@ -109,8 +108,8 @@ public final class QueryService {
      * @param note  receives whether the answer may be stale
      */
     public ScanResult scan(byte[] first, byte[] last, Integer limit, String after, boolean stale, ReadNote note) {
-        Range range = range(first, last);
-        int lim = limit(limit);
+        Range range = RequestChecks.range(first, last);
+        int lim = RequestChecks.limit(limits, limit);
         String table = Key.tableOf(first);
         String tokens = tokens(table, after);
         ViewCatalog c = freshness.awaitTable(table, tokens);
@@ -143,7 +142,7 @@ public final class QueryService {
      * @return the number of keys in {@code [first, last)}; {@code note} receives whether the answer may be stale
      */
     public long count(byte[] first, byte[] last, String after, boolean stale, boolean expiring, ReadNote note) {
-        Range range = range(first, last);
+        Range range = RequestChecks.range(first, last);
         String table = Key.tableOf(first);
         String tokens = tokens(table, after);
         ViewCatalog c = catalog();
@@ -163,7 +162,7 @@ public final class QueryService {
      * @return the value and expiry, or empty if absent or expired
      */
     public Optional<Stored> getStored(byte[] key) {
-        checkKey(key);
+        RequestChecks.checkKey(key);
         String table = Key.tableOf(key);
         String tokens = tokens(table, INSTANCE_WRITES);
         ViewCatalog c = freshness.awaitTable(table, tokens);
@@ -231,7 +230,7 @@ public final class QueryService {
      * @throws QueryException naming the first invalid key, before anything is written
      */
     public CompletableFuture<Map<String, WritePosition>> writeAll(List<byte[][]> batch) {
-        batch.forEach(w -> checkKey(w[0]));
+        batch.forEach(w -> RequestChecks.checkKey(w[0]));
         return writes.writeAll(batch);
     }
 
@@ -248,7 +247,7 @@ public final class QueryService {
 
     /** A change the key's owner applies and answers ({@link #readModifyWrite}), saying what it does to the key's expiry. */
     public CompletableFuture<Optional<byte[]>> readModifyWrite(byte[] key, Operation op, byte[] amount, Expiry expiry) {
-        checkKey(key);
+        RequestChecks.checkKey(key);
         return writes.readModifyWrite(key, op, amount, expiry);
     }
 
@@ -295,37 +294,5 @@ public final class QueryService {
 
     private String tokens(String table, String after) {
         return INSTANCE_WRITES.equals(after) ? writtenTokens(table) : after;
-    }
-
-    private Range range(byte[] first, byte[] last) {
-        if (first == null || last == null) {
-            throw QueryException.badRequest("a range needs first and last (half-open [first, last))");
-        }
-        checkKey(first);
-        if (last.length > Key.MAX_LENGTH + 1) {
-            throw QueryException.badRequest("last is " + last.length + " bytes; keys are at most " + Key.MAX_LENGTH);
-        }
-        try {
-            return new Range(first, last);
-        } catch (InvalidKeyException e) {
-            throw QueryException.badRequest(e.getMessage());
-        }
-    }
-
-    private int limit(Integer limit) {
-        if (limit == null) {
-            return limits.defaultLimit();
-        }
-        if (limit < 1 || limit > limits.maxScanLimit()) {
-            throw QueryException.badRequest("limit " + limit + " is out of range; use 1 to " + limits.maxScanLimit());
-        }
-        return limit;
-    }
-
-    private static void checkKey(byte[] key) {
-        String problem = Key.validate(key);
-        if (problem != null) {
-            throw QueryException.badRequest(problem);
-        }
     }
 }

@@ -15,17 +15,31 @@ import java.util.List;
  * The one place that knows how the engine names its Kafka Streams applications and the topics
  * they own, in a namespace {@code ns}:
  * <ul>
- *   <li>{@code <ns>-tables}: the main tables application;</li>
- *   <li>{@code <ns>-table-<table>}: a table discovered after start;</li>
- *   <li>{@code <ns>-tables-<hash>}: tables installed together, or brought by an instance's joins;</li>
+ *   <li>{@code <ns>-tables2}: the main tables application;</li>
+ *   <li>{@code <ns>-table2-<table>}: a table discovered after start;</li>
+ *   <li>{@code <ns>-tables2-<hash>}: tables installed together, or brought by an instance's joins;</li>
  *   <li>{@code <ns>-view-<view>-<definition>-g<generation>}: a view generation;</li>
  *   <li>{@code <application>-table-<table>-changelog}: a table store's changelog (Kafka Streams'
  *       {@code <application>-<store>-changelog} rule), which views read their sources from;</li>
  *   <li>{@code <application>-...-repartition}: an application's repartition topics;</li>
  *   <li>{@code <ns>-meta}: view generations, installed specs and the tables layout.</li>
  * </ul>
+ *
+ * <p>The tables applications' ids carry the format of their stores' values ({@link #STORE_FORMAT}):
+ * stores of format 1 (plain values, up to December 2026) belonged to {@code <ns>-tables},
+ * {@code <ns>-table-<t>} and {@code <ns>-tables-<hash>}. This version neither reads nor resumes
+ * them: its applications start without committed offsets and rebuild their stores from the table
+ * topics (compacted: every key's latest change), and the views, whose sources are these
+ * applications' changelogs, move to a new generation. The old applications' topics and consumer
+ * groups are left for the operator to delete.
  */
 public final class EngineNames {
+    /**
+     * The format of table stores' values, in the tables applications' ids: 2 = each value carries
+     * the offset of the change that made it ({@code StoredValue}).
+     */
+    static final String STORE_FORMAT = "2";
+
     /**
      * How a view application is built from its joins, part of its definition hash: a view built by
      * an earlier layout (format 1 read table topics into {@code src-*} stores) is rebuilt under a
@@ -47,17 +61,27 @@ public final class EngineNames {
 
     /** @return the main tables application's id */
     public String mainTablesApplication() {
-        return topics.namespace() + "-tables";
+        return topics.namespace() + "-tables" + STORE_FORMAT;
+    }
+
+    /**
+     * @param id an application id recorded in {@code <ns>-meta}
+     * @return whether it is a tables application of this store format (not one of an earlier version)
+     */
+    public boolean isTablesApplication(String id) {
+        String ns = topics.namespace();
+        return id.equals(mainTablesApplication()) || id.startsWith(ns + "-table" + STORE_FORMAT + "-")
+                || id.startsWith(ns + "-tables" + STORE_FORMAT + "-");
     }
 
     /** @param table a table found after start @return the id of the application of its own */
     public String lateTableApplication(String table) {
-        return topics.namespace() + "-table-" + table;
+        return topics.namespace() + "-table" + STORE_FORMAT + "-" + table;
     }
 
     /** @param tables tables materialized together @return their application's id (the same on every instance) */
     public String tablesApplication(Collection<String> tables) {
-        return topics.namespace() + "-tables-" + definitionHash(List.of(), List.copyOf(tables));
+        return topics.namespace() + "-tables" + STORE_FORMAT + "-" + definitionHash(List.of(), List.copyOf(tables));
     }
 
     /** @return the id of a view generation's application */

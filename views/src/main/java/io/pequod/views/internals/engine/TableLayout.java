@@ -64,7 +64,8 @@ public final class TableLayout {
      * @param spec   the joins in force
      */
     public synchronized void plan(Map<String, List<String>> layout, JoinSpec spec) {
-        recorded = layout;
+        recorded = current(layout);
+        layout = recorded;
         if (!parts.runsTables()) {
             return;
         }
@@ -131,7 +132,21 @@ public final class TableLayout {
 
     /** @param layout the layout recorded in {@code <ns>-meta}, as just read */
     public synchronized void recorded(Map<String, List<String>> layout) {
-        recorded = layout;
+        recorded = current(layout);
+    }
+
+    /**
+     * @return the layout without the applications of an earlier store format, whose stores this
+     * version does not read (their tables are laid out again and rebuilt from the table topics)
+     */
+    private Map<String, List<String>> current(Map<String, List<String>> layout) {
+        Map<String, List<String>> out = new TreeMap<>();
+        layout.forEach((id, tables) -> {
+            if (parts.names().isTablesApplication(id)) {
+                out.put(id, tables);
+            }
+        });
+        return out;
     }
 
     /** @param tables tables whose changelogs views are about to read: created (compacted) if missing */

@@ -34,7 +34,7 @@ public final class ChangelogSourceProcessor implements Processor<byte[], byte[],
     @Override
     public void process(Record<byte[], byte[]> record) {
         if (record.key() != null) {
-            byte[] now = record.value();
+            byte[] now = StoredValue.value(record.value());
             Record<byte[], SourceOutput> out = record.withValue(new KeyDelta(record.key(), now == null ? TableSourceProcessor.BLIND : null, now));
             RecordMetadata md = context.recordMetadata().orElse(null);
             if (md != null) {

@@ -35,7 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * change reads the old value, and one that leaves it as it was emits nothing.
  *
  * <p>A record that cannot be used (no key, a key over the limit, a value not in the wire format,
- * an increment of a non-number) becomes a {@link DeadLetter} with the reason; processing goes on.
+ * an increment of a non-number written by a producer of the user's) becomes a {@link DeadLetter}
+ * with the reason; processing goes on. A change our own writers wait for (it carries a request id)
+ * that its operation refuses, such as Redis's INCR of text, is answered to its writer with the
+ * reason and is not a dead letter: the client made the error and is told so.
  * Every delta carries the header {@value #ORIGIN} = {@code topic:partition:offset} of the write
  * that caused it, so that freshness can be traced through the joins.
  */
@@ -73,6 +76,10 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private KeyValueStore<Bytes, byte[]> created;
     private boolean keepsExpiries;
     private boolean keepsCreationTimes;
+    /** Replayed changes skipped by this processor (a test reads it). */
+    long skipped;
+    /** Changes refused to the writer that waited for them, not dead-lettered (a test reads it). */
+    long refused;
 
     /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
     public TableSourceProcessor registeringIn(LiveStores l) {
@@ -195,7 +202,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
                 c = deserializer.deserialize(topic, record.value());
             } catch (SerializationException e) {
                 outcome[1] = deadLetter(record, e.getMessage(), md);
-                return store.get(k);
+                return StoredValue.value(store.get(k));
             }
             outcome[0] = c.getRequestId();
         }
@@ -216,7 +223,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
                     creations.erased(k);
                 }
             } else {
-                store.put(k, now);
+                store.put(k, StoredValue.encode(now, offset(md)));
                 if (creations != null) {
                     creations.written(k, record.timestamp()); // a get, and a put for a new key
                 }
@@ -241,7 +248,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         if (c == null) {
             Header h = record.headers().lastHeader(ExpiredKey.HEADER);
             if (h != null && (ttl == null || !Long.toString(ttl).equals(new String(h.value(), StandardCharsets.US_ASCII)))) {
-                return store.get(k); // the key was written again since: a new key, not the one that expired
+                return StoredValue.value(store.get(k)); // the key was written again since: a new key, not the one that expired
             }
             // the value goes before its expiry: a reader reads the expiry first, then the value
             store.delete(k);
@@ -249,16 +256,20 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             creations.erased(k);
             return null;
         }
-        byte[] stored;
+        byte[] raw;
         if (ttl != null && record.timestamp() >= ttl) {
             // expired before this change was written: gone, whatever the change turns out to be
             store.delete(k);
             expiries.clear(k);
             ttl = null;
-            stored = null;
+            raw = null;
         } else {
-            stored = store.get(k);
+            raw = store.get(k);
         }
+        if (replayed(raw, md)) {
+            return skip(raw, c, md, outcome);
+        }
+        byte[] stored = StoredValue.value(raw);
         byte[] old = stored;
         byte[] now = tryApply(record, md, old, c, outcome);
         if (now == REJECTED) {
@@ -279,7 +290,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             if (now == null) {
                 store.delete(k);
             } else {
-                store.put(k, now);
+                store.put(k, StoredValue.encode(now, offset(md)));
             }
         }
         if (now == null || expireAt == null) {
@@ -295,11 +306,52 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         return now;
     }
 
+    /** @return the offset of the record being processed in its topic's partition, or -1 if unknown */
+    private static long offset(RecordMetadata md) {
+        return md == null ? -1 : md.offset();
+    }
+
+    /**
+     * @return whether the stored value was made by this change or a later one of the same key: a
+     * change replayed after a crash (the store's changelog had it; the committed input offset did
+     * not), which must not be applied twice
+     */
+    private static boolean replayed(byte[] raw, RecordMetadata md) {
+        return md != null && StoredValue.offset(raw) >= md.offset();
+    }
+
+    /**
+     * Skips a replayed change: nothing is written or forwarded. Its writer is told the value it
+     * made when nothing came after it (the answer of an operation that answers the old value is
+     * unknown then: none), and is not told at all otherwise.
+     */
+    private byte[] skip(byte[] raw, Change c, RecordMetadata md, String[] outcome) {
+        byte[] now = StoredValue.value(raw);
+        if (StoredValue.offset(raw) == md.offset()) {
+            answer = switch (c.getOp()) {
+                case PUT_NX, PUT_XX, PUT_GET, ERASE_GET, SETBIT -> null;
+                default -> now;
+            };
+        } else {
+            outcome[0] = null;
+        }
+        skipped++;
+        return now;
+    }
+
     /** @return the value after the change, or {@link #REJECTED} (dead-lettered with the reason in outcome[1]) */
     private byte[] tryApply(Record<byte[], byte[]> record, RecordMetadata md, byte[] old, Change c, String[] outcome) {
         try {
             return Changes.apply(record.key(), old, c);
         } catch (PequodException e) {
+            if (c.getRequestId() != null) {
+                // A refused operation (INCR of text, say) from a writer waiting for its answer: the
+                // client's error, answered to the client; dead letters are for records that cannot
+                // be read or applied by anyone (a busy Redis client would flood them otherwise).
+                outcome[1] = e.getMessage();
+                refused++;
+                return REJECTED;
+            }
             outcome[1] = deadLetter(record, e.getMessage(), md);
         } catch (RuntimeException e) {
             // A change no writer of ours makes (an offset past any value, say): dead-lettered, not
@@ -312,7 +364,11 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     /** Applies a change that reads the key's current value (all but PUT), setting {@link #answer}. */
     private byte[] applyReadModifyWrite(Record<byte[], byte[]> record, RecordMetadata md, Bytes k, Change c, String[] outcome) {
         byte[] key = record.key();
-        byte[] old = store.get(k);
+        byte[] raw = store.get(k);
+        if (replayed(raw, md)) {
+            return skip(raw, c, md, outcome);
+        }
+        byte[] old = StoredValue.value(raw);
         byte[] now = tryApply(record, md, old, c, outcome);
         if (now == REJECTED) {
             return old;
@@ -324,7 +380,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         if (now == null) {
             store.delete(k);
         } else {
-            store.put(k, now);
+            store.put(k, StoredValue.encode(now, offset(md)));
         }
         if (emitDeltas) {
             forward(record, md, new KeyDelta(key, old, now));

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -57,10 +58,10 @@ class EngineSettingsTest {
     @Test
     void everyNameComesFromOnePlace() {
         EngineNames n = new EngineNames(TableTopics.of("ns"));
-        assertEquals("ns-tables", n.mainTablesApplication());
-        assertEquals("ns-table-x", n.lateTableApplication("x"));
+        assertEquals("ns-tables2", n.mainTablesApplication());
+        assertEquals("ns-table2-x", n.lateTableApplication("x"));
         assertEquals("ns-view-t-abcd0123-g2", n.viewApplication("t", "abcd0123", 2));
-        assertEquals("ns-tables-table-t-changelog", EngineNames.changelog(n.mainTablesApplication(), "t"));
+        assertEquals("ns-tables2-table-t-changelog", EngineNames.changelog(n.mainTablesApplication(), "t"));
         assertTrue(EngineNames.isRepartitionTopic("ns-view-t-abcd0123-g2", "ns-view-t-abcd0123-g2-j0-group-repartition"));
         assertEquals("ns-meta", n.metaTopic());
         assertEquals(n.tablesApplication(List.of("a", "b")), n.tablesApplication(List.of("a", "b")), "the same on every instance");
@@ -89,5 +90,23 @@ class EngineSettingsTest {
         assertEquals(ViewEngine.State.NOT_RUNNING, e.engineState());
         IllegalStateException x = assertThrows(IllegalStateException.class, e::start);
         assertTrue(x.getMessage().contains("NOT_RUNNING"), x.getMessage());
+        e.close(); // closing twice is harmless
+        assertEquals(ViewEngine.State.NOT_RUNNING, e.engineState());
+    }
+
+    @Test
+    void transitionsAreChecked() {
+        StateMachine<ViewEngine.State> m = new StateMachine<>("engine x", ViewEngine.State.CREATED, Map.of(
+                ViewEngine.State.CREATED, Set.of(ViewEngine.State.STARTING),
+                ViewEngine.State.STARTING, Set.of(ViewEngine.State.RUNNING),
+                ViewEngine.State.RUNNING, Set.of(ViewEngine.State.ERROR)));
+        IllegalStateException x = assertThrows(IllegalStateException.class, () -> m.move(ViewEngine.State.RUNNING));
+        assertEquals("engine x cannot go from CREATED to RUNNING", x.getMessage());
+        m.move(ViewEngine.State.STARTING);
+        assertFalse(m.moveIf(ViewEngine.State.CREATED, ViewEngine.State.STARTING), "not from another state");
+        m.move(ViewEngine.State.RUNNING);
+        assertTrue(m.moveIf(ViewEngine.State.RUNNING, ViewEngine.State.ERROR));
+        assertFalse(m.canMove(ViewEngine.State.RUNNING), "ERROR is final here");
+        assertEquals(ViewEngine.State.ERROR, m.state());
     }
 }

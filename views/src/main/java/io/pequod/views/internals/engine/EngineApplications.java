@@ -1,0 +1,63 @@
+package io.pequod.views.internals.engine;
+
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every Kafka Streams application one engine runs, whatever part started it: the tables
+ * applications ({@link TableLayout}), the view generations ({@link ViewGenerations}) and the
+ * sources ({@link SourceApplications}). Any of the three may be {@code null} before the engine
+ * started them.
+ *
+ * @param layout  the tables applications
+ * @param views   the view generations
+ * @param sources the sources' applications
+ */
+public record EngineApplications(TableLayout layout, ViewGenerations views, SourceApplications sources) {
+    /** @return each application's Streams state, by application id */
+    public Map<String, KafkaStreams.State> states() {
+        Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
+        if (layout != null) {
+            out.putAll(layout.states());
+        }
+        if (views != null) {
+            out.putAll(views.states());
+        }
+        if (sources != null) {
+            out.putAll(sources.states());
+        }
+        return out;
+    }
+
+    /** @return the applications that stopped on an unexpected error (Streams' ERROR, after {@code SHUTDOWN_CLIENT}) */
+    public List<String> failed() {
+        return states().entrySet().stream().filter(e -> e.getValue() == KafkaStreams.State.ERROR
+                || e.getValue() == KafkaStreams.State.PENDING_ERROR).map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * Stops every application, side by side, leaving their groups, then the engine's admin client.
+     *
+     * @param settings the engine's Streams settings
+     * @param parts    the engine's parts, or {@code null}
+     */
+    public void closeAll(StreamsSettings settings, EngineParts parts) {
+        Map<String, KafkaStreams> all = new LinkedHashMap<>();
+        if (sources != null) {
+            all.putAll(sources.takeAll());
+        }
+        if (views != null) {
+            all.putAll(views.takeAll());
+        }
+        if (layout != null) {
+            all.putAll(layout.all());
+        }
+        settings.closeAll(all);
+        if (parts != null) {
+            parts.admin().close();
+        }
+    }
+}
