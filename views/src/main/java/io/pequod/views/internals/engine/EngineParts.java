@@ -11,6 +11,8 @@ import io.pequod.views.internals.processor.Positions;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -42,6 +44,8 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
                           EngineAdmin admin, ViewMetaStore meta, StreamsSettings streams, AtomicLong deadLetters,
                           StoreProgress progress, Positions positions, LiveStores liveStores, AtomicLong commitRequests,
                           Map<String, Integer> partitions, Set<String> tables) {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineParts.class);
+
 
     /**
      * Connects to Kafka (the admin client) and creates the meta topic if missing.
@@ -58,6 +62,14 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
         ViewMetaStore meta = new ViewMetaStore(config.clientConfig(EngineConfig.CONSUMER_PREFIX),
                 config.clientConfig(EngineConfig.PRODUCER_PREFIX), topics);
         admin.ensureTopics(Map.of()); // the meta topic
+        int standbys = config.getInt(EngineConfig.STANDBY_REPLICAS);
+        if (standbys > 0) {
+            // Said once here: Kafka Streams warns for every task at every rebalance while an instance is
+            // alone (the launcher's logging drops those lines, KafkaNoiseFilter).
+            LOG.warn("Each task of namespace {} keeps {} standby cop{} on other instances (pequod.standby.replicas); until"
+                    + " another instance runs, there is none, and a restart restores from the changelogs", topics.namespace(),
+                    standbys, standbys == 1 ? "y" : "ies");
+        }
         return new EngineParts(config, new EngineNames(topics), rule,
                 SchemaRegistryClient.shared(config.getString(EngineConfig.SCHEMA_REGISTRY_URL)), admin, meta, streams,
                 new AtomicLong(), progress, new Positions(), new LiveStores(), new AtomicLong(),
