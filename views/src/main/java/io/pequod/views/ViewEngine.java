@@ -128,7 +128,7 @@ public final class ViewEngine implements AutoCloseable {
             ViewMetaStore.Records records = parts.meta().read();
             installer.loadRecorded(parts, records);
             parts.startWith(installer.spec());
-            layout = new TableLayout(parts);
+            layout = new TableLayout(parts, installer::spec);
             views = new ViewGenerations(parts, layout, installer::spec);
             sources = new SourceApplications(parts);
             installer.running(layout, views, sources);

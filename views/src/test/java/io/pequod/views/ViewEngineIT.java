@@ -10,6 +10,7 @@ import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;
 import io.pequod.views.spec.JoinSpecParser;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,6 +46,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -285,6 +288,45 @@ class ViewEngineIT {
             assertEquals("0", header(dl, DeadLetter.PARTITION));
             assertEquals("v|a|bad", new String(dl.key(), StandardCharsets.UTF_8));
             assertEquals(1, e.deadLetterCount());
+        }
+    }
+
+    @Test
+    void shouldRestoreAViewsStoreFromTheViewsTopicWhichIsItsOnlyCopyInKafka(@TempDir Path dir) throws Exception {
+        String ns = newNamespace("restore");
+        JoinSpec spec = JoinSpecParser.parse("r.pq", "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster>"
+                + " where user:8, time:10, poster:8\nn|<user> = count t|<user>|<time>|<poster>");
+        Map<String, String> timeline = new TreeMap<>();
+        try (ViewEngine e = engine(ns, spec, dir); ChangeWriter w = writer(ns, e)) {
+            for (int u = 1; u <= 6; u++) {
+                w.put("s|0000000" + u + "|00000009", "1").get();
+            }
+            w.put("p|00000009|0000000001", "one").get();
+            w.put("p|00000009|0000000002", "two").get();
+            for (int u = 1; u <= 6; u++) {
+                timeline.put("t|0000000" + u + "|0000000001|00000009", "one");
+                timeline.put("t|0000000" + u + "|0000000002|00000009", "two");
+            }
+            assertEquals(timeline, eventually(() -> read(e, "t"), timeline, Duration.ofSeconds(60)));
+            assertEquals("2", eventually(() -> read(e, "n").get("n|00000004"), "2", Duration.ofSeconds(60)), "a view of the view");
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", runtime.bootstrapServers()))) {
+            Set<String> topics = admin.listTopics().names().get();
+            assertTrue(topics.contains(ns + "-tables2-table-s-changelog"), "a base table's store has a changelog: " + topics);
+            assertFalse(topics.stream().anyMatch(x -> x.endsWith("-table-t-changelog") || x.endsWith("-table-n-changelog")),
+                    "a view's rows are written once, to the view's topic: " + topics);
+        }
+        // the tables application's local state is lost: the views' stores come back from their topics
+        try (Stream<Path> files = Files.walk(dir.resolve(ns + "-tables2"))) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        try (ViewEngine e = engine(ns, spec, dir); ChangeWriter w = writer(ns, e)) {
+            assertEquals(timeline, eventually(() -> read(e, "t"), timeline, Duration.ofSeconds(60)), "restored from the view's topic");
+            assertEquals("2", read(e, "n").get("n|00000004"));
+            w.erase("s|00000004|00000009").get();
+            assertEquals("0", eventually(() -> read(e, "n").get("n|00000004"), "0", Duration.ofSeconds(60)), "and maintained on");
+            timeline.keySet().removeIf(k -> k.startsWith("t|00000004|"));
+            assertEquals(timeline, eventually(() -> read(e, "t"), timeline, Duration.ofSeconds(60)));
         }
     }
 

@@ -93,8 +93,12 @@ final class ViewHarness implements AutoCloseable {
                 .keepingCreationTimes(true);
         Set<String> changelogTopics = new HashSet<>();
         if (changelogs) {
-            f.readingChangelogs(t -> "tables-" + TopologyFactory.tableStore(t) + "-changelog");
-            tables.forEach(t -> changelogTopics.add("tables-" + TopologyFactory.tableStore(t) + "-changelog"));
+            // as the engine lays it out: views read base tables from the changelogs of their stores,
+            // and views from their topics (a view's store has no changelog of its own)
+            Set<String> views = spec.materializedViewTables();
+            f.materializingViews(views::contains)
+                    .readingChangelogs(t -> views.contains(t) ? topics.tableTopic(t) : "tables-" + TopologyFactory.tableStore(t) + "-changelog");
+            tables.stream().filter(t -> !views.contains(t)).forEach(t -> changelogTopics.add("tables-" + TopologyFactory.tableStore(t) + "-changelog"));
         }
         add("tables", f.tablesTopology(tables, "tables"), changelogTopics);
         for (String v : spec.materializedViewTables()) {

@@ -19,6 +19,8 @@ import io.pequod.views.internals.processor.MatchProcessor;
 import io.pequod.views.internals.processor.Positions;
 import io.pequod.views.internals.processor.SourceOutput;
 import io.pequod.views.internals.processor.TableSourceProcessor;
+import io.pequod.views.internals.processor.TopicRestoredStore;
+import io.pequod.views.internals.processor.ViewTopicSourceProcessor;
 import io.pequod.views.internals.processor.Tracked;
 import io.pequod.views.internals.processor.TupleDelta;
 import io.pequod.views.progress.StoreProgress;
@@ -44,6 +46,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Builds Kafka Streams topologies: the tables application (every table topic materialized into
@@ -74,6 +77,18 @@ public final class TopologyFactory {
     private LiveStores live;
     private boolean creationTimes;
     private Function<String, String> changelogOf;
+    private Predicate<String> views = t -> false;
+
+    /**
+     * @param isView which tables are views (written only by joins, with puts and erases)
+     * @return this factory; in its tables topology a view's store is restored from the view's topic
+     * (no changelog: each derived row is written to Kafka once) and keeps no expiry stores, and its
+     * view topologies read a source view from its topic
+     */
+    public TopologyFactory materializingViews(Predicate<String> isView) {
+        this.views = isView;
+        return this;
+    }
 
     /**
      * @param changelog the changelog topic of a table's store in the tables application
@@ -155,11 +170,41 @@ public final class TopologyFactory {
      * @return the tables topology
      */
     public Topology tablesTopology(Collection<String> tables, String application) {
-        StreamsBuilder b = new StreamsBuilder();
+        TablesBuilder b = new TablesBuilder();
         for (String t : tables) {
-            source(b, t, tableStore(t), false, application);
+            if (views.test(t)) {
+                viewTable(b, t, application);
+            } else {
+                source(b, t, tableStore(t), false, application);
+            }
         }
         return b.build();
+    }
+
+    /**
+     * A view's table in the tables application: its store is restored from the view's topic
+     * ({@link TopicRestoredStore}), not from a changelog, and it keeps no expiry or creation times
+     * (views have none).
+     */
+    private void viewTable(TablesBuilder b, String table, String app) {
+        String store = tableStore(table);
+        String topic = topics.tableTopic(table);
+        b.addStateStore(Stores.keyValueStoreBuilder(new TopicRestoredStore(Stores.persistentKeyValueStore(store), registry),
+                Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
+        b.restoreFromTopic(store, topic);
+        b.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
+                .process(tracked(() -> new TableSourceProcessor(store, registry, false, deadLetters, progress).registeringIn(live), true),
+                        Named.as("materialize-" + table), store)
+                .process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
+                .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));
+    }
+
+    /** A builder whose stores may be restored from their source topic, as the DSL's KTable sources are. */
+    private static final class TablesBuilder extends StreamsBuilder {
+        /** The store, written only by the processor that reads {@code topic}, is restored from it (Streams' internals). */
+        void restoreFromTopic(String store, String topic) {
+            internalTopologyBuilder.connectSourceStoreAndTopic(store, topic);
+        }
     }
 
     /**
@@ -174,7 +219,8 @@ public final class TopologyFactory {
         joins.forEach(j -> j.sources().forEach(s -> sourceTables.add(s.table())));
         Map<String, KStream<byte[], SourceOutput>> deltas = new LinkedHashMap<>();
         for (String t : sourceTables) {
-            deltas.put(t, changelogOf != null ? changelogSource(b, t) : source(b, t, "src-" + t, true, application));
+            deltas.put(t, changelogOf == null ? source(b, t, "src-" + t, true, application)
+                    : views.test(t) ? viewTopicSource(b, t) : changelogSource(b, t));
         }
         Produced<byte[], Change> produced = Produced.with(Serdes.ByteArray(), (Serde<Change>)
                 new ChangeSerde(registry)).withStreamPartitioner(new RulePartitioner<>(rule)).withName("sink-" + viewTable);
@@ -224,6 +270,11 @@ public final class TopologyFactory {
         return b.stream(changelogOf.apply(table), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
                 .process(tracked(() -> new ChangelogSourceProcessor(topics.tableTopic(table)), true),
                         Named.as("deltas-" + table));
+    }
+
+    private KStream<byte[], SourceOutput> viewTopicSource(StreamsBuilder b, String table) {
+        return b.stream(topics.tableTopic(table), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
+                .process(tracked(() -> new ViewTopicSourceProcessor(registry), true), Named.as("deltas-" + table));
     }
 
     private KStream<byte[], Change> join(StreamsBuilder b, JoinPlan plan, Map<String, KStream<byte[], SourceOutput>> deltas) {

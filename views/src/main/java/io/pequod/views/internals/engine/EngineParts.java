@@ -13,6 +13,7 @@ import io.pequod.views.spec.JoinSpec;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

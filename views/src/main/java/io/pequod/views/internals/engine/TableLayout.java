@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The tables applications: which application materializes each table into its queryable store.
@@ -32,6 +33,7 @@ public final class TableLayout {
     private final EngineParts parts;
     private final CopyLags lags;
     private final TopologyFactory factory;
+    private final Supplier<JoinSpec> spec;
     private volatile KafkaStreams main;
     /** The tables of this instance's main tables application (empty if it runs none). */
     private List<String> mainTables = List.of();
@@ -43,11 +45,15 @@ public final class TableLayout {
     private Map<String, List<String>> recorded = Map.of();
     private final List<KafkaStreams> toStart = new ArrayList<>();
 
-    /** @param parts the engine's parts; its tables must be known (their partition counts learnt) */
-    public TableLayout(EngineParts parts) {
+    /**
+     * @param parts the engine's parts; its tables must be known (their partition counts learnt)
+     * @param spec  the joins in force, which say which tables are views
+     */
+    public TableLayout(EngineParts parts, Supplier<JoinSpec> spec) {
         this.parts = parts;
+        this.spec = spec;
         int maxPartitions = parts.partitions().values().stream().mapToInt(Integer::intValue).max().orElse(parts.defaultPartitions());
-        this.factory = parts.topologies(maxPartitions).registeringStoresIn(parts.liveStores());
+        this.factory = parts.topologies(maxPartitions).registeringStoresIn(parts.liveStores()).materializingViews(this::isView);
         this.lags = new CopyLags(parts, this);
     }
 
@@ -156,7 +162,9 @@ public final class TableLayout {
         }
         Map<String, Integer> changelogs = new LinkedHashMap<>();
         for (String t : tables) {
-            changelogs.put(changelogOf(t), parts.partitions().get(t));
+            if (!isView(t)) { // a view's store is restored from the view's topic
+                changelogs.put(changelogOf(t), parts.partitions().get(t));
+            }
         }
         parts.admin().ensureCompacted(changelogs);
     }
@@ -166,9 +174,17 @@ public final class TableLayout {
         return lateIds.getOrDefault(table, parts.names().mainTablesApplication());
     }
 
-    /** @return the changelog of a table's store, which views read the table from */
+    /**
+     * @return the topic views read a table from: the changelog of its store, where every change is
+     * applied; for a view, its own topic (puts and erases only; its store keeps no changelog)
+     */
     public String changelogOf(String table) {
-        return EngineNames.changelog(applicationOf(table), table);
+        return isView(table) ? parts.topics().tableTopic(table) : EngineNames.changelog(applicationOf(table), table);
+    }
+
+    /** @param table a table @return whether joins write it (a view materialized eagerly) */
+    public boolean isView(String table) {
+        return spec.get().materializedViewTables().contains(table);
     }
 
     /** @return the application whose store holds a table (null if none runs here) */

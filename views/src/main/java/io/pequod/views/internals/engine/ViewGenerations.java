@@ -285,7 +285,7 @@ public final class ViewGenerations {
         int n = joins.stream().flatMap(j -> j.sources().stream())
                 .mapToInt(s -> parts.partitions().getOrDefault(s.table(), parts.defaultPartitions())).max().orElse(parts.defaultPartitions());
         KafkaStreams ks = parts.streams().create(m.application(), parts.topologies(n)
-                .readingChangelogs(parts.runsTables() ? layout::changelogOf : null)
+                .readingChangelogs(parts.runsTables() ? layout::changelogOf : null).materializingViews(layout::isView)
                 .viewTopology(m.view(), joins, m.application()));
         running.put(m.view(), ks);
         superseded.remove(m.view()); // maintained here again (the new joins were installed here too)
