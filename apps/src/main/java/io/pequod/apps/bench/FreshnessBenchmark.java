@@ -187,12 +187,13 @@ public final class FreshnessBenchmark {
             if (live) {
                 timings.visible.putIfAbsent(k, System.nanoTime());
             }
-        }), DslTimeline.settings(app, bootstrap, dir.toString(), 0, settings));
+        }), DslTimeline.settings(app, bootstrap, dir.toString(), variant == DslTimeline.Variant.TUNED ? 10L * 1024 * 1024 : 0, settings));
         Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
         // The DSL application needs its source topics before it starts (our engine creates them itself).
         admin.createTopics(List.of(ns + ".s", ns + ".p").stream()
                 .map(t -> new NewTopic(t, 8, (short) -1).configs(TableTopics.TABLE_TOPIC_CONFIG)).toList())
                 .all().get(30, TimeUnit.SECONDS);
+        DslTimeline.createRowsTopic(admin, ns, variant, 8);
         ks.start();
         return new Target() {
             @Override

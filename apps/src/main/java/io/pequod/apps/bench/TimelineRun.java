@@ -92,6 +92,7 @@ final class TimelineRun {
         AtomicLong rows = new AtomicLong();
         String app = ns + "-" + variant.label().replace('_', '-');
         Path dir = Files.createTempDirectory("pequod-bench-dsl-");
+        DslTimeline.createRowsTopic(admin, ns, variant, 8);
         try (JoinBenchmark.TempDir deleting = new JoinBenchmark.TempDir(dir);
              KafkaStreams ks = new KafkaStreams(
                      DslTimeline.topology(ns, changes, variant, 8, (k, live) -> rows.addAndGet(live ? 1 : -1)),
@@ -102,7 +103,7 @@ final class TimelineRun {
                 Thread.sleep(5);
                 starting.progressed(0);
             }
-            Seconds s = await(variant.label(), admin, app + "-" + DslTimeline.ROWS + "-repartition", rows::get, derived, System.nanoTime());
+            Seconds s = await(variant.label(), admin, DslTimeline.rowsTopic(ns, variant), rows::get, derived, System.nanoTime());
             ks.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             return s;
         }

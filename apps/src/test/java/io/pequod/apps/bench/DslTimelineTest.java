@@ -68,6 +68,9 @@ class DslTimelineTest {
             }
             assertTrue(expected.size() > 20, "the data should make a timeline: " + expected.size());
             assertEquals(expected, actual);
+            assertTrue(d.producedTopicNames().contains(DslTimeline.rowsTopic("ns", variant)), "rows go to their topic: " + d.producedTopicNames());
+            assertTrue(d.producedTopicNames().stream().noneMatch(t -> t.contains(DslTimeline.STORE)),
+                    "and that topic is the timeline store's changelog (no second write): " + d.producedTopicNames());
             reported.values().removeIf(live -> !live);
             assertEquals(expected.keySet(), reported.keySet(), "the rows last reported present");
         }
