@@ -36,7 +36,7 @@ import java.util.stream.Stream;
 public final class FailoverBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The scenarios, in the order they run by default. */
-    public static final List<String> SCENARIOS = List.of("restart", "peer", "scale", "crash", "brokers");
+    public static final List<String> SCENARIOS = List.of("restart", "peer", "scale", "crash", "brokers", "install");
     /** A read of a view (the timeline's count): an instance serves once it answers this. */
     static final String VIEW_READ = "/v1/count?first=t%7C&last=t%7D";
 
@@ -93,6 +93,7 @@ public final class FailoverBenchmark {
             case "peer" -> peer(dir, out);
             case "scale" -> scale(dir, out);
             case "brokers" -> new ClusterScenario(this, dir, out).run();
+            case "install" -> new InstallScenario(this, dir, out).run();
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "; use " + String.join(", ", SCENARIOS));
         }
         return out;

@@ -214,10 +214,11 @@ final class BenchCommand implements Runnable {
             description = {"Kills `pequod serve` processes under an HTTP writer and reader, restarts, adds and stops them, then",
                     "compares every view with its joins evaluated over the final base tables. JSON on stdout, progress on stderr."})
     static final class Failover implements Callable<Integer> {
-        @Option(names = "--scenarios", split = ",", defaultValue = "restart,peer,scale,crash,brokers",
+        @Option(names = "--scenarios", split = ",", defaultValue = "restart,peer,scale,crash,brokers,install",
                 description = "restart (kill -9 of the one embedded instance), peer (kill -9 of one of two), scale (a third joins, "
                         + "one leaves), crash (a halt between a store write and its output), brokers (kill -9 of one of 3 Kafka "
-                        + "nodes, replication factor 3). Default: ${DEFAULT-VALUE}.")
+                        + "nodes, replication factor 3), install (a view installed, redefined, and another rebuilt under load; "
+                        + "the other views' read gap). Default: ${DEFAULT-VALUE}.")
         List<String> scenarios;
 
         @Option(names = "--rate", defaultValue = "50", description = "Writes per second. Default: ${DEFAULT-VALUE}.")
