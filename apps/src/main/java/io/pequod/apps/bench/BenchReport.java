@@ -75,6 +75,7 @@ public final class BenchReport {
             }
             twitter.add(redis(push).put("users", users).put("mode_name", "redis"));
         }
+        results.set("pequod_cpp", CppComparison.run(home, twitterSizes));
         ArrayNode newp = results.putArray("newp");
         JoinSpec newpJoins = JoinSpecParser.parse(home.resolve("examples").resolve("newp.pq"));
         for (double rate : new double[] {0.1, 0.5}) {
@@ -160,7 +161,24 @@ public final class BenchReport {
                     .append("</td><td>").append(t.path("nposts_read").asText("-")).append("</td><td>").append(t.path("nchecks").asText("-"))
                     .append("</td><td>").append(esc(t.path("skipped").asText(""))).append("</td></tr>");
         }
-        sb.append("</table><img src=\"twitter.png\"><h2>newp</h2><table><tr><th>vote rate</th><th>ops/s</th><th>votes</th>"
+        sb.append("</table><img src=\"twitter.png\"><h2>Against Pequod's C++ server (same workload, side by side)</h2>");
+        JsonNode cpp = r.path("pequod_cpp");
+        if (cpp.has("skipped")) {
+            sb.append("<p>skipped: ").append(esc(cpp.path("skipped").asText())).append("</p>");
+        } else {
+            sb.append("<table><tr><th>users</th><th>ours CPU s</th><th>C++ CPU s</th><th>CPU ratio</th><th>ours wall s</th>"
+                    + "<th>C++ wall s</th><th>ours RSS MB</th><th>C++ RSS MB</th></tr>");
+            for (JsonNode c : cpp.path("runs")) {
+                sb.append("<tr><td>").append(c.path("users").asText()).append("</td><td>").append(c.path("pequod_kafka").path("cpu_s").asText())
+                        .append("</td><td>").append(c.path("pequod_cpp").path("cpu_s").asText()).append("</td><td>")
+                        .append(c.path("cpu_ratio").asText()).append("</td><td>").append(c.path("pequod_kafka").path("wall_s").asText())
+                        .append("</td><td>").append(c.path("pequod_cpp").path("wall_s").asText()).append("</td><td>")
+                        .append(c.path("pequod_kafka").path("max_rss_mb").asText()).append("</td><td>")
+                        .append(c.path("pequod_cpp").path("max_rss_mb").asText()).append("</td></tr>");
+            }
+            sb.append("</table>");
+        }
+        sb.append("<h2>newp</h2><table><tr><th>vote rate</th><th>ops/s</th><th>votes</th>"
                 + "<th>page reads</th><th>verified</th></tr>");
         for (JsonNode n : r.path("newp")) {
             sb.append("<tr><td>").append(n.path("vote_rate").asText()).append("</td><td>").append(n.path("run_ops_per_sec").asText())
@@ -178,6 +196,15 @@ public final class BenchReport {
         for (JsonNode t : r.path("twitter")) {
             sb.append(String.format(Locale.ROOT, "%-8s %-16s %10s %10s %12s%n", t.path("users").asText(), t.path("mode_name").asText(),
                     t.path("wall_time").asText("skipped"), t.path("run_ops_per_sec").asText("-"), t.path("nposts_read").asText("-")));
+        }
+        for (JsonNode c : r.path("pequod_cpp").path("runs")) {
+            sb.append(String.format(Locale.ROOT, "twitter %s users against Pequod's C++ server: CPU %s s vs %s s (%sx), RSS %s vs %s MB%n",
+                    c.path("users").asText(), c.path("pequod_kafka").path("cpu_s").asText(), c.path("pequod_cpp").path("cpu_s").asText(),
+                    c.path("cpu_ratio").asText(), c.path("pequod_kafka").path("max_rss_mb").asText(),
+                    c.path("pequod_cpp").path("max_rss_mb").asText()));
+        }
+        if (r.path("pequod_cpp").has("skipped")) {
+            sb.append("Pequod C++ comparison skipped: ").append(r.path("pequod_cpp").path("skipped").asText()).append('\n');
         }
         for (JsonNode n : r.path("newp")) {
             sb.append(String.format(Locale.ROOT, "newp vote rate %.1f: %s ops/s, verified %s%n", n.path("vote_rate").asDouble(),
