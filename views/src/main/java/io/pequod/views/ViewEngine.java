@@ -32,17 +32,8 @@ import java.util.Set;
  * The embeddable view engine: keeps a {@link JoinSpec}'s views fresh on Kafka Streams (applications named in
  * {@code EngineNames}). A facade: the tables applications ({@code TableLayout}), view generations ({@code ViewGenerations}),
  * joins in force ({@code SpecInstaller}), settle barrier ({@code SettleBarrier}), new tables ({@code TableWatch}) and
- * Streams configuration ({@code StreamsSettings}) each do one job in {@code internals.engine}.
- *
- * <pre>{@code
- * try (ViewEngine engine = ViewEngine.builder().bootstrapServers(b).schemaRegistryUrl(r)
- *         .spec(JoinSpecParser.parse(path)).stateDir(dir).build()) {
- *     engine.start();
- *     engine.awaitRunning(Duration.ofMinutes(1));
- *     engine.catalog().store("t").get(key);
- * }
- * }</pre>
- * Its lifecycle ({@link State}) and its lock are its own: callers may hold the facade's monitor.
+ * Streams configuration ({@code StreamsSettings}) each do one job in {@code internals.engine}. How to
+ * use it: the package's documentation. Its lifecycle ({@link State}) and its lock are its own: callers may hold the facade's monitor.
  */
 public final class ViewEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ViewEngine.class);
@@ -106,8 +97,9 @@ public final class ViewEngine implements AutoCloseable {
     /**
      * Creates missing topics, then starts the tables applications and every view's application.
      *
-     * @return this engine @throws io.pequod.schemas.PequodException if Kafka or the registry cannot be reached
-     * @throws IllegalStateException if it was started before
+     * @return this engine
+     * @throws io.pequod.schemas.PequodException if Kafka or the registry cannot be reached
+     * @throws IllegalStateException             if it was started before
      */
     public ViewEngine start() {
         synchronized (lock) {
@@ -202,14 +194,22 @@ public final class ViewEngine implements AutoCloseable {
     /**
      * Waits until everything written to the tables before this call is reflected in this instance's stores, views included.
      *
-     * @param timeout how long to wait @return whether everything settled in time @throws InterruptedException if interrupted
+     * @param timeout how long to wait
+     * @return whether everything settled in time
+     * @throws InterruptedException if interrupted
      */
     public boolean awaitSettled(Duration timeout) throws InterruptedException {
         requireRunning();
         return barrier.await(System.nanoTime() + timeout.toNanos());
     }
 
-    /** Waits until every application is RUNNING. @param timeout how long @return whether all were in time @throws InterruptedException if interrupted */
+    /**
+     * Waits until every application is RUNNING.
+     *
+     * @param timeout how long
+     * @return whether all were in time
+     * @throws InterruptedException if interrupted
+     */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

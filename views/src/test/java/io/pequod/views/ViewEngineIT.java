@@ -331,6 +331,32 @@ class ViewEngineIT {
     }
 
     @Test
+    void shouldGoToErrorAndNameTheApplicationWhenOneStopsOnAnUnexpectedError(@TempDir Path dir) throws Exception {
+        String ns = newNamespace("error");
+        JoinSpec spec = JoinSpecParser.parse("e.pq", "cnt|<g> = count v|<g>|<k>");
+        // (metadata refreshed every second and 5 s API timeouts, so that the deleted topic stops it in seconds, not a minute)
+        ViewEngine started = ViewEngine.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+                .namespace(ns).spec(spec).stateDir(dir).partitions(4).config(Map.of("streams.consumer.metadata.max.age.ms", "1000", "streams.default.api.timeout.ms", "5000", "streams.request.timeout.ms", "4000"))
+                .build().start();
+        assertTrue(started.awaitRunning(Duration.ofSeconds(120)), "engine running: " + started.state());
+        try (ViewEngine e = started; ChangeWriter w = writer(ns, e)) {
+            w.put("v|a|1", "x").get();
+            assertEquals("1", eventually(() -> read(e, "cnt").get("cnt|a"), "1", Duration.ofSeconds(60)));
+            assertEquals(ViewEngine.State.RUNNING, e.engineState());
+            String view = e.state().keySet().stream().filter(a -> a.contains("-view-cnt-")).findFirst().orElseThrow();
+            // an operator deletes a topic the view's application reads: Streams stops it (SHUTDOWN_CLIENT)
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", runtime.bootstrapServers()))) {
+                admin.deleteTopics(List.of(ns + "-tables2-table-v-changelog")).all().get();
+            }
+            assertEquals(ViewEngine.State.ERROR, eventually(e::engineState, ViewEngine.State.ERROR, Duration.ofSeconds(150)),
+                    "the engine says so: " + e.state());
+            assertTrue(e.problems().containsKey(view), "and names the application: " + e.problems());
+            IllegalStateException x = assertThrows(IllegalStateException.class, () -> e.rebuild("cnt"));
+            assertTrue(x.getMessage().contains("ERROR"), x.getMessage());
+        }
+    }
+
+    @Test
     void shouldBuildAViewAddedLaterFromExistingDataAndKeepTheOthers(@TempDir Path dir) throws Exception {
         String ns = newNamespace("added");
         String twitter = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8";

@@ -329,8 +329,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         byte[] now = StoredValue.value(raw);
         if (StoredValue.offset(raw) == md.offset()) {
             answer = switch (c.getOp()) {
-                case PUT_NX, PUT_XX, PUT_GET, ERASE_GET, SETBIT -> null;
-                default -> now;
+                case PUT, INCR, INCRF, APPEND, PREPEND, SETRANGE -> now; // they answer the value they made
+                default -> null; // the old value, the old bit, an expiry's answer: not known any more
             };
         } else {
             outcome[0] = null;
