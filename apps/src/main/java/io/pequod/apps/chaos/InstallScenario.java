@@ -1,6 +1,5 @@
 package io.pequod.apps.chaos;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.embedded.EmbeddedRuntime;
@@ -103,15 +102,15 @@ final class InstallScenario {
     /** The installed view against its joins evaluated by hand: a row per follow ("1") and per item (its value). */
     private static Map<String, Object> checkInstalled(ChaosLoad load, String url) throws IOException, InterruptedException {
         TreeMap<String, String> expected = new TreeMap<>();
-        scan(load, url, "s").forEach((k, v) -> {
+        ViewCheck.scan(load, url, "s").forEach((k, v) -> {
             String[] f = k.split("\\|");
             expected.put("fx|" + f[1] + "|f|" + f[2], v);
         });
-        scan(load, url, "x").forEach((k, v) -> {
+        ViewCheck.scan(load, url, "x").forEach((k, v) -> {
             String[] f = k.split("\\|");
             expected.put("fx|" + f[1] + "|i|" + f[2], v);
         });
-        TreeMap<String, String> actual = scan(load, url, "fx");
+        TreeMap<String, String> actual = ViewCheck.scan(load, url, "fx");
         List<String> samples = new ArrayList<>();
         long wrong = 0;
         for (Map.Entry<String, String> e : expected.entrySet()) {
@@ -129,22 +128,5 @@ final class InstallScenario {
         m.put("extra", extra);
         m.put("samples", samples);
         return m;
-    }
-
-    private static TreeMap<String, String> scan(ChaosLoad load, String url, String table) throws IOException, InterruptedException {
-        TreeMap<String, String> out = new TreeMap<>();
-        String first = table + "|";
-        while (true) {
-            JsonNode r = load.getJson(url, "/v1/scan?first=" + ChaosLoad.enc(first) + "&last=" + ChaosLoad.enc(table + "}") + "&limit=10000");
-            String lastKey = null;
-            for (JsonNode e : r.path("entries")) {
-                lastKey = e.path("key").asText();
-                out.put(lastKey, e.path("value").asText());
-            }
-            if (!r.path("more").asBoolean() || lastKey == null) {
-                return out;
-            }
-            first = lastKey + "\u0000";
-        }
     }
 }

@@ -98,7 +98,7 @@ public record ViewCheck(long lostWrites, long viewRows, long wrong, long missing
     }
 
     /** @return every entry of a table, page by page */
-    private static TreeMap<String, String> scan(ChaosLoad load, String url, String table) throws IOException, InterruptedException {
+    static TreeMap<String, String> scan(ChaosLoad load, String url, String table) throws IOException, InterruptedException {
         TreeMap<String, String> out = new TreeMap<>();
         String first = table + "|";
         while (true) {
