@@ -75,7 +75,7 @@ public final class BenchReport {
             }
             twitter.add(redis(push).put("users", users).put("mode_name", "redis"));
         }
-        results.set("pequod_cpp", CppComparison.run(home, twitterSizes));
+        results.set("pequod_cpp", CppComparison.run(home, dir, twitterSizes));
         ArrayNode newp = results.putArray("newp");
         JoinSpec newpJoins = JoinSpecParser.parse(home.resolve("examples").resolve("newp.pq"));
         for (double rate : new double[] {0.1, 0.5}) {

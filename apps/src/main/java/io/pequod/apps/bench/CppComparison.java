@@ -38,10 +38,11 @@ final class CppComparison {
 
     /**
      * @param home  the repository root (its {@code ./pequod} launcher runs ours)
+     * @param dir   the report's directory, where each run's JSON output is kept
      * @param users the user counts to run
      * @return one object per size with both sides and the ratios, or {@code skipped} with the reason
      */
-    static ObjectNode run(Path home, int[] users) throws IOException, InterruptedException {
+    static ObjectNode run(Path home, Path dir, int[] users) throws IOException, InterruptedException {
         ObjectNode out = JSON.createObjectNode();
         Path pq = server();
         if (!Files.isExecutable(pq)) {
@@ -53,9 +54,9 @@ final class CppComparison {
         var runs = out.putArray("runs");
         for (int n : users) {
             ObjectNode ours = timed(List.of(home.resolve("pequod").toString(), "twitter", "--check", "--nusers", Integer.toString(n)),
-                    home, home.resolve("bench-results").resolve("cpp-ours-" + n + ".json"));
+                    home, dir.resolve("twitter-pequod-kafka-" + n + ".json"));
             ObjectNode theirs = timed(List.of(pq.toString(), "--twitternew", "--nusers=" + n), pq.getParent().getParent(),
-                    home.resolve("bench-results").resolve("cpp-theirs-" + n + ".json"));
+                    dir.resolve("twitter-pequod-cpp-" + n + ".json"));
             ObjectNode r = runs.addObject().put("users", n);
             r.set("pequod_kafka", ours);
             r.set("pequod_cpp", theirs);
@@ -74,7 +75,6 @@ final class CppComparison {
         try {
             List<String> c = new ArrayList<>(List.of(TIME.toString(), "-f", "%e %U %S %M", "-o", times.toString()));
             c.addAll(command);
-            Files.createDirectories(json.getParent());
             Process p = new ProcessBuilder(c).directory(dir.toFile()).redirectOutput(json.toFile())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(20, TimeUnit.MINUTES)) {

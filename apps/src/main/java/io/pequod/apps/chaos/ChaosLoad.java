@@ -306,6 +306,16 @@ public final class ChaosLoad implements AutoCloseable {
         }
     }
 
+    /** @return the body of a POST's answer (an operator's request) @throws IllegalStateException if not 200 */
+    String post(String url, String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 200) {
+            throw new IllegalStateException("POST " + path + " on " + url + " answered " + res.statusCode() + ": " + res.body());
+        }
+        return res.body();
+    }
+
     /** @return a JSON node of a GET's answer (the check's reads) @throws IllegalStateException if not 200 */
     JsonNode getJson(String url, String path) throws IOException, InterruptedException {
         HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(90)).build(),

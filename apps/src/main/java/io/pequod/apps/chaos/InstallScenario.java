@@ -6,10 +6,6 @@ import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Ports;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +26,6 @@ import static io.pequod.apps.chaos.FailoverBenchmark.progress;
  */
 final class InstallScenario {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /** A view installed under load: one row per follow. */
     static final String INSTALL = "fx|<user>|f|<poster> = copy s|<user>|<poster> where user:4, poster:4\n";
     /** The same view redefined: it gains a join, one row per item too. */
@@ -56,9 +51,9 @@ final class InstallScenario {
                 load.seed();
                 load.start();
                 Thread.sleep(bench.seconds() * 1000L);
-                step(load, "install", () -> post(a.url(), "/v1/joins?name=install.pq", INSTALL));
-                step(load, "redefine", () -> post(a.url(), "/v1/joins?name=redefine.pq", REDEFINE));
-                step(load, "rebuild", () -> post(a.url(), "/v1/views/t/rebuild", ""));
+                step(load, "install", () -> load.post(a.url(), "/v1/joins?name=install.pq", INSTALL));
+                step(load, "redefine", () -> load.post(a.url(), "/v1/joins?name=redefine.pq", REDEFINE));
+                step(load, "rebuild", () -> load.post(a.url(), "/v1/views/t/rebuild", ""));
                 bench.finish(load, a.url(), out);
                 Map<String, Object> installed = checkInstalled(load, a.url());
                 out.set("check_installed_view", JSON.valueToTree(installed));
@@ -88,15 +83,6 @@ final class InstallScenario {
 
     private interface Action {
         String run() throws Exception;
-    }
-
-    private static String post(String url, String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(120))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
     }
 
     /** The installed view against its joins evaluated by hand: a row per follow ("1") and per item (its value). */

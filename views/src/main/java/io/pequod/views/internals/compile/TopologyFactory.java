@@ -192,10 +192,14 @@ public final class TopologyFactory {
         b.addStateStore(Stores.keyValueStoreBuilder(new TopicRestoredStore(Stores.persistentKeyValueStore(store), registry),
                 Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
         b.restoreFromTopic(store, topic);
-        b.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
+        deadLetters(b.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
                 .process(tracked(() -> new TableSourceProcessor(store, registry, false, deadLetters, progress).registeringIn(live), true),
-                        Named.as("materialize-" + table), store)
-                .process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
+                        Named.as("materialize-" + table), store), table, app);
+    }
+
+    /** The dead letters a table's owner emits go to {@code <ns>.dead-letters}. */
+    private void deadLetters(KStream<byte[], SourceOutput> owner, String table, String app) {
+        owner.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
                 .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));
     }
 
@@ -256,8 +260,7 @@ public final class TopologyFactory {
                     return emitDeltas ? p : p.keepingExpiries(creationTimes);
                 }, true), Named.as("materialize-" + table), stores.toArray(String[]::new));
         if (!emitDeltas) {
-            out.process(() -> new DeadLetterProcessor(app), Named.as("dead-letters-" + table))
-                    .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dlq-" + table));
+            deadLetters(out, table, app);
             // expired keys become tombstones in the table topic, in their own partition
             out.process(ExpiryTombstones::new, Named.as("expiries-" + table))
                     .to(topics.tableTopic(table), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())

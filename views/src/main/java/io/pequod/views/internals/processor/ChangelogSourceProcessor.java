@@ -5,8 +5,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * A view's source read from the tables application's changelog of {@code table-<table>}: each
  * record is the key's value after a change was applied (a tombstone after an erase), so the view
@@ -38,8 +36,7 @@ public final class ChangelogSourceProcessor implements Processor<byte[], byte[],
             Record<byte[], SourceOutput> out = record.withValue(new KeyDelta(record.key(), now == null ? TableSourceProcessor.BLIND : null, now));
             RecordMetadata md = context.recordMetadata().orElse(null);
             if (md != null) {
-                out.headers().remove(TableSourceProcessor.ORIGIN);
-                out.headers().add(TableSourceProcessor.ORIGIN, (tableTopic + ":" + md.partition() + ":" + md.offset()).getBytes(StandardCharsets.UTF_8));
+                TableSourceProcessor.origin(out.headers(), tableTopic, md.partition(), md.offset());
             }
             context.forward(out);
         }

@@ -10,6 +10,7 @@ import io.pequod.schemas.avro.Operation;
 import io.pequod.views.progress.StoreProgress;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -391,10 +392,15 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     private void forward(Record<byte[], byte[]> record, RecordMetadata md, KeyDelta delta) {
         Record<byte[], SourceOutput> out = record.withValue((SourceOutput) delta);
         if (md != null) {
-            out.headers().remove(ORIGIN);
-            out.headers().add(ORIGIN, (md.topic() + ":" + md.partition() + ":" + md.offset()).getBytes(StandardCharsets.UTF_8));
+            origin(out.headers(), md.topic(), md.partition(), md.offset());
         }
         context.forward(out);
+    }
+
+    /** Sets the {@value #ORIGIN} header of a derived record to the write it came from, replacing any. */
+    static void origin(Headers headers, String topic, int partition, long offset) {
+        headers.remove(ORIGIN);
+        headers.add(ORIGIN, (topic + ":" + partition + ":" + offset).getBytes(StandardCharsets.UTF_8));
     }
 
     /** @return the topic of the write a derived record came from ({@value #ORIGIN} header), or {@code null} */

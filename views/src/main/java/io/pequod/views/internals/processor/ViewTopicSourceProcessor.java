@@ -10,7 +10,6 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * A view's source that is itself a view, read from that view's topic: its records are PUTs and
@@ -50,8 +49,7 @@ public final class ViewTopicSourceProcessor implements Processor<byte[], byte[],
             return;
         }
         Record<byte[], SourceOutput> out = record.withValue(new KeyDelta(record.key(), now == null ? TableSourceProcessor.BLIND : null, now));
-        out.headers().remove(TableSourceProcessor.ORIGIN);
-        out.headers().add(TableSourceProcessor.ORIGIN, (md.topic() + ":" + md.partition() + ":" + md.offset()).getBytes(StandardCharsets.UTF_8));
+        TableSourceProcessor.origin(out.headers(), md.topic(), md.partition(), md.offset());
         context.forward(out);
     }
 }
