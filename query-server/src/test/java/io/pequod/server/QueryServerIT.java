@@ -265,7 +265,7 @@ class QueryServerIT {
     }
 
     @Test
-    void shouldSpeakRedisToJedisWithReadYourWritesAndErrors() {
+    void shouldSpeakRedisToJedisWithReadYourWritesAndErrors() throws Exception {
         try (Jedis j = new Jedis("127.0.0.1", server.respPort())) {
             assertEquals("PONG", j.ping());
             assertEquals("OK", j.set("color", "blue"));
@@ -277,9 +277,12 @@ class QueryServerIT {
             assertEquals(3, j.append("word", "abc"));
             assertEquals(List.of("blue", "abc"), j.mget("color", "word"));
             assertEquals(2, j.exists("color", "word", "nothing"));
+            long deadBefore = http("GET", "/health", null).json().path("dead_letters").asLong();
             JedisDataException notInt = assertThrows(JedisDataException.class, () -> j.incr("color"));
             assertEquals("ERR Invalid value: value is not an integer or out of range (current value 'blue' at key 'color')",
                     notInt.getMessage());
+            assertEquals(deadBefore, http("GET", "/health", null).json().path("dead_letters").asLong(),
+                    "a refused INCR is the client's error, answered to it: not a dead letter");
             assertEquals("blue", j.get("color"), "the connection stays usable after an error");
             assertEquals(2, j.del("color", "word", "nothing"));
             assertEquals(null, j.get("color"));

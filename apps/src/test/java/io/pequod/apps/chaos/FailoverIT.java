@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,6 +38,20 @@ class FailoverIT {
         assertEquals(1, r.path("restart_ms").size(), "it halted at the fault and restarted");
         assertExact(r.path("check"));
         assertEquals(0, r.path("fresh_violations").asLong(), r.path("fresh_violation_samples").toString());
+    }
+
+    @Test
+    void installingRedefiningAndRebuildingViewsLeavesTheOthersReadableAndEveryViewExact(@TempDir Path dir) throws Exception {
+        ObjectNode r = new FailoverBenchmark(dir, 40, 3, 1, false).run("install");
+        System.out.println(r.toPrettyString());
+        for (String step : List.of("install", "redefine", "rebuild")) {
+            assertTrue(r.path(step).path("read_gap_ms").asLong() <= 1_000, step + ": the other views answered within 1 s: " + r.path(step));
+        }
+        assertExact(r.path("check"));
+        JsonNode installed = r.path("check_installed_view");
+        assertTrue(installed.path("rows").asLong() > 50, installed.toString());
+        assertEquals(0, installed.path("wrong_or_missing").asLong(), installed.toString());
+        assertEquals(0, installed.path("extra").asLong(), installed.toString());
     }
 
     /** No lost write, and every view equals its joins evaluated by hand (and holds something). */
