@@ -126,7 +126,7 @@ public final class ViewEngine implements AutoCloseable {
             installer.running(layout, views, sources);
             barrier = new SettleBarrier(parts, layout, views, this::allRunning);
             watch = new TableWatch(parts, layout, installer, lock, () -> lifecycle.state() == State.RUNNING);
-            layout.plan(records.tableApplications(), installer.spec());
+            layout.plan(records, installer.spec());
             views.prepareAll(records.views());
             StreamsSettings.inParallel(List.of(layout::start, views::startAll, () -> sources.startNew(installer.spec())));
         } catch (RuntimeException | Error e) {

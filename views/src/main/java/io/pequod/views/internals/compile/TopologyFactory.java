@@ -13,6 +13,7 @@ import io.pequod.views.internals.processor.DeadLetterProcessor;
 import io.pequod.views.internals.processor.DirectSinkProcessor;
 import io.pequod.views.internals.processor.Expiries;
 import io.pequod.views.internals.processor.ExpiryTombstones;
+import io.pequod.views.internals.processor.GenerationStamp;
 import io.pequod.views.internals.processor.JoinStepProcessor;
 import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.MatchProcessor;
@@ -23,6 +24,7 @@ import io.pequod.views.internals.processor.TopicRestoredStore;
 import io.pequod.views.internals.processor.ViewTopicSourceProcessor;
 import io.pequod.views.internals.processor.Tracked;
 import io.pequod.views.internals.processor.TupleDelta;
+import io.pequod.views.internals.processor.ViewFences;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.Join;
 import org.apache.kafka.common.serialization.Serde;
@@ -44,6 +46,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -78,6 +81,17 @@ public final class TopologyFactory {
     private boolean creationTimes;
     private Function<String, String> changelogOf;
     private Predicate<String> views = t -> false;
+    private ViewFences fences;
+
+    /**
+     * @param f the engine's view fences: view rows carry their generation, view materializers
+     *          follow the generation markers, views computed in a tables application obey its gates
+     * @return this factory
+     */
+    public TopologyFactory fencedBy(ViewFences f) {
+        this.fences = f;
+        return this;
+    }
 
     /**
      * @param isView which tables are views (written only by joins, with puts and erases)
@@ -170,13 +184,32 @@ public final class TopologyFactory {
      * @return the tables topology
      */
     public Topology tablesTopology(Collection<String> tables, String application) {
+        return tablesTopology(tables, Map.of(), application);
+    }
+
+    /**
+     * @param tables      the tables to materialize
+     * @param computed    the joins of the views computed in this application, by view (their
+     *                    sources and their own tables are among {@code tables}): each reads its
+     *                    sources' deltas straight from the processors that apply them, and its
+     *                    rows are written once, to the view's topic, which restores its store
+     * @param application the application id, for dead-letter headers
+     * @return the tables topology
+     */
+    public Topology tablesTopology(Collection<String> tables, Map<String, List<Join>> computed, String application) {
         TablesBuilder b = new TablesBuilder();
+        Set<String> feeding = new LinkedHashSet<>();
+        computed.values().forEach(js -> js.forEach(j -> j.sources().forEach(s -> feeding.add(s.table()))));
+        Map<String, KStream<byte[], SourceOutput>> deltas = new LinkedHashMap<>();
         for (String t : tables) {
-            if (views.test(t)) {
-                viewTable(b, t, application);
-            } else {
-                source(b, t, tableStore(t), false, application);
-            }
+            KStream<byte[], SourceOutput> out = views.test(t) ? viewTable(b, t, application, feeding.contains(t))
+                    : source(b, t, tableStore(t), false, application, feeding.contains(t));
+            deltas.put(t, out);
+        }
+        for (Map.Entry<String, List<Join>> e : new TreeMap<>(computed).entrySet()) {
+            viewJoins(b, e.getKey(), e.getValue(), deltas, e.getKey() + "-")
+                    .process(() -> new GenerationStamp(e.getKey(), 0, fences), Named.as(e.getKey() + "-stamp"))
+                    .to(topics.tableTopic(e.getKey()), sink(e.getKey()));
         }
         return b.build();
     }
@@ -186,15 +219,22 @@ public final class TopologyFactory {
      * ({@link TopicRestoredStore}), not from a changelog, and it keeps no expiry or creation times
      * (views have none).
      */
-    private void viewTable(TablesBuilder b, String table, String app) {
+    private KStream<byte[], SourceOutput> viewTable(TablesBuilder b, String table, String app, boolean emitDeltas) {
         String store = tableStore(table);
         String topic = topics.tableTopic(table);
-        b.addStateStore(Stores.keyValueStoreBuilder(new TopicRestoredStore(Stores.persistentKeyValueStore(store), registry),
-                Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
+        b.addStateStore(Stores.keyValueStoreBuilder(new TopicRestoredStore(Stores.persistentKeyValueStore(store), registry)
+                .fencing(fences, table), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
         b.restoreFromTopic(store, topic);
-        deadLetters(b.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
-                .process(tracked(() -> new TableSourceProcessor(store, registry, false, deadLetters, progress).registeringIn(live), true),
-                        Named.as("materialize-" + table), store), table, app);
+        KStream<byte[], SourceOutput> out = b.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
+                .process(tracked(() -> {
+                    TableSourceProcessor p = new TableSourceProcessor(store, registry, false, deadLetters, progress).registeringIn(live);
+                    if (fences != null) {
+                        p.fencing(fences, table);
+                    }
+                    return emitDeltas ? p.emittingDeltas() : p;
+                }, true), Named.as("materialize-" + table), store);
+        deadLetters(out, table, app);
+        return out;
     }
 
     /** The dead letters a table's owner emits go to {@code <ns>.dead-letters}. */
@@ -218,29 +258,54 @@ public final class TopologyFactory {
      * @return the view's topology
      */
     public Topology viewTopology(String viewTable, List<Join> joins, String application) {
+        return viewTopology(viewTable, joins, 0, application);
+    }
+
+    /**
+     * @param viewTable   the view table
+     * @param joins       its maintained joins
+     * @param generation  the generation this application computes (its rows carry it)
+     * @param application the application id, for dead-letter headers
+     * @return the view's topology
+     */
+    public Topology viewTopology(String viewTable, List<Join> joins, int generation, String application) {
         StreamsBuilder b = new StreamsBuilder();
         Set<String> sourceTables = new LinkedHashSet<>();
         joins.forEach(j -> j.sources().forEach(s -> sourceTables.add(s.table())));
         Map<String, KStream<byte[], SourceOutput>> deltas = new LinkedHashMap<>();
         for (String t : sourceTables) {
-            deltas.put(t, changelogOf == null ? source(b, t, "src-" + t, true, application)
+            deltas.put(t, changelogOf == null ? source(b, t, "src-" + t, true, application, true)
                     : views.test(t) ? viewTopicSource(b, t) : changelogSource(b, t));
         }
-        Produced<byte[], Change> produced = Produced.with(Serdes.ByteArray(), (Serde<Change>)
-                new ChangeSerde(registry)).withStreamPartitioner(new RulePartitioner<>(rule)).withName("sink-" + viewTable);
-        List<KStream<byte[], Change>> outputs = new ArrayList<>();
-        for (int j = 0; j < joins.size(); j++) {
-            outputs.add(join(b, new JoinPlan(joins.get(j), j), deltas));
+        KStream<byte[], Change> all = viewJoins(b, viewTable, joins, deltas, "");
+        if (fences != null) {
+            all = all.process(() -> new GenerationStamp(viewTable, generation, null), Named.as("stamp-" + viewTable));
         }
-        KStream<byte[], Change> all = outputs.get(0);
-        for (int i = 1; i < outputs.size(); i++) {
-            all = all.merge(outputs.get(i));
-        }
-        all.to(topics.tableTopic(viewTable), produced);
+        all.to(topics.tableTopic(viewTable), sink(viewTable));
         return b.build();
     }
 
-    private KStream<byte[], SourceOutput> source(StreamsBuilder b, String table, String store, boolean emitDeltas, String app) {
+    private Produced<byte[], Change> sink(String viewTable) {
+        return Produced.with(Serdes.ByteArray(), (Serde<Change>) new ChangeSerde(registry))
+                .withStreamPartitioner(new RulePartitioner<>(rule)).withName("sink-" + viewTable);
+    }
+
+    /** @return the rows of a view's joins, merged; {@code prefix} names their processors, stores and topics */
+    private KStream<byte[], Change> viewJoins(StreamsBuilder b, String viewTable, List<Join> joins,
+                                              Map<String, KStream<byte[], SourceOutput>> deltas, String prefix) {
+        List<KStream<byte[], Change>> outputs = new ArrayList<>();
+        for (int j = 0; j < joins.size(); j++) {
+            outputs.add(join(b, prefix, new JoinPlan(joins.get(j), j), deltas));
+        }
+        KStream<byte[], Change> all = outputs.get(0);
+        for (int i = 1; i < outputs.size(); i++) {
+            all = all.merge(outputs.get(i), Named.as(prefix + "merge-" + i));
+        }
+        return all;
+    }
+
+    private KStream<byte[], SourceOutput> source(StreamsBuilder b, String table, String store, boolean emitDeltas, String app,
+                                                 boolean deltasToo) {
         List<String> stores = new ArrayList<>(List.of(store));
         if (!emitDeltas) {
             // the owner keeps the keys' expiry times (and, if asked, their creation times)
@@ -257,6 +322,9 @@ public final class TopologyFactory {
                 .process(tracked(() -> {
                     TableSourceProcessor p = new TableSourceProcessor(store, registry, emitDeltas, deadLetters,
                             emitDeltas ? null : progress).registeringIn(emitDeltas ? null : live);
+                    if (deltasToo && !emitDeltas) {
+                        p.emittingDeltas(); // for the views computed in this application
+                    }
                     return emitDeltas ? p : p.keepingExpiries(creationTimes);
                 }, true), Named.as("materialize-" + table), stores.toArray(String[]::new));
         if (!emitDeltas) {
@@ -277,11 +345,11 @@ public final class TopologyFactory {
 
     private KStream<byte[], SourceOutput> viewTopicSource(StreamsBuilder b, String table) {
         return b.stream(topics.tableTopic(table), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-" + table))
-                .process(tracked(() -> new ViewTopicSourceProcessor(registry), true), Named.as("deltas-" + table));
+                .process(tracked(() -> new ViewTopicSourceProcessor(registry).fencing(fences, table), true), Named.as("deltas-" + table));
     }
 
-    private KStream<byte[], Change> join(StreamsBuilder b, JoinPlan plan, Map<String, KStream<byte[], SourceOutput>> deltas) {
-        String p = "j" + plan.index();
+    private KStream<byte[], Change> join(StreamsBuilder b, String prefix, JoinPlan plan, Map<String, KStream<byte[], SourceOutput>> deltas) {
+        String p = prefix + "j" + plan.index();
         int n = plan.sourceCount();
         List<KStream<byte[], TupleDelta>> matched = new ArrayList<>();
         for (int i = 0; i < n; i++) {

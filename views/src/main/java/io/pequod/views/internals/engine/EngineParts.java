@@ -8,9 +8,9 @@ import io.pequod.views.config.EngineConfig;
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.Positions;
+import io.pequod.views.internals.processor.ViewFences;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +40,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param commitRequests grows when a commit is wanted soon (exactly-once settle)
  * @param partitions     partition counts of the known table topics
  * @param tables         the tables this instance knows of
+ * @param fences         the views' generations and gates ({@link ViewFences})
  */
 public record EngineParts(EngineConfig config, EngineNames names, PartitionRule rule, SchemaRegistryClient registry,
                           EngineAdmin admin, ViewMetaStore meta, StreamsSettings streams, AtomicLong deadLetters,
                           StoreProgress progress, Positions positions, LiveStores liveStores, AtomicLong commitRequests,
-                          Map<String, Integer> partitions, Set<String> tables) {
+                          Map<String, Integer> partitions, Set<String> tables, ViewFences fences) {
     private static final Logger LOG = LoggerFactory.getLogger(EngineParts.class);
 
 
@@ -74,7 +75,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
         return new EngineParts(config, new EngineNames(topics), rule,
                 SchemaRegistryClient.shared(config.getString(EngineConfig.SCHEMA_REGISTRY_URL)), admin, meta, streams,
                 new AtomicLong(), progress, new Positions(), new LiveStores(), new AtomicLong(),
-                new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet());
+                new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet(), new ViewFences());
     }
 
     /** @return the namespace's topics */
@@ -146,6 +147,6 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
     public TopologyFactory topologies(int repartitionPartitions) {
         return new TopologyFactory(topics(), rule, registry, deadLetters, repartitionPartitions, progress, partitions)
                 .committingOnRequest(streams.exactlyOnce() ? commitRequests : null).trackingPositions(positions)
-                .keepingCreationTimes(config.getBoolean(EngineConfig.CREATION_TIMES));
+                .fencedBy(fences).keepingCreationTimes(config.getBoolean(EngineConfig.CREATION_TIMES));
     }
 }

@@ -115,7 +115,7 @@ public final class SpecInstaller {
         }
         metaEnd = end;
         ViewMetaStore.Records records = parts.meta().read();
-        layout.recorded(records.tableApplications());
+        layout.recorded(records);
         for (ViewMetaStore.InstalledSpec s : records.installed()) {
             if (!installed.contains(s)) {
                 try {
@@ -156,11 +156,11 @@ public final class SpecInstaller {
         // One more tables application for these tables: the running applications are not
         // disturbed. Its id depends only on the tables, so every instance runs the same one.
         String id = parts.names().tablesApplication(newTables);
+        spec = next; // the new tables' application knows which of them are views, and computes those it can
         layout.add(newTables, t -> id);
         List<String> sources = new ArrayList<>();
         changedViews.forEach(v -> next.joinsOf(v).forEach(j -> j.sources().forEach(src -> sources.add(src.table()))));
         layout.ensureChangelogs(sources); // before the views that read them start
-        spec = next;
         parts.tables().addAll(newTables);
         layout.start();
         sourceApps.startNew(next);

@@ -1,8 +1,11 @@
 package io.pequod.views.internals.engine;
 
 import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
+import io.pequod.views.spec.JoinSpecParser;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +35,6 @@ public final class TableLayout {
 
     private final EngineParts parts;
     private final CopyLags lags;
-    private final TopologyFactory factory;
     private final Supplier<JoinSpec> spec;
     private volatile KafkaStreams main;
     /** The tables of this instance's main tables application (empty if it runs none). */
@@ -43,7 +45,14 @@ public final class TableLayout {
     private final Map<String, String> lateIds = new ConcurrentHashMap<>();
     /** The tables of each tables application, as last read from (or written to) {@code <ns>-meta}. */
     private Map<String, List<String>> recorded = Map.of();
+    /** The views computed inside each tables application, with their join texts, as recorded. */
+    private Map<String, Map<String, List<String>>> recordedViews = Map.of();
+    /** The views computed inside the tables applications this instance runs: their application and joins. */
+    private final Map<String, String> computedIn = new ConcurrentHashMap<>();
+    private final Map<String, List<Join>> computedJoins = new ConcurrentHashMap<>();
     private final List<KafkaStreams> toStart = new ArrayList<>();
+    /** The applications whose computed views were last written to {@code <ns>-meta}. */
+    private Set<String> recordedViewsWritten = Set.of();
 
     /**
      * @param parts the engine's parts; its tables must be known (their partition counts learnt)
@@ -52,8 +61,6 @@ public final class TableLayout {
     public TableLayout(EngineParts parts, Supplier<JoinSpec> spec) {
         this.parts = parts;
         this.spec = spec;
-        int maxPartitions = parts.partitions().values().stream().mapToInt(Integer::intValue).max().orElse(parts.defaultPartitions());
-        this.factory = parts.topologies(maxPartitions).registeringStoresIn(parts.liveStores()).materializingViews(this::isView);
         this.lags = new CopyLags(parts, this);
     }
 
@@ -69,7 +76,10 @@ public final class TableLayout {
      * @param layout the recorded layout
      * @param spec   the joins in force
      */
-    public synchronized void plan(Map<String, List<String>> layout, JoinSpec spec) {
+    public synchronized void plan(ViewMetaStore.Records records, JoinSpec spec) {
+        Map<String, List<String>> layout = records.tableApplications();
+        recordedViews = records.computedViews();
+        recordedViewsWritten = recordedViews.keySet();
         recorded = current(layout);
         layout = recorded;
         if (!parts.runsTables()) {
@@ -100,7 +110,7 @@ public final class TableLayout {
         Set<String> rest = new TreeSet<>(parts.tables());
         rest.removeAll(lateIds.keySet());
         if (!rest.isEmpty()) { // Streams refuses a topology without topics
-            main = parts.streams().create(mainId, factory.tablesTopology(rest, mainId));
+            main = parts.streams().create(mainId, topology(mainId, rest));
             mainTables = List.copyOf(rest);
             toStart.add(0, main);
         }
@@ -136,9 +146,75 @@ public final class TableLayout {
         record();
     }
 
-    /** @param layout the layout recorded in {@code <ns>-meta}, as just read */
-    public synchronized void recorded(Map<String, List<String>> layout) {
-        recorded = current(layout);
+    /** @param records what {@code <ns>-meta} holds, as just read */
+    public synchronized void recorded(ViewMetaStore.Records records) {
+        recorded = current(records.tableApplications());
+        recordedViews = records.computedViews();
+        recordedViewsWritten = recordedViews.keySet();
+    }
+
+    /**
+     * The views a tables application computes itself: as recorded for it (every instance must run
+     * the same topology), else, for an application created now, every view of the spec whose own
+     * table and source tables it all materializes and that has no generation yet. A view added
+     * later, or whose tables live apart, gets an application of its own ({@link ViewGenerations}).
+     */
+    private Map<String, List<Join>> computed(String id, Collection<String> tables) {
+        Map<String, List<String>> texts = recordedViews.get(id);
+        if (texts == null && recorded.containsKey(id)) {
+            texts = Map.of(); // recorded before views were computed inside tables applications
+        }
+        if (texts == null) {
+            Map<String, ViewMetaStore.ViewMeta> generations = parts.meta().readAll();
+            Map<String, List<String>> fresh = new TreeMap<>();
+            for (String v : spec.get().materializedViewTables()) {
+                List<Join> joins = spec.get().joinsOf(v);
+                if (tables.contains(v) && !generations.containsKey(v) && !computedIn.containsKey(v)
+                        && joins.stream().allMatch(j -> j.sources().stream().allMatch(src -> tables.contains(src.table())))) {
+                    fresh.put(v, joins.stream().map(Join::text).toList());
+                }
+            }
+            texts = fresh;
+            Map<String, Map<String, List<String>>> all = new TreeMap<>(recordedViews);
+            all.put(id, fresh);
+            recordedViews = all;
+        }
+        Map<String, List<Join>> out = new TreeMap<>();
+        texts.forEach((view, joinTexts) -> {
+            List<Join> joins = JoinSpecParser.parse("joins of view " + view + " recorded for " + id,
+                    String.join("\n", joinTexts)).joinsOf(view);
+            out.put(view, joins);
+            computedIn.put(view, id);
+            computedJoins.put(view, joins);
+        });
+        if (!out.isEmpty()) {
+            LOG.info("Tables application {} computes the views {} itself", id, out.keySet());
+        }
+        return out;
+    }
+
+    /**
+     * @return a tables application's topology, which depends only on its tables (their partition
+     * counts: repartition topics and co-partitioned join steps) and its recorded views, so that
+     * every instance and every restart builds the same one
+     */
+    private Topology topology(String id, Collection<String> tables) {
+        int n = tables.stream().mapToInt(t -> parts.partitions().getOrDefault(t, parts.defaultPartitions())).max()
+                .orElse(parts.defaultPartitions());
+        TopologyFactory factory = parts.topologies(n).registeringStoresIn(parts.liveStores()).materializingViews(this::isView);
+        return factory.tablesTopology(tables, computed(id, tables), id);
+    }
+
+    /** @return the tables application (run here) that computes a view itself, or {@code null} */
+    public String computedIn(String view) {
+        return computedIn.get(view);
+    }
+
+    /** @return whether a view is computed inside a tables application here with the joins now in force */
+    public boolean computesCurrent(String view) {
+        List<Join> joins = computedJoins.get(view);
+        return joins != null && joins.stream().map(Join::text).toList()
+                .equals(spec.get().joinsOf(view).stream().map(Join::text).toList());
     }
 
     /**
@@ -224,7 +300,7 @@ public final class TableLayout {
     }
 
     private KafkaStreams application(String id, Collection<String> tables) {
-        KafkaStreams ks = parts.streams().create(id, factory.tablesTopology(tables, id));
+        KafkaStreams ks = parts.streams().create(id, topology(id, tables));
         for (String t : tables) {
             late.put(t, ks);
             lateIds.put(t, id);
@@ -253,9 +329,16 @@ public final class TableLayout {
                 layout.put(a, List.copyOf(ts));
             }
         });
-        if (!layout.equals(recorded)) {
-            parts.meta().writeTableApplications(layout);
+        Map<String, Map<String, List<String>>> views = new TreeMap<>();
+        recordedViews.forEach((a, v) -> {
+            if (layout.containsKey(a)) {
+                views.put(a, v);
+            }
+        });
+        if (!layout.equals(recorded) || !views.keySet().equals(recordedViewsWritten)) {
+            parts.meta().writeTableApplications(layout, views);
             recorded = layout;
+            recordedViewsWritten = views.keySet();
         }
     }
 }

@@ -51,9 +51,14 @@ public final class ViewGenerations {
         return List.copyOf(generations.values());
     }
 
-    /** @return the running application of a view, or {@code null} */
+    /** @return the running application of a view (the tables application computing it, if it does), or {@code null} */
     public synchronized KafkaStreams streams(String view) {
-        return running.get(view);
+        return inTables(generations.get(view)) ? layout.streamsOf(view) : running.get(view);
+    }
+
+    /** @return whether a generation is the one a tables application computes (no application of its own) */
+    private boolean inTables(ViewMeta m) {
+        return m != null && parts.names().isTablesApplication(m.application());
     }
 
     /** @return views this instance stopped because another instance redefined them, with why */
@@ -61,10 +66,22 @@ public final class ViewGenerations {
         return new TreeMap<>(superseded);
     }
 
-    /** @return the topics a view's application reads its sources from */
+    /** @return the topics a view's generation reads its sources from (the table topics, when a tables application computes it) */
     public List<String> sourceTopics(String view) {
-        return spec.get().joinsOf(view).stream().flatMap(j -> j.sources().stream()).map(s -> s.table()).distinct()
-                .map(t -> parts.runsTables() ? layout.changelogOf(t) : parts.topics().tableTopic(t)).toList();
+        return inTables(generations.get(view)) ? tableTopics(view) : ownTopics(view);
+    }
+
+    /** @return the topics a view's own application reads: the changelogs of its sources' stores */
+    private List<String> ownTopics(String view) {
+        return sourceTables(view).stream().map(t -> parts.runsTables() ? layout.changelogOf(t) : parts.topics().tableTopic(t)).toList();
+    }
+
+    private List<String> tableTopics(String view) {
+        return sourceTables(view).stream().map(parts.topics()::tableTopic).toList();
+    }
+
+    private List<String> sourceTables(String view) {
+        return spec.get().joinsOf(view).stream().flatMap(j -> j.sources().stream()).map(s -> s.table()).distinct().toList();
     }
 
     /**
@@ -80,7 +97,7 @@ public final class ViewGenerations {
 
     /** Starts every prepared view. */
     public synchronized void startAll() {
-        StreamsSettings.startAll(generations.values().stream().map(this::create).toList());
+        StreamsSettings.startAll(generations.values().stream().filter(m -> !inTables(m)).map(this::create).toList());
     }
 
     /**
@@ -137,6 +154,11 @@ public final class ViewGenerations {
             if (mine == null || r.generation() <= mine.generation()) {
                 continue;
             }
+            parts.fences().generation(r.view(), r.generation());
+            if (inTables(mine)) {
+                followFromTables(mine, r);
+                continue;
+            }
             if (r.ready() && r.definition().equals(mine.definition())) {
                 stop(r.view());
                 generations.put(r.view(), r);
@@ -152,6 +174,31 @@ public final class ViewGenerations {
                 superseded.put(r.view(), why);
                 LOG.error(why);
             }
+        }
+    }
+
+    /**
+     * Another instance moved a view that a tables application computes here to a generation of its
+     * own (a rebuild, a redefinition): the copy here stops writing at once; once that generation is
+     * ready, this instance runs it too if its joins are the same here.
+     */
+    private void followFromTables(ViewMeta mine, ViewMeta r) {
+        parts.fences().close(r.view());
+        if (!r.ready()) {
+            return; // its table is being cleared; the ready record follows
+        }
+        if (r.definition().equals(EngineNames.definitionHash(spec.get().joinsOf(r.view()), ownTopics(r.view())))) {
+            generations.put(r.view(), r);
+            start(r);
+            LOG.info("View {}: another instance rebuilt it; now running generation {}", r.view(), r.generation());
+        } else {
+            generations.remove(r.view());
+            String why = "view " + r.view() + " was redefined by another instance (generation " + r.generation() + ", application "
+                    + r.application() + "); this instance stopped computing generation " + mine.generation() + " of the old"
+                    + " definition. Restart it with the new joins (joins installed with install-joins are picked up by themselves"
+                    + " within 10 s)";
+            superseded.put(r.view(), why);
+            LOG.error(why);
         }
     }
 
@@ -172,13 +219,33 @@ public final class ViewGenerations {
 
     /** Decides a view's application: the recorded one if its definition is unchanged, else a new one on a cleared table. */
     private ViewMeta prepare(String view, ViewMeta recorded) {
+        String inTables = layout.computedIn(view);
+        if (inTables != null && layout.computesCurrent(view)
+                && (recorded == null || recorded.application().equals(inTables) && recorded.ready())) {
+            // Computed inside its tables application, as it has been since its first generation.
+            ViewMeta m = recorded != null ? recorded
+                    : new ViewMeta(view, EngineNames.definitionHash(spec.get().joinsOf(view), tableTopics(view)), 0, inTables, true);
+            if (recorded == null) {
+                parts.meta().write(m);
+            }
+            parts.fences().generation(view, m.generation());
+            return m;
+        }
+        if (inTables != null) {
+            parts.fences().close(view); // the copy in the tables application writes no more rows
+        }
         // The topics read are part of the definition: a source table materialized by another
         // application after a restart has another changelog, and the view is rebuilt from it.
-        String def = EngineNames.definitionHash(spec.get().joinsOf(view), sourceTopics(view));
+        String def = EngineNames.definitionHash(spec.get().joinsOf(view), ownTopics(view));
         if (recorded != null && recorded.definition().equals(def) && recorded.ready()) {
+            parts.fences().generation(view, recorded.generation());
             return recorded;
         }
         int gen = recorded == null ? 0 : recorded.generation() + 1;
+        parts.fences().generation(view, gen);
+        // A generation computed inside a tables application cannot be stopped by leaving a group:
+        // its rows are fenced off by the generation markers instead (ViewFences).
+        boolean fromTables = inTables(recorded);
         if (recorded != null) {
             LOG.info("View {}: definition changed or rebuild pending; rebuilding as generation {}", view, gen);
         }
@@ -188,14 +255,16 @@ public final class ViewGenerations {
             // cleared, or they write its rows into the rebuilt table. The new generation, recorded as
             // not ready, tells them so (they look every 10 s); then their group empties.
             parts.meta().write(new ViewMeta(view, def, gen, next.application(), false));
-            awaitGroupEmpty(view, recorded.application());
+            if (!fromTables) {
+                awaitGroupEmpty(view, recorded.application());
+            }
         }
-        int cleared = parts.meta().clearTable(view);
+        int cleared = parts.meta().clearTable(view, recorded == null ? -1 : gen);
         if (cleared > 0) {
             LOG.info("View {}: wrote {} tombstones erasing the rows of an earlier definition before rebuilding", view, cleared);
         }
         parts.meta().write(next);
-        if (recorded != null) {
+        if (recorded != null && !fromTables) {
             deleteInternalTopicsOnceStopped(recorded.application());
         }
         return next;
@@ -252,6 +321,10 @@ public final class ViewGenerations {
     private void stop(String view) {
         KafkaStreams old = running.remove(view);
         ViewMeta m = generations.get(view);
+        if (inTables(m)) {
+            parts.fences().close(view); // its tables application goes on; this view's rows stop there
+            return;
+        }
         if (old == null) {
             return;
         }
@@ -276,7 +349,9 @@ public final class ViewGenerations {
     }
 
     private void start(ViewMeta m) {
-        create(m).start();
+        if (!inTables(m)) {
+            create(m).start();
+        }
     }
 
     /** @return the view's application, created and registered, not started */
@@ -286,7 +361,7 @@ public final class ViewGenerations {
                 .mapToInt(s -> parts.partitions().getOrDefault(s.table(), parts.defaultPartitions())).max().orElse(parts.defaultPartitions());
         KafkaStreams ks = parts.streams().create(m.application(), parts.topologies(n)
                 .readingChangelogs(parts.runsTables() ? layout::changelogOf : null).materializingViews(layout::isView)
-                .viewTopology(m.view(), joins, m.application()));
+                .viewTopology(m.view(), joins, m.generation(), m.application()));
         running.put(m.view(), ks);
         superseded.remove(m.view()); // maintained here again (the new joins were installed here too)
         return ks;

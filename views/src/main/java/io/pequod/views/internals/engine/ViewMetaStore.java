@@ -1,12 +1,16 @@
 package io.pequod.views.internals.engine;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pequod.schemas.PequodException;
 import io.pequod.schemas.TableTopics;
+import io.pequod.views.internals.processor.ViewFences;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -19,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,8 +65,11 @@ public final class ViewMetaStore {
      * @param tableApplications the tables each tables application materializes, by application
      *                  id: the main one's ({@code <ns>-tables}, as the first instance started it)
      *                  and those of tables that came after
+     * @param computedViews the views computed inside each tables application, with their join texts,
+     *                  by application id (as the instance that created the application recorded them)
      */
-    public record Records(Map<String, ViewMeta> views, List<InstalledSpec> installed, Map<String, List<String>> tableApplications) {
+    public record Records(Map<String, ViewMeta> views, List<InstalledSpec> installed, Map<String, List<String>> tableApplications,
+                          Map<String, Map<String, List<String>>> computedViews) {
     }
 
     /** Key of the installed specs' record: no table name starts with '|'. */
@@ -72,7 +80,8 @@ public final class ViewMetaStore {
     record InstalledList(List<InstalledSpec> specs) {
     }
 
-    record TableApplications(Map<String, List<String>> applications) {
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record TableApplications(Map<String, List<String>> applications, Map<String, Map<String, List<String>>> views) {
     }
 
     private final Map<String, Object> consumerConfig;
@@ -105,6 +114,7 @@ public final class ViewMetaStore {
         Map<String, ViewMeta> out = new HashMap<>();
         List<InstalledSpec> installed = new ArrayList<>();
         Map<String, List<String>> apps = new TreeMap<>();
+        Map<String, Map<String, List<String>>> computed = new TreeMap<>();
         Map<String, Object> cfg = new HashMap<>(consumerConfig);
         cfg.put("enable.auto.commit", false);
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
@@ -117,8 +127,13 @@ public final class ViewMetaStore {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                     if (r.key().equals(TABLE_APPLICATIONS_KEY)) {
                         apps.clear();
+                        computed.clear();
                         if (r.value() != null) {
-                            apps.putAll(JSON.readValue(r.value(), TableApplications.class).applications());
+                            TableApplications t = JSON.readValue(r.value(), TableApplications.class);
+                            apps.putAll(t.applications());
+                            if (t.views() != null) {
+                                computed.putAll(t.views());
+                            }
                         }
                     } else if (r.key().equals(INSTALLED_KEY)) {
                         installed.clear();
@@ -135,7 +150,7 @@ public final class ViewMetaStore {
         } catch (Exception e) {
             throw new PequodException("Could not read the view records in " + EngineAdmin.metaTopic(topics) + ": " + e.getMessage(), e);
         }
-        return new Records(out, List.copyOf(installed), Map.copyOf(apps));
+        return new Records(out, List.copyOf(installed), Map.copyOf(apps), Map.copyOf(computed));
     }
 
     /** @param specs every spec text installed at run time, in order (replaces the earlier list) */
@@ -143,9 +158,12 @@ public final class ViewMetaStore {
         send(INSTALLED_KEY, new InstalledList(List.copyOf(specs)), "the installed joins");
     }
 
-    /** @param applications tables applications besides the main one, with their tables (replaces the earlier record) */
-    public void writeTableApplications(Map<String, List<String>> applications) {
-        send(TABLE_APPLICATIONS_KEY, new TableApplications(Map.copyOf(applications)), "the tables applications");
+    /**
+     * @param applications tables applications, with their tables (replaces the earlier record)
+     * @param views        the views computed inside each, with their join texts
+     */
+    public void writeTableApplications(Map<String, List<String>> applications, Map<String, Map<String, List<String>>> views) {
+        send(TABLE_APPLICATIONS_KEY, new TableApplications(Map.copyOf(applications), Map.copyOf(views)), "the tables applications");
     }
 
     /** @param meta the record to write */
@@ -171,7 +189,22 @@ public final class ViewMetaStore {
      * @return the number of tombstones written
      */
     public int clearTable(String table) {
+        return clearTable(table, -1);
+    }
+
+    /**
+     * Starts a view's new generation in its topic: a generation marker in every partition
+     * ({@link ViewFences}), then {@link #clearTable(String)}'s tombstones for every earlier row.
+     *
+     * @param table      the view table
+     * @param generation the new generation (-1: no marker)
+     * @return the number of tombstones written
+     */
+    public int clearTable(String table, int generation) {
         String topic = topics.tableTopic(table);
+        if (generation >= 0) {
+            writeMarkers(topic, generation);
+        }
         Map<String, Object> cfg = new HashMap<>(consumerConfig);
         cfg.put("enable.auto.commit", false);
         cfg.put("max.poll.records", 10_000);
@@ -199,5 +232,21 @@ public final class ViewMetaStore {
             p.flush();
         }
         return n;
+    }
+
+    private void writeMarkers(String topic, int generation) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (PartitionInfo part : p.partitionsFor(topic)) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, part.partition(), ViewFences.markerKey(), null);
+                ViewFences.stamp(r.headers(), generation);
+                sent.add(p.send(r));
+            }
+            for (Future<RecordMetadata> f : sent) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new PequodException("Could not write the generation markers of " + topic + ": " + e.getMessage(), e);
+        }
     }
 }

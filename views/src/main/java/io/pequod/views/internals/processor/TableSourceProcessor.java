@@ -57,7 +57,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
 
     private final String storeName;
     private final SchemaRegistryClient registry;
-    private final boolean emitDeltas;
+    private boolean emitDeltas;
     private final AtomicLong deadLetters;
     private final boolean reportDeadLetters;
     private final StoreProgress progress;
@@ -81,6 +81,37 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     long skipped;
     /** Changes refused to the writer that waited for them, not dead-lettered (a test reads it). */
     long refused;
+
+    /** A view's generations, for a view table's materializer ({@code null} otherwise). */
+    private ViewFences fences;
+    private String fencedView;
+    private ViewFences.Cursor cursor;
+
+    /**
+     * The owner also emits each key's delta, for the joins computed in its own application (views
+     * whose tables all live there); it still reports dead letters.
+     *
+     * @return this processor
+     */
+    public TableSourceProcessor emittingDeltas() {
+        this.emitDeltas = true;
+        return this;
+    }
+
+    /**
+     * This processor materializes a view's topic: it follows the generation markers there (erasing
+     * the partition's rows at a new generation's marker) and drops rows of older generations
+     * ({@link ViewFences}).
+     *
+     * @param f    the engine's fences
+     * @param view the view
+     * @return this processor
+     */
+    public TableSourceProcessor fencing(ViewFences f, String view) {
+        this.fences = f;
+        this.fencedView = view;
+        return this;
+    }
 
     /** @param l where to register the store while the task runs ({@code null}: nowhere) @return this processor */
     public TableSourceProcessor registeringIn(LiveStores l) {
@@ -127,6 +158,9 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         this.store = ctx.getStateStore(storeName);
         this.deserializer = new ChangeSerde.ChangeDeserializer(registry);
         partition = ctx.taskId().partition();
+        if (fences != null) {
+            cursor = new ViewFences.Cursor(fences.generation(fencedView));
+        }
         if (keepsExpiries) {
             byKey = ctx.getStateStore(storeName + Expiries.BY_KEY);
             expiries = new Expiries(byKey, ctx.getStateStore(storeName + Expiries.BY_TIME));
@@ -171,13 +205,44 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         RecordMetadata md = context.recordMetadata().orElse(null);
         String[] outcome = {null, null};
         answer = null;
-        byte[] value = apply(record, md, outcome);
+        byte[] value = cursor == null ? apply(record, md, outcome) : applyFenced(record, md, outcome);
         if (progress != null && md != null) {
             progress.applied(md.topic(), md.partition(), md.offset(), record.key(), value, answer, outcome[0], outcome[1]);
             if (outcome[1] == null) {
                 progress.visible(md.topic(), record.timestamp(), originTopic(record));
             }
         }
+    }
+
+    /** A view topic's record: a generation marker, a row of an older generation (dropped), or a row. */
+    private byte[] applyFenced(Record<byte[], byte[]> record, RecordMetadata md, String[] outcome) {
+        switch (cursor.step(record.key(), record.headers())) {
+            case DROP:
+                outcome[1] = "a row of an older generation of the view";
+                return null;
+            case ERASE_ALL:
+                eraseAll(record);
+                return null;
+            default:
+                return apply(record, md, outcome);
+        }
+    }
+
+    /** A new generation's marker: every row of this partition goes (deltas emitted for the joins reading the view). */
+    private void eraseAll(Record<byte[], byte[]> marker) {
+        java.util.List<Bytes> keys = new java.util.ArrayList<>();
+        try (var it = store.all()) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        for (Bytes k : keys) {
+            store.delete(k);
+            if (emitDeltas) {
+                context.forward(new Record<>(k.get(), (SourceOutput) new KeyDelta(k.get(), BLIND, null), marker.timestamp(),
+                        marker.headers()));
+            }
+        }
+        LOG.info("View {} partition {}: generation {} starts; erased {} rows of the earlier one", fencedView, partition,
+                ViewFences.generationOf(marker.headers()), keys.size());
     }
 
     /**
@@ -252,14 +317,20 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
                 return StoredValue.value(store.get(k)); // the key was written again since: a new key, not the one that expired
             }
             // the value goes before its expiry: a reader reads the expiry first, then the value
+            byte[] gone = emitDeltas ? StoredValue.value(store.get(k)) : null;
             store.delete(k);
             expiries.clear(k);
             creations.erased(k);
+            if (gone != null) {
+                forward(record, md, new KeyDelta(record.key(), gone, null));
+            }
             return null;
         }
         byte[] raw;
+        byte[] before = null; // the value the joins last saw, if this change finds the key expired
         if (ttl != null && record.timestamp() >= ttl) {
             // expired before this change was written: gone, whatever the change turns out to be
+            before = emitDeltas ? StoredValue.value(store.get(k)) : null;
             store.delete(k);
             expiries.clear(k);
             ttl = null;
@@ -293,6 +364,10 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             } else {
                 store.put(k, StoredValue.encode(now, offset(md)));
             }
+        }
+        byte[] seen = before != null ? before : stored;
+        if (emitDeltas && !Arrays.equals(seen, now)) {
+            forward(record, md, new KeyDelta(record.key(), seen, now));
         }
         if (now == null || expireAt == null) {
             expiries.clear(k); // a value goes before its expiry

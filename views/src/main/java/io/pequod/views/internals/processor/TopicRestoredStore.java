@@ -53,6 +53,8 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
 
     private final KeyValueBytesStoreSupplier inner;
     private final SchemaRegistryClient registry;
+    private ViewFences fences;
+    private String view;
 
     /**
      * @param inner    the store to restore into (RocksDB)
@@ -63,6 +65,18 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
         this.registry = registry;
     }
 
+    /**
+     * @param f the engine's fences: restoring follows the view's generation markers as its
+     *          materializer does ({@link ViewFences})
+     * @param v the view
+     * @return this supplier
+     */
+    public TopicRestoredStore fencing(ViewFences f, String v) {
+        this.fences = f;
+        this.view = v;
+        return this;
+    }
+
     @Override
     public String name() {
         return inner.name();
@@ -70,7 +84,7 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
 
     @Override
     public KeyValueStore<Bytes, byte[]> get() {
-        return new Store(inner.get(), new ChangeSerde.ChangeDeserializer(registry));
+        return new Store(inner.get(), new ChangeSerde.ChangeDeserializer(registry), fences, view);
     }
 
     @Override
@@ -91,15 +105,29 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
     private static final class Store implements KeyValueStore<Bytes, byte[]> {
         private final KeyValueStore<Bytes, byte[]> s;
         private final ChangeSerde.ChangeDeserializer decoder;
+        private final ViewFences fences;
+        private final String view;
 
-        Store(KeyValueStore<Bytes, byte[]> s, ChangeSerde.ChangeDeserializer decoder) {
+        Store(KeyValueStore<Bytes, byte[]> s, ChangeSerde.ChangeDeserializer decoder, ViewFences fences, String view) {
             this.s = s;
             this.decoder = decoder;
+            this.fences = fences;
+            this.view = view;
         }
 
         @Override
         public void init(StateStoreContext context, StateStore root) {
-            s.init(new DecodingContext(context, decoder), root);
+            ViewFences.Cursor cursor = fences == null ? null : new ViewFences.Cursor(fences.generation(view));
+            s.init(new DecodingContext(context, decoder, cursor, this::eraseAll), root);
+        }
+
+        /** A new generation's marker, met while restoring: the rows restored so far go. */
+        private void eraseAll() {
+            List<Bytes> keys = new ArrayList<>();
+            try (KeyValueIterator<Bytes, byte[]> it = s.all()) {
+                it.forEachRemaining(kv -> keys.add(kv.key));
+            }
+            keys.forEach(s::delete);
         }
 
         @Override
@@ -211,7 +239,8 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
     }
 
     /** The store's context, but for the restore callback it registers, which decodes first. */
-    private record DecodingContext(StateStoreContext c, ChangeSerde.ChangeDeserializer decoder) implements StateStoreContext {
+    private record DecodingContext(StateStoreContext c, ChangeSerde.ChangeDeserializer decoder, ViewFences.Cursor cursor,
+                                   Runnable eraseAll) implements StateStoreContext {
         @Override
         public String applicationId() {
             return c.applicationId();
@@ -273,14 +302,26 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
                 throw new IllegalStateException("a store restored from its topic must restore in batches of records; "
                         + callback.getClass().getName() + " does not");
             }
-            return (RecordBatchingStateRestoreCallback) records -> batch.restoreBatch(decode(records));
+            return (RecordBatchingStateRestoreCallback) records -> batch.restoreBatch(decode(records, batch));
         }
 
-        private Collection<ConsumerRecord<byte[], byte[]>> decode(Collection<ConsumerRecord<byte[], byte[]>> records) {
+        private Collection<ConsumerRecord<byte[], byte[]>> decode(Collection<ConsumerRecord<byte[], byte[]>> records,
+                                                                 RecordBatchingStateRestoreCallback batch) {
             List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>(records.size());
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 if (r.key() == null) {
                     continue;
+                }
+                if (cursor != null) {
+                    ViewFences.Step step = cursor.step(r.key(), r.headers());
+                    if (step == ViewFences.Step.ERASE_ALL) {
+                        batch.restoreBatch(out); // what came before the marker, then the erase
+                        out = new ArrayList<>();
+                        eraseAll.run();
+                    }
+                    if (step != ViewFences.Step.APPLY) {
+                        continue;
+                    }
                 }
                 byte[] v;
                 try {

@@ -23,6 +23,22 @@ public final class ViewTopicSourceProcessor implements Processor<byte[], byte[],
     private final SchemaRegistryClient registry;
     private ProcessorContext<byte[], SourceOutput> context;
     private ChangeSerde.ChangeDeserializer decoder;
+    private ViewFences fences;
+    private String view;
+    private ViewFences.Cursor cursor;
+
+    /**
+     * @param f    the engine's fences: markers are skipped and rows of an older generation of the
+     *             view dropped; the earlier generation's rows are erased by the tombstones that
+     *             follow the marker ({@link ViewFences})
+     * @param v    the view whose topic this reads
+     * @return this processor
+     */
+    public ViewTopicSourceProcessor fencing(ViewFences f, String v) {
+        this.fences = f;
+        this.view = v;
+        return this;
+    }
 
     /** @param registry the registry the topic's records are decoded with */
     public ViewTopicSourceProcessor(SchemaRegistryClient registry) {
@@ -33,12 +49,13 @@ public final class ViewTopicSourceProcessor implements Processor<byte[], byte[],
     public void init(ProcessorContext<byte[], SourceOutput> ctx) {
         this.context = ctx;
         this.decoder = new ChangeSerde.ChangeDeserializer(registry);
+        this.cursor = new ViewFences.Cursor(fences == null ? -1 : fences.generation(view));
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata md = context.recordMetadata().orElse(null);
-        if (record.key() == null || md == null) {
+        if (record.key() == null || md == null || cursor.step(record.key(), record.headers()) != ViewFences.Step.APPLY) {
             return;
         }
         byte[] now;
