@@ -99,8 +99,10 @@ public final class EngineConfig extends AbstractConfig {
                 .define(COMMIT_INTERVAL_MS, Type.INT, null, nullOr(ConfigDef.Range.atLeast(1)), Importance.LOW,
                         "Streams commit interval. Unset: 1000 at least once, 100 exactly once.",
                         GROUP, ++order, ConfigDef.Width.SHORT, "Commit interval")
-                .define(STREAM_THREADS, Type.INT, 1, ConfigDef.Range.between(1, 64), Importance.LOW,
-                        "Stream threads of each Streams application.", GROUP, ++order, ConfigDef.Width.SHORT, "Stream threads")
+                .define(STREAM_THREADS, Type.INT, null, nullOr(ConfigDef.Range.between(1, 64)), Importance.LOW,
+                        "Stream threads of each Streams application. Unset: one per core for the tables applications (they "
+                                + "compute the views whose tables they hold), one for every other.", GROUP, ++order,
+                        ConfigDef.Width.SHORT, "Stream threads")
                 .define(TABLES, Type.LIST, List.of(), Importance.LOW,
                         "Tables to create and materialize at start besides the joins' (others are picked up when first written).",
                         GROUP, ++order, ConfigDef.Width.LONG, "Tables")
