@@ -99,9 +99,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
     }
 
     /**
-     * This processor materializes a view's topic: it follows the generation markers there (erasing
-     * the partition's rows at a new generation's marker) and drops rows of older generations
-     * ({@link ViewFences}).
+     * This processor materializes a view's topic: it follows the generation markers there and drops
+     * rows of older generations after them ({@link ViewFences}).
      *
      * @param f    the engine's fences
      * @param view the view
@@ -220,29 +219,13 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
             case DROP:
                 outcome[1] = "a row of an older generation of the view";
                 return null;
-            case ERASE_ALL:
-                eraseAll(record);
+            case NEW_GENERATION:
+                LOG.info("View {} partition {}: generation {} starts; rows of earlier ones are dropped from here on", fencedView,
+                        partition, ViewFences.generationOf(record.headers()));
                 return null;
             default:
                 return apply(record, md, outcome);
         }
-    }
-
-    /** A new generation's marker: every row of this partition goes (deltas emitted for the joins reading the view). */
-    private void eraseAll(Record<byte[], byte[]> marker) {
-        java.util.List<Bytes> keys = new java.util.ArrayList<>();
-        try (var it = store.all()) {
-            it.forEachRemaining(kv -> keys.add(kv.key));
-        }
-        for (Bytes k : keys) {
-            store.delete(k);
-            if (emitDeltas) {
-                context.forward(new Record<>(k.get(), (SourceOutput) new KeyDelta(k.get(), BLIND, null), marker.timestamp(),
-                        marker.headers()));
-            }
-        }
-        LOG.info("View {} partition {}: generation {} starts; erased {} rows of the earlier one", fencedView, partition,
-                ViewFences.generationOf(marker.headers()), keys.size());
     }
 
     /**

@@ -118,16 +118,7 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
         @Override
         public void init(StateStoreContext context, StateStore root) {
             ViewFences.Cursor cursor = fences == null ? null : new ViewFences.Cursor(fences.generation(view));
-            s.init(new DecodingContext(context, decoder, cursor, this::eraseAll), root);
-        }
-
-        /** A new generation's marker, met while restoring: the rows restored so far go. */
-        private void eraseAll() {
-            List<Bytes> keys = new ArrayList<>();
-            try (KeyValueIterator<Bytes, byte[]> it = s.all()) {
-                it.forEachRemaining(kv -> keys.add(kv.key));
-            }
-            keys.forEach(s::delete);
+            s.init(new DecodingContext(context, decoder, cursor), root);
         }
 
         @Override
@@ -239,8 +230,8 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
     }
 
     /** The store's context, but for the restore callback it registers, which decodes first. */
-    private record DecodingContext(StateStoreContext c, ChangeSerde.ChangeDeserializer decoder, ViewFences.Cursor cursor,
-                                   Runnable eraseAll) implements StateStoreContext {
+    private record DecodingContext(StateStoreContext c, ChangeSerde.ChangeDeserializer decoder, ViewFences.Cursor cursor)
+            implements StateStoreContext {
         @Override
         public String applicationId() {
             return c.applicationId();
@@ -302,26 +293,17 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
                 throw new IllegalStateException("a store restored from its topic must restore in batches of records; "
                         + callback.getClass().getName() + " does not");
             }
-            return (RecordBatchingStateRestoreCallback) records -> batch.restoreBatch(decode(records, batch));
+            return (RecordBatchingStateRestoreCallback) records -> batch.restoreBatch(decode(records));
         }
 
-        private Collection<ConsumerRecord<byte[], byte[]>> decode(Collection<ConsumerRecord<byte[], byte[]>> records,
-                                                                 RecordBatchingStateRestoreCallback batch) {
+        private Collection<ConsumerRecord<byte[], byte[]>> decode(Collection<ConsumerRecord<byte[], byte[]>> records) {
             List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>(records.size());
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 if (r.key() == null) {
                     continue;
                 }
-                if (cursor != null) {
-                    ViewFences.Step step = cursor.step(r.key(), r.headers());
-                    if (step == ViewFences.Step.ERASE_ALL) {
-                        batch.restoreBatch(out); // what came before the marker, then the erase
-                        out = new ArrayList<>();
-                        eraseAll.run();
-                    }
-                    if (step != ViewFences.Step.APPLY) {
-                        continue;
-                    }
+                if (cursor != null && cursor.step(r.key(), r.headers()) != ViewFences.Step.APPLY) {
+                    continue; // a marker, or a row of an older generation after one
                 }
                 byte[] v;
                 try {

@@ -17,9 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>Every row a view's joins write carries the header {@value #GENERATION}.</li>
  *   <li>A new generation starts with a <em>marker</em> in every partition of the view's topic: a
  *       tombstone of the key {@value #MARKER_KEY} (no table key starts with '|') whose header names
- *       the generation. The view's materializer, live or restoring, erases its partition's rows at
- *       the marker and from then on drops rows of an older generation: the topic's order decides,
- *       so every instance and every replay agree.</li>
+ *       the generation, followed by tombstones of every earlier row. The view's materializer, live
+ *       or restoring, drops rows of an older generation after the marker: the topic's order
+ *       decides, so every instance and every replay agree.</li>
  *   <li>An instance closes its gate for a view whose generation moved elsewhere: its copy inside
  *       the tables application stops writing rows at all (within the 10 s other instances take
  *       to look; the markers keep the stores exact meanwhile).</li>
@@ -110,7 +110,7 @@ public final class ViewFences {
             if (isMarker(key)) {
                 if (g > current) {
                     current = g;
-                    return Step.ERASE_ALL;
+                    return Step.NEW_GENERATION;
                 }
                 return Step.DROP;
             }
@@ -124,7 +124,7 @@ public final class ViewFences {
         APPLY,
         /** skip it: a marker already passed, or a row of an older generation */
         DROP,
-        /** a new generation's marker: erase every row of the partition */
-        ERASE_ALL
+        /** a new generation's marker: rows of older generations are dropped from here on */
+        NEW_GENERATION
     }
 }

@@ -19,11 +19,11 @@ class ViewFencesTest {
     }
 
     @Test
-    void aMarkerErasesOnceThenRowsOfOlderGenerationsAreDropped() {
+    void aMarkerStartsAGenerationThenRowsOfOlderOnesAreDropped() {
         ViewFences.Cursor c = new ViewFences.Cursor(0);
         assertEquals(ViewFences.Step.APPLY, c.step(key("t|1"), generation(0)));
         assertEquals(ViewFences.Step.APPLY, c.step(key("t|1"), new RecordHeaders()), "rows of earlier versions have no header");
-        assertEquals(ViewFences.Step.ERASE_ALL, c.step(ViewFences.markerKey(), generation(1)));
+        assertEquals(ViewFences.Step.NEW_GENERATION, c.step(ViewFences.markerKey(), generation(1)));
         assertEquals(ViewFences.Step.DROP, c.step(ViewFences.markerKey(), generation(1)), "a marker read again");
         assertEquals(ViewFences.Step.DROP, c.step(key("t|2"), generation(0)), "the old copy, still writing");
         assertEquals(ViewFences.Step.APPLY, c.step(key("t|2"), generation(1)));
@@ -34,7 +34,7 @@ class ViewFencesTest {
     void aCursorStartingAtTheRecordedGenerationDropsWhatCameBeforeItsMarker() {
         ViewFences.Cursor c = new ViewFences.Cursor(2);
         assertEquals(ViewFences.Step.DROP, c.step(key("t|1"), generation(1)));
-        assertEquals(ViewFences.Step.DROP, c.step(ViewFences.markerKey(), generation(2)), "nothing to erase: replayed from before it");
+        assertEquals(ViewFences.Step.DROP, c.step(ViewFences.markerKey(), generation(2)), "replayed from before it");
         assertEquals(ViewFences.Step.APPLY, c.step(key("t|1"), generation(2)));
     }
 
