@@ -100,8 +100,8 @@ public final class EngineConfig extends AbstractConfig {
                         "Streams commit interval. Unset: 1000 at least once, 100 exactly once.",
                         GROUP, ++order, ConfigDef.Width.SHORT, "Commit interval")
                 .define(STREAM_THREADS, Type.INT, null, nullOr(ConfigDef.Range.between(1, 64)), Importance.LOW,
-                        "Stream threads of each Streams application. Unset: one per core for the tables applications (they "
-                                + "compute the views whose tables they hold), one for every other.", GROUP, ++order,
+                        "Stream threads of each Streams application. Unset: one per core (idle threads cost "
+                                + "little; an application working alone, as a view rebuilding, gets every core).", GROUP, ++order,
                         ConfigDef.Width.SHORT, "Stream threads")
                 .define(TABLES, Type.LIST, List.of(), Importance.LOW,
                         "Tables to create and materialize at start besides the joins' (others are picked up when first written).",

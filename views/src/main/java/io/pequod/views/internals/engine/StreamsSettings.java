@@ -79,8 +79,7 @@ public final class StreamsSettings {
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, StoreOptions.class);
         Integer threads = config.getInt(EngineConfig.STREAM_THREADS);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads != null ? threads
-                : new EngineNames(config.topics()).isTablesApplication(applicationId) ? Runtime.getRuntime().availableProcessors() : 1);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads != null ? threads : Runtime.getRuntime().availableProcessors());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
         // linger 5 ms (Streams' own default is 100): freshness; no compression: on a local broker it
         // costs more CPU than it saves (streams.producer.compression.type=lz4 across a network).
