@@ -52,8 +52,10 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Builds Kafka Streams topologies: the tables application (every table topic materialized into
- * its queryable store {@code table-<table>}) and one application per view table (its joins).
+ * Builds Kafka Streams topologies: the tables applications (every table topic materialized into
+ * its queryable store {@code table-<table>}, and the joins of the views whose tables they all
+ * hold, fed by the owners' deltas: {@link #tablesTopology(Collection, Map, String)}) and one
+ * application per view generation that runs on its own (its joins).
  *
  * <p>A view topology reads each source table from the tables application's changelog of its
  * store (values with every change applied; see {@link #readingChangelogs}) or, without a tables
