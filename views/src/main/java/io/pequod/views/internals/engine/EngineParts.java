@@ -72,9 +72,11 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
                     + " another instance runs, there is none, and a restart restores from the changelogs", topics.namespace(),
                     standbys, standbys == 1 ? "y" : "ies");
         }
+        AtomicLong deadLetters = new AtomicLong();
+        streams.countingDeadLettersIn(deadLetters);
         return new EngineParts(config, new EngineNames(topics), rule,
                 SchemaRegistryClient.shared(config.getString(EngineConfig.SCHEMA_REGISTRY_URL)), admin, meta, streams,
-                new AtomicLong(), progress, new Positions(), new LiveStores(), new AtomicLong(),
+                deadLetters, progress, new Positions(), new LiveStores(), new AtomicLong(),
                 new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet(), new ViewFences());
     }
 

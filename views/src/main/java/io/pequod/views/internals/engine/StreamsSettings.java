@@ -3,6 +3,7 @@ package io.pequod.views.internals.engine;
 import io.pequod.schemas.TableTopics;
 import io.pequod.views.config.EngineConfig;
 import io.pequod.views.internals.processor.AckCounter;
+import io.pequod.views.internals.processor.ViewFailures;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -63,6 +65,11 @@ public final class StreamsSettings {
     /** @param applicationId an application @return its producers' acknowledgement counter */
     public AckCounter.Counts acks(String applicationId) {
         return AckCounter.counts(ackPrefix + applicationId);
+    }
+
+    /** @param deadLetters the counter that dead letters of views' failing records add to */
+    public void countingDeadLettersIn(AtomicLong deadLetters) {
+        ViewFailures.register(ackPrefix, deadLetters);
     }
 
     /**
@@ -119,6 +126,10 @@ public final class StreamsSettings {
             // keeps the session timeout and the standby count (group configs).
             p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         }
+        // A view's failing record is dead-lettered and the other views go on (ViewFailures).
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ViewFailures.class);
+        p.put(ViewFailures.DEAD_LETTER_TOPIC, config.topics().deadLetters());
+        p.put(ViewFailures.COUNTER, ackPrefix);
         // Counts what the producers sent and the broker acknowledged (the settle barrier); not overridable.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG), AckCounter.class.getName());
         p.put(StreamsConfig.producerPrefix(AckCounter.ID), ackPrefix + applicationId);
