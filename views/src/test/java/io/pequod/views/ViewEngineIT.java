@@ -291,11 +291,14 @@ class ViewEngineIT {
         }
     }
 
+    /** A timeline and a view of it (timeline rows per user). */
+    private static final String TIMELINE_AND_COUNTS = "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster>"
+            + " where user:8, time:10, poster:8\nn|<user> = count t|<user>|<time>|<poster>";
+
     @Test
     void shouldComputeViewsInsideTheTablesApplicationAndRebuildOneOnItsOwnUnderWrites(@TempDir Path dir) throws Exception {
         String ns = newNamespace("inside");
-        JoinSpec spec = JoinSpecParser.parse("i.pq", "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster>"
-                + " where user:8, time:10, poster:8\nn|<user> = count t|<user>|<time>|<poster>");
+        JoinSpec spec = JoinSpecParser.parse("i.pq", TIMELINE_AND_COUNTS);
         Map<String, String> timeline = new TreeMap<>();
         Map<String, String> counts = new TreeMap<>();
         Runnable expect = () -> {
@@ -365,8 +368,7 @@ class ViewEngineIT {
     @Test
     void shouldRestoreAViewsStoreFromTheViewsTopicWhichIsItsOnlyCopyInKafka(@TempDir Path dir) throws Exception {
         String ns = newNamespace("restore");
-        JoinSpec spec = JoinSpecParser.parse("r.pq", "t|<user>|<time>|<poster> = copy p|<poster>|<time> using s|<user>|<poster>"
-                + " where user:8, time:10, poster:8\nn|<user> = count t|<user>|<time>|<poster>");
+        JoinSpec spec = JoinSpecParser.parse("r.pq", TIMELINE_AND_COUNTS);
         Map<String, String> timeline = new TreeMap<>();
         try (ViewEngine e = engine(ns, spec, dir); ChangeWriter w = writer(ns, e)) {
             for (int u = 1; u <= 6; u++) {

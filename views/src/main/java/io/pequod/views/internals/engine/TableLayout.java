@@ -51,6 +51,8 @@ public final class TableLayout {
     private final Map<String, String> computedIn = new ConcurrentHashMap<>();
     private final Map<String, List<Join>> computedJoins = new ConcurrentHashMap<>();
     private final List<KafkaStreams> toStart = new ArrayList<>();
+    /** The views' generations as last read, for deciding which views a new tables application computes. */
+    private Map<String, ViewMetaStore.ViewMeta> generationsSeen = Map.of();
     /** The applications whose computed views were last written to {@code <ns>-meta}. */
     private Set<String> recordedViewsWritten = Set.of();
 
@@ -80,6 +82,7 @@ public final class TableLayout {
         Map<String, List<String>> layout = records.tableApplications();
         recordedViews = records.computedViews();
         recordedViewsWritten = recordedViews.keySet();
+        generationsSeen = records.views();
         recorded = current(layout);
         layout = recorded;
         if (!parts.runsTables()) {
@@ -134,6 +137,7 @@ public final class TableLayout {
         if (!parts.runsTables() || tables.isEmpty()) {
             return;
         }
+        generationsSeen = parts.meta().readAll(); // views other instances started since
         Map<String, List<String>> byApplication = new LinkedHashMap<>();
         for (String t : tables) {
             String known = recorded.entrySet().stream().filter(e -> e.getValue().contains(t)).map(Map.Entry::getKey)
@@ -165,11 +169,10 @@ public final class TableLayout {
             texts = Map.of(); // recorded before views were computed inside tables applications
         }
         if (texts == null) {
-            Map<String, ViewMetaStore.ViewMeta> generations = parts.meta().readAll();
             Map<String, List<String>> fresh = new TreeMap<>();
             for (String v : spec.get().materializedViewTables()) {
                 List<Join> joins = spec.get().joinsOf(v);
-                if (tables.contains(v) && !generations.containsKey(v) && !computedIn.containsKey(v)
+                if (tables.contains(v) && !generationsSeen.containsKey(v) && !computedIn.containsKey(v)
                         && joins.stream().allMatch(j -> j.sources().stream().allMatch(src -> tables.contains(src.table())))) {
                     fresh.put(v, joins.stream().map(Join::text).toList());
                 }

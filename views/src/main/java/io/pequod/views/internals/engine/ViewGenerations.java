@@ -161,18 +161,10 @@ public final class ViewGenerations {
             }
             if (r.ready() && r.definition().equals(mine.definition())) {
                 stop(r.view());
-                generations.put(r.view(), r);
-                start(r);
-                LOG.info("View {}: another instance rebuilt it; now running generation {}", r.view(), r.generation());
+                runOthers(r);
             } else if (!r.definition().equals(mine.definition()) && running.containsKey(r.view())) {
                 stop(r.view());
-                generations.remove(r.view()); // nothing here to settle or rebuild any more
-                String why = "view " + r.view() + " was redefined by another instance (generation " + r.generation()
-                        + ", application " + r.application() + "); this instance stopped its generation " + mine.generation()
-                        + " of the old definition. Restart it with the new joins (joins installed with install-joins are"
-                        + " picked up by themselves within 10 s)";
-                superseded.put(r.view(), why);
-                LOG.error(why);
+                supersede(mine, r);
             }
         }
     }
@@ -188,18 +180,27 @@ public final class ViewGenerations {
             return; // its table is being cleared; the ready record follows
         }
         if (r.definition().equals(EngineNames.definitionHash(spec.get().joinsOf(r.view()), ownTopics(r.view())))) {
-            generations.put(r.view(), r);
-            start(r);
-            LOG.info("View {}: another instance rebuilt it; now running generation {}", r.view(), r.generation());
+            runOthers(r);
         } else {
-            generations.remove(r.view());
-            String why = "view " + r.view() + " was redefined by another instance (generation " + r.generation() + ", application "
-                    + r.application() + "); this instance stopped computing generation " + mine.generation() + " of the old"
-                    + " definition. Restart it with the new joins (joins installed with install-joins are picked up by themselves"
-                    + " within 10 s)";
-            superseded.put(r.view(), why);
-            LOG.error(why);
+            supersede(mine, r);
         }
+    }
+
+    /** Runs the generation another instance rebuilt a view into (the same joins as here). */
+    private void runOthers(ViewMeta r) {
+        generations.put(r.view(), r);
+        start(r);
+        LOG.info("View {}: another instance rebuilt it; now running generation {}", r.view(), r.generation());
+    }
+
+    /** Another instance redefined a view: this one (its generation stopped) says so until restarted with the new joins. */
+    private void supersede(ViewMeta mine, ViewMeta r) {
+        generations.remove(r.view()); // nothing here to settle or rebuild any more
+        String why = "view " + r.view() + " was redefined by another instance (generation " + r.generation() + ", application "
+                + r.application() + "); this instance stopped its generation " + mine.generation() + " of the old definition."
+                + " Restart it with the new joins (joins installed with install-joins are picked up by themselves within 10 s)";
+        superseded.put(r.view(), why);
+        LOG.error(why);
     }
 
     /** @return each view application's Streams state, by application id */

@@ -180,24 +180,14 @@ public final class ViewMetaStore {
     }
 
     /**
-     * Erases every key of a table topic, so that a view rebuilt from scratch leaves no stale keys:
-     * reads the topic up to its current end and, as it reads, sends a tombstone to the same
-     * partition for every record that has a value (no set of live keys is built: a key written
-     * several times gets several tombstones, which compaction folds into one).
-     *
-     * @param table the table
-     * @return the number of tombstones written
-     */
-    public int clearTable(String table) {
-        return clearTable(table, -1);
-    }
-
-    /**
-     * Starts a view's new generation in its topic: a generation marker in every partition
-     * ({@link ViewFences}), then {@link #clearTable(String)}'s tombstones for every earlier row.
+     * Erases every key of a view's topic before a new generation is built into it: first a
+     * generation marker in every partition ({@link ViewFences}), then, reading the topic up to its
+     * current end, a tombstone to the same partition for every record that has a value (no set of
+     * live keys is built: a key written several times gets several tombstones, which compaction
+     * folds into one).
      *
      * @param table      the view table
-     * @param generation the new generation (-1: no marker)
+     * @param generation the new generation (-1: no marker, the view's first)
      * @return the number of tombstones written
      */
     public int clearTable(String table, int generation) {

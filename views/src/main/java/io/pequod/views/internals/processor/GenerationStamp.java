@@ -38,8 +38,7 @@ public final class GenerationStamp implements Processor<byte[], Change, byte[], 
         if (gates != null && !gates.isOpen(view)) {
             return;
         }
-        Record<byte[], Change> out = record.withHeaders(record.headers()); // headers are the record's: change them in place
-        ViewFences.stamp(out.headers(), generation);
-        context.forward(out);
+        ViewFences.stamp(record.headers(), generation);
+        context.forward(record);
     }
 }

@@ -4,6 +4,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +63,7 @@ public final class ViewFences {
 
     /** @return whether a view topic's key is a generation marker */
     public static boolean isMarker(byte[] key) {
-        return java.util.Arrays.equals(MARKER, key);
+        return Arrays.equals(MARKER, key);
     }
 
     /** @return the key of a generation marker */
