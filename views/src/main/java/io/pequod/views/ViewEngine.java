@@ -96,7 +96,6 @@ public final class ViewEngine implements AutoCloseable {
 
     /**
      * Creates missing topics, then starts the tables applications and every view's application.
-     *
      * @return this engine
      * @throws io.pequod.schemas.PequodException if Kafka or the registry cannot be reached
      * @throws IllegalStateException             if it was started before
@@ -203,13 +202,7 @@ public final class ViewEngine implements AutoCloseable {
         return barrier.await(System.nanoTime() + timeout.toNanos());
     }
 
-    /**
-     * Waits until every application is RUNNING.
-     *
-     * @param timeout how long
-     * @return whether all were in time
-     * @throws InterruptedException if interrupted
-     */
+    /** Waits until every application is RUNNING. @param timeout how long @return whether all were in time @throws InterruptedException if interrupted */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -274,6 +267,11 @@ public final class ViewEngine implements AutoCloseable {
         return sources == null ? List.of() : sources.status();
     }
 
+    /** @return the partial views computed here: reads materialize their ranges through it */
+    public PartialViews partialViews() {
+        return new PartialViews(parts == null ? null : parts.onDemand());
+    }
+
     /** @return the partitioning rule: writers must use it too */
     public PartitionRule partitionRule() {
         return rule;
@@ -288,6 +286,7 @@ public final class ViewEngine implements AutoCloseable {
             }
             lifecycle.move(State.PENDING_SHUTDOWN);
             applications().closeAll(settings, parts);
+            parts.onDemand().close();
             lifecycle.move(State.NOT_RUNNING);
         }
     }

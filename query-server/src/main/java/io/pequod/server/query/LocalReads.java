@@ -1,6 +1,7 @@
 package io.pequod.server.query;
 
 import io.pequod.schemas.Key;
+import io.pequod.views.PartialViews;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
 import org.apache.kafka.common.utils.Bytes;
@@ -10,12 +11,15 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads of this instance's stores, for partitions the caller routed here. Stores are read through
@@ -36,6 +40,47 @@ final class LocalReads {
         this.freshness = freshness;
     }
 
+    /**
+     * A read of a partial view's range that is not materialized yet materializes it first (here:
+     * reads are routed to the owner of the range's partition, whose materializer sees the
+     * back-fill's markers).
+     *
+     * @throws QueryException a read spanning several ranges, or a back-fill not done in time
+     */
+    void materialize(String table, byte[] first, byte[] last) {
+        PartialViews partial = engine.partialViews();
+        if (!partial.isPartial(table)) {
+            return;
+        }
+        try {
+            partial.materialize(table, first, last).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IllegalArgumentException bad) {
+                throw QueryException.badRequest(bad.getMessage());
+            }
+            if (e.getCause() instanceof TimeoutException) {
+                throw QueryException.unavailable("view " + table + ": the range of " + new String(first, StandardCharsets.UTF_8)
+                        + " was not materialized in time (its back-fill did not finish); retry");
+            }
+            throw QueryException.unavailable("view " + table + ": could not materialize the range of "
+                    + new String(first, StandardCharsets.UTF_8) + ": " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw QueryException.unavailable("interrupted while the range of " + new String(first, StandardCharsets.UTF_8)
+                    + " was materialized");
+        }
+    }
+
+    /** @return whether a read of a partial view's range can be answered now (its range is materialized), or another table */
+    private boolean materializedNow(String table, byte[] key) {
+        PartialViews partial = engine.partialViews();
+        if (!partial.isPartial(table)) {
+            return true;
+        }
+        java.util.concurrent.CompletableFuture<Void> f = partial.materialize(table, key, null);
+        return f.isDone() && !f.isCompletedExceptionally();
+    }
+
     Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {
         return getStored(key, after, stale, note).map(Stored::value);
     }
@@ -47,6 +92,7 @@ final class LocalReads {
         if (!c.tables().contains(table)) {
             return Optional.empty();
         }
+        materialize(table, key, null);
         int partition = c.partitionRule().partition(key, Routing.partitions(c, table));
         freshness.awaitTokens(c, table, List.of(partition), after);
         try {
@@ -103,6 +149,7 @@ final class LocalReads {
 
     ScanResult scan(String table, byte[] first, byte[] last, int limit, Collection<Integer> partitions, String after, boolean stale,
                     ReadNote note) {
+        materialize(table, first, last);
         ViewCatalog c = engine.catalog();
         freshness.awaitTokens(c, table, partitions, after);
         List<List<Entry>> lists = new ArrayList<>();
@@ -132,6 +179,13 @@ final class LocalReads {
     /** @param expiring whether to count only the keys that have an expiry (INFO's {@code expires}) @return the keys in the range */
     long count(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale, boolean expiring,
                ReadNote note) {
+        materialize(table, first, last);
+        return countStored(table, first, last, partitions, after, stale, expiring, note);
+    }
+
+    /** Counts what the stores hold, without materializing anything. */
+    private long countStored(String table, byte[] first, byte[] last, Collection<Integer> partitions, String after, boolean stale,
+                             boolean expiring, ReadNote note) {
         ViewCatalog c = engine.catalog();
         freshness.awaitTokens(c, table, partitions, after);
         long n = 0;
@@ -169,7 +223,7 @@ final class LocalReads {
                 mine.addAll(e.getValue());
             }
         }
-        return count(table, first, last, mine, null, false, false, new ReadNote());
+        return countStored(table, first, last, mine, null, false, false, new ReadNote());
     }
 
     /**
@@ -184,7 +238,7 @@ final class LocalReads {
         }
         String table = Key.tableOf(key);
         ViewCatalog c = engine.catalog();
-        if (!c.isQueryable(table) || !c.pullJoins(table).isEmpty() || !routing.singleInstance()
+        if (!c.isQueryable(table) || !c.pullJoins(table).isEmpty() || !routing.singleInstance() || !materializedNow(table, key)
                 || c.isView(table) && freshness.viewsMayLag()) { // a view may not reflect this instance's writes yet
             return null;
         }

@@ -88,6 +88,7 @@ public final class QueryService {
     public Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {
         RequestChecks.checkKey(key);
         String table = Key.tableOf(key);
+        checkPartial(table, key, null);
         String tokens = tokens(table, after);
         ViewCatalog c = freshness.awaitTable(table, tokens);
         fanOut.awaitViews(c, table, tokens);
@@ -111,6 +112,7 @@ public final class QueryService {
         Range range = RequestChecks.range(first, last);
         int lim = RequestChecks.limit(limits, limit);
         String table = Key.tableOf(first);
+        checkPartial(table, first, last);
         String tokens = tokens(table, after);
         ViewCatalog c = freshness.awaitTable(table, tokens);
         fanOut.awaitViews(c, table, tokens);
@@ -144,6 +146,7 @@ public final class QueryService {
     public long count(byte[] first, byte[] last, String after, boolean stale, boolean expiring, ReadNote note) {
         Range range = RequestChecks.range(first, last);
         String table = Key.tableOf(first);
+        checkPartial(table, first, last);
         String tokens = tokens(table, after);
         ViewCatalog c = catalog();
         if (!c.pullJoins(table).isEmpty()) {
@@ -154,6 +157,14 @@ public final class QueryService {
         }
         fanOut.awaitViews(c, table, tokens);
         return fanOut.count(c, table, range, tokens, stale, expiring, note);
+    }
+
+    /** @throws QueryException for a read spanning several ranges of a partial view (each is materialized when first read) */
+    private void checkPartial(String table, byte[] first, byte[] last) {
+        String problem = engine.partialViews().problem(table, first, last);
+        if (problem != null) {
+            throw QueryException.badRequest(problem);
+        }
     }
 
     /**

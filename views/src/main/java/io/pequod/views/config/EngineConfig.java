@@ -36,6 +36,7 @@ public final class EngineConfig extends AbstractConfig {
     public static final String STANDBY_REPLICAS = "pequod.standby.replicas";
     public static final String SESSION_TIMEOUT_MS = "pequod.session.timeout.ms";
     public static final String CREATION_TIMES = "pequod.creation.times";
+    public static final String PARTIAL_MAX_RANGES = "pequod.partial.max.ranges";
     /** Kafka Streams settings of every application the engine runs. */
     public static final String STREAMS_PREFIX = "streams.";
     /** Settings of the admin clients. */
@@ -130,7 +131,12 @@ public final class EngineConfig extends AbstractConfig {
                         "Keep each key's creation time in the tables application, for memento's GETP (-1 otherwise). Costs a "
                                 + "store and one changelog record per new key: in `bench sources` the tables application applied new "
                                 + "keys 35-45% slower with it.",
-                        GROUP, ++order, ConfigDef.Width.SHORT, "Creation times");
+                        GROUP, ++order, ConfigDef.Width.SHORT, "Creation times")
+                .define(PARTIAL_MAX_RANGES, Type.INT, 100_000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                        "Eviction budget of partial views: the materialized ranges this instance keeps (all partial views together). "
+                                + "Past it, the ranges least recently read (and not in the last second) are evicted: their rows are "
+                                + "erased and no longer maintained, and the next read materializes them again.",
+                        GROUP, ++order, ConfigDef.Width.SHORT, "Partial ranges");
     }
 
     /**

@@ -12,8 +12,16 @@ import java.util.Objects;
  * @param pull     whether the join is computed at read time instead of maintained
  * @param text     the statement as written, normalized to single spaces
  * @param position where the statement starts
+ * @param partial  whether the view is materialized on demand, per value of its sink's first slot
+ *                 ({@link PartialRange}), instead of completely
  */
-public record Join(Pattern sink, Operator operator, List<Source> sources, boolean pull, String text, SourcePosition position) {
+public record Join(Pattern sink, Operator operator, List<Source> sources, boolean pull, String text, SourcePosition position,
+                   boolean partial) {
+    /** A join materialized completely (or pulled). */
+    public Join(Pattern sink, Operator operator, List<Source> sources, boolean pull, String text, SourcePosition position) {
+        this(sink, operator, sources, pull, text, position, false);
+    }
+
     /** Validates and copies. */
     public Join {
         Objects.requireNonNull(sink, "sink cannot be null");

@@ -28,7 +28,7 @@ import java.util.regex.Matcher;
  *
  * <pre>
  * SINK = item item ...     items separated by whitespace or commas
- * item := OP PATTERN | using [filter] PATTERN | filter PATTERN | PATTERN | pull | push | and
+ * item := OP PATTERN | using [filter] PATTERN | filter PATTERN | PATTERN | pull | push | partial | and
  *       | (where | with) SLOTDEF, SLOTDEF ...        SLOTDEF := name[:]width[type letters]
  * table NAME partitions N
  * </pre>
@@ -42,7 +42,7 @@ public final class JoinSpecParser {
     /** Most sources in one join, as in Pequod. */
     public static final int MAX_SOURCES = 4;
     private static final Set<String> OPERATORS = Set.of("copy", "count", "sum", "min", "max");
-    private static final Set<String> KEYWORDS = Set.of("copy", "count", "sum", "min", "max", "using", "filter", "pull",
+    private static final Set<String> KEYWORDS = Set.of("copy", "count", "sum", "min", "max", "using", "filter", "pull", "partial",
             "push", "and", "where", "with");
 
     private final String file;
@@ -219,6 +219,7 @@ public final class JoinSpecParser {
         Token op = null;
         boolean pull = false;
         boolean push = false;
+        boolean partial = false;
         StringBuilder text = new StringBuilder(sinkTok.text()).append(" =");
         while (!atStatementEnd()) {
             Token t = next();
@@ -247,18 +248,24 @@ public final class JoinSpecParser {
                 pull = true;
             } else if (w.equals("push")) {
                 push = true;
+            } else if (w.equals("partial")) {
+                partial = true;
             } else if (w.equals("and")) {
                 continue;
             } else if (w.equals("where") || w.equals("with")) {
                 parseSlotDefs(t, widths, widthAt, text);
             } else {
                 throw error(t, "unknown keyword '" + t.text() + "'; allowed: a pattern with '|', copy, count, sum, min, max, "
-                        + "using, filter, pull, push, and, where, with");
+                        + "using, filter, pull, push, partial, and, where, with");
             }
         }
         endStatement("join");
         if (pull && push) {
             throw error(sinkTok, "join is marked both pull and push; choose one");
+        }
+        if (pull && partial) {
+            throw error(sinkTok, "join is marked both pull and partial; a pull join is computed at every read, a partial one"
+                    + " materialized at the first read of a range; choose one");
         }
         if (raws.isEmpty()) {
             throw error(sinkTok, "join for " + sinkTok.text() + " has no source; write e.g. " + sinkTok.text()
@@ -293,7 +300,7 @@ public final class JoinSpecParser {
             sources.add(new Source(PatternParser.parse(r.token, widths, widthAt, this::nextAnonymous), r.role));
         }
         Operator operator = op == null ? Operator.COPY : Operator.valueOf(op.text().toUpperCase(Locale.ROOT));
-        Join j = new Join(sink, operator, sources, pull, text.toString(), sinkTok.position());
+        Join j = new Join(sink, operator, sources, pull, text.toString(), sinkTok.position(), partial);
         SpecChecker.checkJoin(j);
         return j;
     }

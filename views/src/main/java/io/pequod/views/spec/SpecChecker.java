@@ -35,6 +35,37 @@ final class SpecChecker {
             throw new JoinSpecException(j.position(), "pull joins support only copy, not " + j.operator().keyword());
         }
         checkConnected(j);
+        if (j.partial()) {
+            checkPartial(j);
+        }
+    }
+
+    /**
+     * A partial view is back-filled and evicted through its driving source's subscriptions, and
+     * the markers that say a back-fill is complete pass one join step: copy joins of one or two
+     * sources whose sink names every slot.
+     */
+    private static void checkPartial(Join j) {
+        if (j.operator() != Operator.COPY) {
+            throw new JoinSpecException(j.position(), "partial views support only copy, not " + j.operator().keyword());
+        }
+        if (j.sources().size() > 2) {
+            throw new JoinSpecException(j.position(), "a partial view joins at most two sources; this join has "
+                    + j.sources().size());
+        }
+        Set<String> sinkSlots = j.sink().slotNames();
+        for (Source s : j.sources()) {
+            for (String slot : s.pattern().slotNames()) {
+                if (!sinkSlots.contains(slot)) {
+                    throw new JoinSpecException(PatternParser.col(s.pattern().position(), Math.max(0, s.pattern().text().indexOf("<" + slot))),
+                            "slot <" + slot + "> of a partial view's source must appear in its sink (each row its own key)");
+                }
+            }
+        }
+        PartialRange r = PartialRange.of(j);
+        if (j.sources().stream().filter(s -> s.table().equals(r.table())).count() > 1) {
+            throw new JoinSpecException(j.position(), "a partial view reads its driving table " + r.table() + " once");
+        }
     }
 
     private static int offsetOf(Pattern p, Pattern.Slot slot) {
@@ -107,6 +138,26 @@ final class SpecChecker {
         }
         checkCycles(spec);
         checkSources(spec);
+        checkPartialViews(spec);
+    }
+
+    /** A partial view has one join, and no join reads it: its rows exist only for the ranges read. */
+    private static void checkPartialViews(JoinSpec spec) {
+        Map<String, Join> partial = new HashMap<>();
+        spec.joins().stream().filter(Join::partial).forEach(j -> partial.putIfAbsent(j.sinkTable(), j));
+        for (Join j : spec.joins()) {
+            Join p = partial.get(j.sinkTable());
+            if (p != null && p != j) {
+                throw new JoinSpecException(j.position(), "view " + j.sinkTable() + " is partial (" + p.position()
+                        + "); a partial view has exactly one join");
+            }
+            for (Source s : j.sources()) {
+                if (partial.containsKey(s.table())) {
+                    throw new JoinSpecException(s.pattern().position(), "view " + s.table() + " is partial (materialized only for the"
+                            + " ranges read); no join can read it");
+                }
+            }
+        }
     }
 
     private static void checkSources(JoinSpec spec) {

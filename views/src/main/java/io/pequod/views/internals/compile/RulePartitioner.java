@@ -1,7 +1,10 @@
 package io.pequod.views.internals.compile;
 
 import io.pequod.schemas.PartitionRule;
+import io.pequod.views.internals.processor.FillMark;
 import org.apache.kafka.streams.processor.StreamPartitioner;
+
+import java.util.Arrays;
 
 import java.util.Optional;
 import java.util.Set;
@@ -17,6 +20,9 @@ public final class RulePartitioner<V> implements StreamPartitioner<byte[], V> {
 
     @Override
     public Optional<Set<Integer>> partitions(String topic, byte[] key, V value, int numPartitions) {
+        if (FillMark.isMarker(key)) { // a partial view's back-fill marker goes to its range's partition
+            return Optional.of(Set.of(rule.partition(Arrays.copyOfRange(key, FillMark.KEY_PREFIX.length, key.length), numPartitions)));
+        }
         return Optional.of(Set.of(rule.partition(key, numPartitions)));
     }
 }

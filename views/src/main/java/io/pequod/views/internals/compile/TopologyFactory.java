@@ -6,6 +6,7 @@ import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
 import io.pequod.views.internals.plan.JoinPlan;
+import io.pequod.views.internals.processor.Activations;
 import io.pequod.views.internals.processor.AggregateProcessor;
 import io.pequod.views.internals.processor.ChangelogSourceProcessor;
 import io.pequod.views.internals.processor.CreationTimes;
@@ -27,6 +28,7 @@ import io.pequod.views.internals.processor.TupleDelta;
 import io.pequod.views.internals.processor.ViewFences;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.Join;
+import io.pequod.views.spec.PartialRange;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -209,11 +211,44 @@ public final class TopologyFactory {
             deltas.put(t, out);
         }
         for (Map.Entry<String, List<Join>> e : new TreeMap<>(computed).entrySet()) {
-            viewJoins(b, e.getKey(), e.getValue(), deltas, e.getKey() + "-")
+            Map<String, KStream<byte[], SourceOutput>> in = deltas;
+            if (e.getValue().size() == 1 && e.getValue().get(0).partial()) {
+                in = partial(b, e.getKey(), PartialRange.of(e.getValue().get(0)), deltas);
+            }
+            viewJoins(b, e.getKey(), e.getValue(), in, e.getKey() + "-")
                     .process(() -> new GenerationStamp(e.getKey(), 0, fences), Named.as(e.getKey() + "-stamp"))
                     .to(topics.tableTopic(e.getKey()), sink(e.getKey()));
         }
         return b.build();
+    }
+
+    /** @param view a partial view @return its activation log's topic, partitioned like its driving table */
+    public static String activationTopic(TableTopics topics, String view) {
+        return topics.namespace() + "-activations-" + view;
+    }
+
+    /** @param view a partial view @return its gate store: the driving prefixes of its materialized ranges */
+    public static String gateStore(String view) {
+        return view + "-active";
+    }
+
+    /**
+     * A partial view's inputs: its driving table's changes pass its gate, and its activation log
+     * (read in the same tasks as that table) back-fills and evicts ranges ({@link Activations}).
+     */
+    private Map<String, KStream<byte[], SourceOutput>> partial(StreamsBuilder b, String view, PartialRange r,
+                                                                Map<String, KStream<byte[], SourceOutput>> deltas) {
+        String gate = gateStore(view);
+        String table = tableStore(r.table());
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(gate), Serdes.Bytes(), Serdes.ByteArray()));
+        KStream<byte[], SourceOutput> log = b.stream(activationTopic(topics, view),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(view + "-read-activations"))
+                .process(tracked(() -> new Activations.Log(r, table, gate), true), Named.as(view + "-activations"), table, gate);
+        KStream<byte[], SourceOutput> gated = deltas.get(r.table())
+                .process(() -> new Activations.Gate(r, gate), Named.as(view + "-gate"), gate);
+        Map<String, KStream<byte[], SourceOutput>> out = new LinkedHashMap<>(deltas);
+        out.put(r.table(), gated.merge(log, Named.as(view + "-backfill")));
+        return out;
     }
 
     /**

@@ -41,11 +41,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param partitions     partition counts of the known table topics
  * @param tables         the tables this instance knows of
  * @param fences         the views' generations and gates ({@link ViewFences})
+ * @param onDemand       the partial views' materialized ranges here ({@link OnDemand})
  */
 public record EngineParts(EngineConfig config, EngineNames names, PartitionRule rule, SchemaRegistryClient registry,
                           EngineAdmin admin, ViewMetaStore meta, StreamsSettings streams, AtomicLong deadLetters,
                           StoreProgress progress, Positions positions, LiveStores liveStores, AtomicLong commitRequests,
-                          Map<String, Integer> partitions, Set<String> tables, ViewFences fences) {
+                          Map<String, Integer> partitions, Set<String> tables, ViewFences fences,
+                          OnDemand onDemand) {
     private static final Logger LOG = LoggerFactory.getLogger(EngineParts.class);
 
 
@@ -74,10 +76,15 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
         }
         AtomicLong deadLetters = new AtomicLong();
         streams.countingDeadLettersIn(deadLetters);
+        Map<String, Integer> partitions = new ConcurrentHashMap<>();
+        ViewFences fences = new ViewFences();
+        OnDemand onDemand = new OnDemand(config.clientConfig(EngineConfig.PRODUCER_PREFIX), rule, partitions,
+                () -> config.getInt(EngineConfig.PARTIAL_MAX_RANGES));
+        fences.fillsTo(onDemand);
         return new EngineParts(config, new EngineNames(topics), rule,
                 SchemaRegistryClient.shared(config.getString(EngineConfig.SCHEMA_REGISTRY_URL)), admin, meta, streams,
                 deadLetters, progress, new Positions(), new LiveStores(), new AtomicLong(),
-                new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet(), new ViewFences());
+                partitions, ConcurrentHashMap.newKeySet(), fences, onDemand);
     }
 
     /** @return the namespace's topics */

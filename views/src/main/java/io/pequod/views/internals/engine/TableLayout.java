@@ -2,6 +2,7 @@ package io.pequod.views.internals.engine;
 
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.spec.Join;
+import io.pequod.views.spec.PartialRange;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecParser;
 import org.apache.kafka.streams.KafkaStreams;
@@ -205,7 +206,16 @@ public final class TableLayout {
         int n = tables.stream().mapToInt(t -> parts.partitions().getOrDefault(t, parts.defaultPartitions())).max()
                 .orElse(parts.defaultPartitions());
         TopologyFactory factory = parts.topologies(n).registeringStoresIn(parts.liveStores()).materializingViews(this::isView);
-        return factory.tablesTopology(tables, computed(id, tables), id);
+        Map<String, List<Join>> computed = computed(id, tables);
+        computed.forEach((view, joins) -> {
+            if (joins.size() == 1 && joins.get(0).partial()) {
+                PartialRange r = PartialRange.of(joins.get(0));
+                String topic = TopologyFactory.activationTopic(parts.topics(), view);
+                parts.admin().ensureCompacted(Map.of(topic, parts.partitions().getOrDefault(r.table(), parts.defaultPartitions())));
+                parts.onDemand().register(topic, r);
+            }
+        });
+        return factory.tablesTopology(tables, computed, id);
     }
 
     /** @return the tables application (run here) that computes a view itself, or {@code null} */

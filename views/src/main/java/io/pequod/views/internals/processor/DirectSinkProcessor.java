@@ -22,6 +22,14 @@ public final class DirectSinkProcessor implements Processor<byte[], TupleDelta, 
     @Override
     public void process(Record<byte[], TupleDelta> record) {
         TupleDelta d = record.value();
+        if (d.kind() == TupleDelta.Kind.MARK) {
+            FillMark mark = FillMark.decode(d.oldValue());
+            Record<byte[], Change> out = new Record<>(mark.topicKey(), null, record.timestamp(), record.headers());
+            out.headers().remove(FillMark.HEADER);
+            out.headers().add(FillMark.HEADER, mark.headerValue());
+            context.forward(out);
+            return;
+        }
         Change c = d.kind() == TupleDelta.Kind.DELETE ? null : Changes.of(Operation.PUT, d.tuple().value);
         FaultPoint.beforeOutput(true);
         context.forward(record.withValue(c));

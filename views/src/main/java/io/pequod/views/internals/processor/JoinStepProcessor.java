@@ -63,6 +63,12 @@ public final class JoinStepProcessor implements Processor<byte[], TupleDelta, by
 
     private void processRecord(Record<byte[], TupleDelta> record) {
         TupleDelta d = record.value();
+        if (d.kind() == TupleDelta.Kind.MARK) {
+            // a partial view's back-fill marker, after the row it follows: on to the sink (partial
+            // views join two sources at most, so this is the last step)
+            context.forward(record.withValue(d.onSide(TupleDelta.LEFT)));
+            return;
+        }
         byte[] joinKey = record.key();
         boolean isLeft = d.side() == TupleDelta.LEFT;
         KeyValueStore<Bytes, byte[]> own = isLeft ? left : right;

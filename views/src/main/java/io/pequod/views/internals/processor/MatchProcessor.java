@@ -33,6 +33,10 @@ public final class MatchProcessor implements Processor<byte[], SourceOutput, byt
 
     @Override
     public void process(Record<byte[], SourceOutput> record) {
+        if (record.value() instanceof FillMark mark) {
+            mark(record, mark);
+            return;
+        }
         if (!(record.value() instanceof KeyDelta d)) {
             return;
         }
@@ -55,6 +59,27 @@ public final class MatchProcessor implements Processor<byte[], SourceOutput, byt
         } else {
             return;
         }
+        forward(record, out, bindings);
+    }
+
+    /**
+     * A back-fill marker goes where the row it follows went (a marker without a row: anywhere),
+     * so that it reaches the view after that row's results.
+     */
+    private void mark(Record<byte[], SourceOutput> record, FillMark mark) {
+        byte[][] bindings = new byte[plan.slots().size()][];
+        Map<String, byte[]> m = mark.key() == null ? null : plan.pattern(source).match(mark.key());
+        if (m != null) {
+            m.forEach((name, v) -> bindings[plan.slotIndex(name)] = v);
+        } else {
+            java.util.Arrays.fill(bindings, mark.viewPrefix());
+        }
+        TupleDelta out = new TupleDelta(TupleDelta.Kind.MARK, 0, new Tuple(bindings, new byte[plan.sourceCount()][], null),
+                mark.encode());
+        forward(record, out, bindings);
+    }
+
+    private void forward(Record<byte[], SourceOutput> record, TupleDelta out, byte[][] bindings) {
         int position = plan.position(source);
         if (plan.sourceCount() == 1) {
             context.forward(record.withKey(plan.sinkKey(bindings)).withValue(out));

@@ -158,7 +158,7 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         this.deserializer = new ChangeSerde.ChangeDeserializer(registry);
         partition = ctx.taskId().partition();
         if (fences != null) {
-            cursor = new ViewFences.Cursor(fences.generation(fencedView));
+            cursor = fences.cursor(fencedView);
         }
         if (keepsExpiries) {
             byKey = ctx.getStateStore(storeName + Expiries.BY_KEY);
@@ -218,6 +218,8 @@ public final class TableSourceProcessor implements Processor<byte[], byte[], byt
         switch (cursor.step(record.key(), record.headers())) {
             case DROP:
                 outcome[1] = "a row of an older generation of the view";
+                return null;
+            case FILL_MARK:
                 return null;
             case NEW_GENERATION:
                 LOG.info("View {} partition {}: generation {} starts; rows of earlier ones are dropped from here on", fencedView,

@@ -117,7 +117,7 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
 
         @Override
         public void init(StateStoreContext context, StateStore root) {
-            ViewFences.Cursor cursor = fences == null ? null : new ViewFences.Cursor(fences.generation(view));
+            ViewFences.Cursor cursor = fences == null ? null : fences.cursor(view);
             s.init(new DecodingContext(context, decoder, cursor), root);
         }
 
@@ -303,7 +303,7 @@ public final class TopicRestoredStore implements KeyValueBytesStoreSupplier {
                     continue;
                 }
                 if (cursor != null && cursor.step(r.key(), r.headers()) != ViewFences.Step.APPLY) {
-                    continue; // a marker, or a row of an older generation after one
+                    continue; // a marker (generation or back-fill), or a row of an older generation after one
                 }
                 byte[] v;
                 try {

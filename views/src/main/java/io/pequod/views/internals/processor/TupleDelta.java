@@ -30,7 +30,12 @@ public record TupleDelta(Kind kind, int side, Tuple tuple, byte[] oldValue) {
         /** A join result is gone; the tuple carries its last value. */
         DELETE,
         /** The value of a join result changed from {@code oldValue} to the tuple's value. */
-        UPDATE
+        UPDATE,
+        /**
+         * Not a result: a partial view's back-fill marker ({@link FillMark}, encoded in {@code oldValue}),
+         * sent after the back-fill row in the tuple, along its path, so that it reaches the view after that row's results.
+         */
+        MARK
     }
 
     TupleDelta onSide(int s) {

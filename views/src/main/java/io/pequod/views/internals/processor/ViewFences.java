@@ -33,7 +33,24 @@ public final class ViewFences {
     public static final String MARKER_KEY = "|generation";
     private static final byte[] MARKER = MARKER_KEY.getBytes(StandardCharsets.UTF_8);
 
+    /** Told of each partial view's back-fill marker that a materializer reads, live or restoring. */
+    public interface FillListener {
+        /** @param view the view @param mark the marker */
+        void filled(String view, FillMark mark);
+    }
+
     private final Set<String> closed = ConcurrentHashMap.newKeySet();
+    private volatile FillListener fills = (v, m) -> { };
+
+    /** @param l told of the back-fill markers the views' materializers read */
+    public void fillsTo(FillListener l) {
+        this.fills = l;
+    }
+
+    /** @param view a view @return a cursor for its materializer, starting at the generation in force here */
+    public Cursor cursor(String view) {
+        return new Cursor(generation(view), view, this);
+    }
     private final Map<String, Integer> generations = new ConcurrentHashMap<>();
 
     /** @param view a view @param generation its generation in force here */
@@ -95,10 +112,18 @@ public final class ViewFences {
      */
     public static final class Cursor {
         private int current;
+        private final String view;
+        private final ViewFences fences;
 
         /** @param start the generation in force when reading starts (-1: unknown) */
         public Cursor(int start) {
+            this(start, null, null);
+        }
+
+        Cursor(int start, String view, ViewFences fences) {
             this.current = start;
+            this.view = view;
+            this.fences = fences;
         }
 
         /**
@@ -107,6 +132,13 @@ public final class ViewFences {
          * @return what to do with it
          */
         public Step step(byte[] key, Headers headers) {
+            if (FillMark.isMarker(key)) {
+                FillMark m = FillMark.fromTopic(key, headers);
+                if (m != null && fences != null) {
+                    fences.fills.filled(view, m);
+                }
+                return Step.FILL_MARK;
+            }
             int g = generationOf(headers);
             if (isMarker(key)) {
                 if (g > current) {
@@ -126,6 +158,8 @@ public final class ViewFences {
         /** skip it: a marker already passed, or a row of an older generation */
         DROP,
         /** a new generation's marker: rows of older generations are dropped from here on */
-        NEW_GENERATION
+        NEW_GENERATION,
+        /** a partial view's back-fill marker, reported to the engine ({@link FillMark}) and not stored */
+        FILL_MARK
     }
 }
