@@ -26,7 +26,7 @@ final class TwitterCommand implements Callable<Integer> {
     HomeOption home;
 
     @Option(names = "--server", paramLabel = "URL", description = "A running server (the initialize phase installs the joins "
-            + "examples/twitter.pq, twitter-pull.pq with --pull, celebrity.pq with --celebrity, unless it has them).")
+            + "examples/twitter-partial.pq, twitter.pq with --eager, twitter-pull.pq with --pull, celebrity.pq with --celebrity, unless it has them).")
     String server;
 
     @Option(names = "--initialize", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -70,6 +70,14 @@ final class TwitterCommand implements Callable<Integer> {
     @Option(names = "--pull", description = "Timelines computed at read time (examples/twitter-pull.pq) instead of pushed by the join.")
     boolean pull;
 
+    @Option(names = "--eager", description = "Every timeline materialized and pushed to, read or not (examples/twitter.pq) instead of "
+            + "materialized when first read (examples/twitter-partial.pq, the default, as Pequod's twitternew).")
+    boolean eager;
+
+    @Option(names = "--cold-reads", paramLabel = "N", defaultValue = "0", description = "After the run, read N timelines of users who never "
+            + "logged in, one at a time, and report their latency (cold_reads). Default: ${DEFAULT-VALUE}.")
+    int coldReads;
+
     @Option(names = "--celebrity", paramLabel = "N", description = "Posters with more than N followers are celebrities: their posts "
             + "are pulled at read time, the others' pushed (examples/celebrity.pq).")
     Integer celebrity;
@@ -107,8 +115,8 @@ final class TwitterCommand implements Callable<Integer> {
         if (!backend.equals("pequod")) {
             throw new PequodCli.UserException("unknown backend '" + backend + "'; use pequod or redis", 2);
         }
-        if (pull && celebrity != null) {
-            throw new PequodCli.UserException("--pull and --celebrity are different modes; choose one", 2);
+        if ((pull ? 1 : 0) + (celebrity != null ? 1 : 0) + (eager ? 1 : 0) > 1) {
+            throw new PequodCli.UserException("--pull, --celebrity and --eager are different modes; choose one", 2);
         }
         if (inProcess && server != null) {
             throw new PequodCli.UserException("--in-process calls an embedded server directly; it cannot be used with --server", 2);
@@ -118,7 +126,7 @@ final class TwitterCommand implements Callable<Integer> {
                     + "process (--client) reads only its share", 2);
         }
         TwitterWorkload.Options options = options();
-        String joins = pull ? "twitter-pull.pq" : celebrity != null ? "celebrity.pq" : "twitter.pq";
+        String joins = pull ? "twitter-pull.pq" : celebrity != null ? "celebrity.pq" : eager ? "twitter.pq" : "twitter-partial.pq";
         if (!initialize && server == null) {
             throw new PequodCli.UserException("--no-initialize needs --server: the embedded server starts without joins", 2);
         }
@@ -127,7 +135,7 @@ final class TwitterCommand implements Callable<Integer> {
         AllInOne embedded = null;
         Thread closing = null;
         try {
-            TwitterWorkload workload = new TwitterWorkload(options);
+            TwitterWorkload workload = new TwitterWorkload(options).coldReads(coldReads);
             TwitterWorkload.Result r;
             if (server == null) {
                 embedded = AllInOne.start("twitter", JoinSpec.empty(), Set.of());
@@ -175,7 +183,8 @@ final class TwitterCommand implements Callable<Integer> {
 
     private TwitterWorkload.Options options() {
         TwitterWorkload.Timelines timelines = pull ? TwitterWorkload.Timelines.PULL
-                : celebrity != null ? TwitterWorkload.Timelines.CELEBRITY : TwitterWorkload.Timelines.JOIN;
+                : celebrity != null ? TwitterWorkload.Timelines.CELEBRITY
+                : eager ? TwitterWorkload.Timelines.JOIN : TwitterWorkload.Timelines.PARTIAL;
         try {
             return new TwitterWorkload.Options(nusers, duration, pactive, seed, fetch, popduration, timelines,
                     celebrity == null ? 0 : celebrity, clients, clientIndex, graph);

@@ -58,6 +58,8 @@ public final class TwitterWorkload {
     public enum Timelines {
         /** The push join: every post is copied into its followers' timelines as it happens. */
         JOIN,
+        /** The partial join: a timeline is materialized when first read, then pushed to (examples/twitter-partial.pq). */
+        PARTIAL,
         /** The pull join: timelines are computed at read time from s and p. */
         PULL,
         /** Celebrities' posts are pulled at read time, everyone else's pushed. */
@@ -115,6 +117,7 @@ public final class TwitterWorkload {
         String describe() {
             String t = switch (timelines) {
                 case JOIN -> "push join";
+                case PARTIAL -> "partial join (materialized when first read)";
                 case PULL -> "pull join";
                 case CELEBRITY -> "celebrity (pull above " + celebrity + " followers)";
             };
@@ -130,6 +133,18 @@ public final class TwitterWorkload {
     private final TwitterModel model;
     private final BitSet celebrities;
     private final TwitterKeys keys;
+    private int coldReads;
+
+    /**
+     * @param n after the run, read this many timelines of users who never logged in, one at a time,
+     *          and report their latency ({@code cold_reads}): with a partial join each is materialized
+     *          by that read
+     * @return this workload
+     */
+    public TwitterWorkload coldReads(int n) {
+        this.coldReads = n;
+        return this;
+    }
 
     /**
      * @param options what to run
@@ -245,6 +260,7 @@ public final class TwitterWorkload {
         double runSecs = secondsSince(runStart);
         ProcessStats cpu1 = ProcessStats.now();
         log.stop();
+        ObjectNode cold = execute && coldReads > 0 ? coldReads(apis.get(0)) : null;
 
         ObjectNode out = JSON.createObjectNode();
         long read = putCounts(out, runs, populate ? backPosts.size() : 0, execute ? ops.stream().filter(x -> x instanceof TwitterModel.Logout).count() : 0);
@@ -255,6 +271,18 @@ public final class TwitterWorkload {
         ObjectNode latencies = JSON.createObjectNode();
         out.set("server_stats", serverStats(apis.get(0), statsBefore, latencies));
         out.set("write_to_visible_ms", latencies);
+        long rows = 0;
+        for (JsonNode server : out.path("server_stats")) {
+            for (JsonNode t : server.path("tables")) {
+                if (t.path("name").asText().equals("t")) {
+                    rows += Math.max(0, t.path("store_size").asLong());
+                }
+            }
+        }
+        out.put("timeline_rows", rows);
+        if (cold != null) {
+            out.set("cold_reads", cold);
+        }
         out.put("nsubscriptions_populated", populate ? model.follows.size() : 0);
         out.put("ncelebrities", celebrities.cardinality());
         out.put("nsettles", runs.stream().mapToLong(r -> r.settles).sum());
@@ -275,6 +303,34 @@ public final class TwitterWorkload {
         }
         out.put("exact", o.exact());
         return new Result(out, read);
+    }
+
+    /** Reads whole timelines of users who never logged in, one at a time. @return their count and latency */
+    private ObjectNode coldReads(TwitterApi api) throws Exception {
+        BitSet active = new BitSet();
+        for (int u : model.active) {
+            active.set(u);
+        }
+        List<Integer> users = new ArrayList<>();
+        for (int u = active.nextClearBit(0); u < o.nusers() && users.size() < coldReads; u = active.nextClearBit(u + 1)) {
+            users.add(u);
+        }
+        java.util.Collections.shuffle(users, new java.util.Random(o.seed()));
+        double[] ms = new double[users.size()];
+        long rows = 0;
+        for (int i = 0; i < users.size(); i++) {
+            int u = users.get(i);
+            long t0 = System.nanoTime();
+            rows += api.count(List.<String[]>of(new String[] {TwitterModel.t(u, 0), TwitterModel.t(u, 9_999_999_999L)})).get()[0];
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        java.util.Arrays.sort(ms);
+        ObjectNode c = JSON.createObjectNode().put("count", ms.length).put("rows", rows);
+        if (ms.length > 0) {
+            c.put("p50_ms", round(ms[ms.length / 2])).put("p99_ms", round(ms[Math.min(ms.length - 1, (int) Math.ceil(ms.length * 0.99) - 1)]))
+                    .put("max_ms", round(ms[ms.length - 1]));
+        }
+        return c;
     }
 
     private static double secondsSince(long startNanos) {

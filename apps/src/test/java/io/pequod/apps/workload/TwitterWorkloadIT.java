@@ -28,6 +28,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(600)
 class TwitterWorkloadIT {
     @Test
+    void thePartialJoinMaterializesOnlyTheTimelinesReadAndReadsExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
+        String spec = Files.readString(Path.of("..", "examples", "twitter-partial.pq"));
+        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
+             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+                     .namespace("twp").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
+            assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
+            String url = "http://127.0.0.1:" + s.httpPort();
+            TwitterWorkload.Options o = new TwitterWorkload.Options(200, 110_000, 0.1, 7, false, 0, TwitterWorkload.Timelines.PARTIAL,
+                    0, 1, null);
+            TwitterWorkload.Result r = new TwitterWorkload(o).coldReads(20)
+                    .run(new TwitterWorkload.Spec("twitter-partial.pq", spec), true, true, url);
+            long expected = TwitterWorkload.reference(200, 110_000, 0.1, 7, 0);
+            assertTrue(expected > 100, "the run reads posts: " + expected);
+            assertEquals(expected, r.postsRead(), r.json().toString());
+            // 20 active users' timelines and the 20 cold ones read after the run, no others
+            assertEquals(40, s.engine().partialViews().stats().get("t").ranges(), s.engine().partialViews().stats().toString());
+            JsonNode cold = r.json().path("cold_reads");
+            assertEquals(20, cold.path("count").asInt(), cold.toString());
+            assertTrue(r.json().path("timeline_rows").asLong() > 0, r.json().toString());
+            WorkloadHttp web = new WorkloadHttp(url);
+            JsonNode joins = WorkloadHttp.JSON.readTree(web.send("GET", "/v1/joins", null).body());
+            assertEquals("partial", joins.path("joins").get(0).path("mode").asText(), joins.toString());
+        }
+    }
+
+    @Test
     void shouldInstallTheJoinsThenReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
         try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);

@@ -66,7 +66,7 @@ final class AdminRoutes {
             ObjectNode n = a.addObject();
             n.put("sink", j.sinkTable());
             n.put("operator", j.operator().keyword());
-            n.put("mode", j.pull() ? "pull" : "push");
+            n.put("mode", j.pull() ? "pull" : j.partial() ? "partial" : "push");
             n.put("text", j.text());
             n.put("position", j.position().toString());
         }
