@@ -265,6 +265,13 @@ class PartialViewsIT {
                 assertEquals("hello", in.readLine());
             }
             assertEquals(3, s.engine().partialViews().stats().get("t").ranges());
+            HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/health"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(health.body().contains("\"partial_views\":{\"t\":{\"ranges\":3,\"activations\":3"), health.body());
+            HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(metrics.body().contains("pequod_partial_ranges{view=\"t\"} 3.0"), metrics.body());
+            assertTrue(metrics.body().contains("pequod_partial_backfills{view=\"t\"} 3.0"), metrics.body());
             // a read spanning ranges: a clear 400 naming the view, and the connection goes on
             HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort()
                     + "/v1/count?first=t%7C&last=t%7D")).build(), HttpResponse.BodyHandlers.ofString());

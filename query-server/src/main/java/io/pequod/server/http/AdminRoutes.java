@@ -109,6 +109,11 @@ final class AdminRoutes {
                     .put("application", s.application()).put("state", s.state()).put("lag", s.lag())
                     .put("dead_letters", s.deadLetters());
         }
+        ObjectNode partial = o.putObject("partial_views");
+        admin.partialViews().forEach((view, st) -> partial.putObject(view).put("ranges", st.ranges()).put("activations", st.activations())
+                .put("evictions", st.evictions()).put("backfills", st.backfills())
+                .put("backfill_ms_mean", st.backfills() == 0 ? 0 : Math.round(st.backfillMsTotal() / st.backfills() * 100) / 100.0)
+                .put("backfill_ms_max", Math.round(st.backfillMsMax() * 100) / 100.0));
         return Responses.json(h.up() ? 200 : 503, o);
     }
 }

@@ -3,6 +3,7 @@ package io.pequod.server.metrics;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.pequod.views.PartialViews;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
@@ -30,6 +31,7 @@ public final class ServerMetrics {
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final ViewEngine engine;
     private final Set<String> sourcesSeen = ConcurrentHashMap.newKeySet();
+    private final Set<String> partialSeen = ConcurrentHashMap.newKeySet();
 
     /** @param engine the engine whose dead letters and lag are exported */
     public ServerMetrics(ViewEngine engine) {
@@ -116,6 +118,27 @@ public final class ServerMetrics {
                         .description("A source's records this instance sent to the dead-letter topic since start").register(registry);
             }
         }
+        for (String view : engine.partialViews().stats().keySet()) {
+            if (partialSeen.add(view)) {
+                partial("pequod_partial_ranges", view, PartialViews.Stats::ranges, "A partial view's ranges materialized on this instance");
+                partial("pequod_partial_activations", view, PartialViews.Stats::activations,
+                        "Reads of a partial view that materialized a range, since start");
+                partial("pequod_partial_evictions", view, PartialViews.Stats::evictions,
+                        "Ranges of a partial view evicted past the budget, since start");
+                partial("pequod_partial_backfills", view, PartialViews.Stats::backfills, "Back-fills of a partial view completed, since start");
+                partial("pequod_partial_backfill_seconds_total", view, st -> st.backfillMsTotal() / 1000,
+                        "Time reads waited for their ranges' back-fills, summed");
+                partial("pequod_partial_backfill_seconds_max", view, st -> st.backfillMsMax() / 1000,
+                        "The longest a read waited for its range's back-fill");
+            }
+        }
         return registry.scrape();
+    }
+
+    private void partial(String name, String view, java.util.function.ToDoubleFunction<PartialViews.Stats> f, String description) {
+        Gauge.builder(name, engine, e -> {
+            PartialViews.Stats st = e.partialViews().stats().get(view);
+            return st == null ? Double.NaN : f.applyAsDouble(st);
+        }).tag("view", view).description(description).register(registry);
     }
 }

@@ -31,6 +31,11 @@ public final class AdminService {
      * @param problems     what an operator must act on, by view
      * @param sources      the declared sources: state, lag and dead letters of each
      */
+    /** @return per partial view computed here: materialized ranges, activations, evictions, back-fills and their time */
+    public Map<String, io.pequod.views.PartialViews.Stats> partialViews() {
+        return engine.partialViews().stats();
+    }
+
     public record Health(boolean up, Map<String, KafkaStreams.State> applications, Map<String, Long> storeLags,
                          long deadLetters, Map<String, String> problems, List<SourceStatus> sources) {
     }
