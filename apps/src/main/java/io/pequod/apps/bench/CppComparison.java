@@ -71,26 +71,51 @@ final class CppComparison {
 
     /** Runs a command under GNU time; its stdout (a JSON object) is kept in {@code json}. */
     private static ObjectNode timed(List<String> command, Path dir, Path json) throws IOException, InterruptedException {
+        ObjectNode o = timed(command, dir, json, 20);
+        if (o.path("exit").asInt() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + o.path("exit").asInt() + "; output in " + json);
+        }
+        o.remove("output");
+        return o;
+    }
+
+    /** @return whether GNU time is installed, which {@link #timed} needs */
+    static boolean canTime() {
+        return Files.isExecutable(TIME);
+    }
+
+    /**
+     * Runs a command under GNU time; its stdout (a JSON object) is kept in {@code json}.
+     *
+     * @return wall_s, cpu_s (user + system, children included), max_rss_mb, exit, and the output's nposts_read and exact
+     */
+    static ObjectNode timed(List<String> command, Path dir, Path json, int minutes) throws IOException, InterruptedException {
         Path times = Files.createTempFile("pequod-time-", ".txt");
         try {
             List<String> c = new ArrayList<>(List.of(TIME.toString(), "-f", "%e %U %S %M", "-o", times.toString()));
             c.addAll(command);
             Process p = new ProcessBuilder(c).directory(dir.toFile()).redirectOutput(json.toFile())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(20, TimeUnit.MINUTES)) {
+            if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish in 20 minutes");
+                throw new IOException(String.join(" ", command) + " did not finish in " + minutes + " minutes");
             }
             String[] f = Files.readString(times, StandardCharsets.UTF_8).trim().split("\\s+");
-            if (p.exitValue() != 0 || f.length < 4) {
-                throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + "; output in " + json);
+            if (f.length < 4) {
+                throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + " without GNU time's figures; output in " + json);
             }
             double user = Double.parseDouble(f[f.length - 3]);
             double sys = Double.parseDouble(f[f.length - 2]);
             ObjectNode o = JSON.createObjectNode().put("command", String.join(" ", command))
                     .put("wall_s", Double.parseDouble(f[f.length - 4])).put("cpu_s", round(user + sys))
-                    .put("max_rss_mb", round(Long.parseLong(f[f.length - 1]) / 1024.0));
-            JsonNode r = JSON.readTree(json.toFile());
+                    .put("max_rss_mb", round(Long.parseLong(f[f.length - 1]) / 1024.0)).put("exit", p.exitValue());
+            JsonNode r;
+            try {
+                r = JSON.readTree(json.toFile());
+            } catch (IOException notJson) {
+                return o;
+            }
+            o.set("output", r);
             o.put("nposts_read", r.path("nposts_read").asLong());
             if (r.has("exact")) {
                 o.put("exact", r.path("exact").asBoolean());

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON on stdout).",
         subcommands = {BenchCommand.Write.class, BenchCommand.Sources.class, BenchCommand.Joins.class, BenchCommand.Freshness.class,
                 BenchCommand.Redis.class, BenchCommand.Scan.class, BenchCommand.Report.class,
-                BenchCommand.Failover.class})
+                BenchCommand.Failover.class, BenchCommand.Policy.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -205,6 +205,45 @@ final class BenchCommand implements Runnable {
             Path dir = new BenchReport(
                     home.home, sizes).run();
             System.out.println("report: " + dir.resolve("index.html"));
+            return 0;
+        }
+    }
+
+    /** {@code pequod bench policy}. */
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = {"Pequod's policy experiment: `twitter --check` with partial, eager and pulled timelines at each share of",
+                    "active users, side by side (and Pequod's C++ server, hybrid and push, when built), under GNU time.",
+                    "JSON on stdout; the JSON and an SVG plot in bench-results/policy-<time>/."})
+    static final class Policy implements Callable<Integer> {
+        @Option(names = "--pactive", split = ",", defaultValue = "1,10,50,100", description = "Shares of active users, in percent. "
+                + "Default: ${DEFAULT-VALUE}.")
+        int[] pactive;
+
+        @Option(names = "--nusers", defaultValue = "5000", description = "Users. Default: ${DEFAULT-VALUE}.")
+        int nusers;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds (modes alternate; medians). Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
+        @Option(names = "--modes", split = ",", defaultValue = "partial,eager,pull", description = "Of partial, eager, pull. "
+                + "Default: ${DEFAULT-VALUE}.")
+        List<String> modes;
+
+        @Option(names = "--cold-reads", defaultValue = "200", description = "Timelines never read before, read one at a time after "
+                + "each run (their latency). Default: ${DEFAULT-VALUE}.")
+        int coldReads;
+
+        @Mixin
+        HomeOption home;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                System.out.println(new io.pequod.apps.bench.PolicyBenchmark(home.home, pactive, nusers, rounds, modes, coldReads).run()
+                        .toPrettyString());
+            } catch (IllegalArgumentException e) {
+                throw new PequodCli.UserException(e.getMessage(), 2);
+            }
             return 0;
         }
     }

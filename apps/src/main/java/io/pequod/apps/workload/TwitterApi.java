@@ -217,6 +217,8 @@ interface TwitterApi {
         public CompletableFuture<long[]> count(List<String[]> ranges) {
             return CompletableFuture.supplyAsync(() -> {
                 long[] out = new long[ranges.size()];
+                service.prefetch(ranges.stream().map(r -> new byte[][] {r[0].getBytes(StandardCharsets.UTF_8),
+                        r[1].getBytes(StandardCharsets.UTF_8)}).toList());
                 for (int i = 0; i < out.length; i++) {
                     out[i] = service.count(ranges.get(i)[0].getBytes(StandardCharsets.UTF_8),
                             ranges.get(i)[1].getBytes(StandardCharsets.UTF_8), null, false, new ReadNote());

@@ -154,6 +154,14 @@ final class PublicRoutes {
         ObjectNode o = JSON.createObjectNode();
         ArrayNode counts = o.putArray("counts");
         ReadNote note = new ReadNote();
+        List<byte[][]> ranges = new ArrayList<>();
+        for (JsonNode r : arr) {
+            if (r.path("first").isTextual() && r.path("last").isTextual()) {
+                ranges.add(new byte[][] {r.get("first").asText().getBytes(StandardCharsets.UTF_8),
+                        r.get("last").asText().getBytes(StandardCharsets.UTF_8)});
+            }
+        }
+        service.prefetch(ranges);
         for (JsonNode r : arr) {
             if (!r.path("first").isTextual() || !r.path("last").isTextual()) {
                 throw QueryException.badRequest("each range needs string fields first and last; got " + r);

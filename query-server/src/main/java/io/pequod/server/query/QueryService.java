@@ -8,6 +8,7 @@ import io.pequod.schemas.PequodException;
 import io.pequod.schemas.Range;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
+import io.pequod.views.PartialViews;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
 import org.apache.kafka.streams.state.HostInfo;
@@ -157,6 +158,26 @@ public final class QueryService {
         }
         fanOut.awaitViews(c, table, tokens);
         return fanOut.count(c, table, range, tokens, stale, expiring, note);
+    }
+
+    /**
+     * Starts materializing the partial views' ranges that a batch of reads needs, all at once, so
+     * that the batch waits for their back-fills side by side rather than one after another (on a
+     * single instance, where every range's markers arrive; elsewhere each read starts its own).
+     *
+     * @param ranges {first, last} of each read
+     */
+    public void prefetch(List<byte[][]> ranges) {
+        if (!routing.singleInstance()) {
+            return;
+        }
+        PartialViews partial = engine.partialViews();
+        for (byte[][] r : ranges) {
+            String table = Key.tableOf(r[0]);
+            if (partial.isPartial(table) && partial.problem(table, r[0], r[1]) == null) {
+                partial.materialize(table, r[0], r[1]);
+            }
+        }
     }
 
     /** @throws QueryException for a read spanning several ranges of a partial view (each is materialized when first read) */

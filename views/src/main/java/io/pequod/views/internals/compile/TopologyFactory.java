@@ -18,6 +18,8 @@ import io.pequod.views.internals.processor.GenerationStamp;
 import io.pequod.views.internals.processor.JoinStepProcessor;
 import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.MatchProcessor;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import io.pequod.views.internals.processor.Positions;
 import io.pequod.views.internals.processor.SourceOutput;
 import io.pequod.views.internals.processor.TableSourceProcessor;
@@ -47,11 +49,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * Builds Kafka Streams topologies: the tables applications (every table topic materialized into
@@ -86,6 +90,8 @@ public final class TopologyFactory {
     private Function<String, String> changelogOf;
     private Predicate<String> views = t -> false;
     private ViewFences fences;
+    /** While a partial view's join is built: where its driving rows go. */
+    private MarkerRoute route;
 
     /**
      * @param f the engine's view fences: view rows carry their generation, view materializers
@@ -213,13 +219,52 @@ public final class TopologyFactory {
         for (Map.Entry<String, List<Join>> e : new TreeMap<>(computed).entrySet()) {
             Map<String, KStream<byte[], SourceOutput>> in = deltas;
             if (e.getValue().size() == 1 && e.getValue().get(0).partial()) {
-                in = partial(b, e.getKey(), PartialRange.of(e.getValue().get(0)), deltas);
+                PartialRange r = PartialRange.of(e.getValue().get(0));
+                route = new MarkerRoute(new JoinPlan(e.getValue().get(0), 0), r.driving());
+                in = partial(b, e.getKey(), r, deltas, route);
             }
             viewJoins(b, e.getKey(), e.getValue(), in, e.getKey() + "-")
                     .process(() -> new GenerationStamp(e.getKey(), 0, fences), Named.as(e.getKey() + "-stamp"))
                     .to(topics.tableTopic(e.getKey()), sink(e.getKey()));
+            route = null;
         }
         return b.build();
+    }
+
+    /**
+     * Where a partial view's driving rows go from its activation processor: the partition of the
+     * first join step that each reaches, as the join's repartitioning sends it (set when the join is
+     * built; without a repartition on the driving side, every row stays in its task: one place).
+     */
+    static final class MarkerRoute implements ToIntFunction<byte[]> {
+        private final JoinPlan plan;
+        private final int source;
+        private StreamPartitioner<byte[], TupleDelta> partitioner;
+        private int partitions;
+
+        MarkerRoute(JoinPlan plan, int source) {
+            this.plan = plan;
+            this.source = source;
+        }
+
+        void via(StreamPartitioner<byte[], TupleDelta> p, int n) {
+            this.partitioner = p;
+            this.partitions = n;
+        }
+
+        @Override
+        public int applyAsInt(byte[] rowKey) {
+            byte[] k = partitioner == null || plan.sourceCount() < 2 ? null : MatchProcessor.joinKey(plan, source, rowKey);
+            return k == null ? 0 : partitioner.partitions("", k, null, partitions).orElseThrow().iterator().next();
+        }
+    }
+
+    /** The partitioner both sides of a partial view's join step use when neither is partitioned by the join slot: Kafka's default. */
+    private static final class KeyHash implements StreamPartitioner<byte[], TupleDelta> {
+        @Override
+        public Optional<Set<Integer>> partitions(String topic, byte[] key, TupleDelta value, int numPartitions) {
+            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(key)) % numPartitions));
+        }
     }
 
     /** @param view a partial view @return its activation log's topic, partitioned like its driving table */
@@ -237,13 +282,13 @@ public final class TopologyFactory {
      * (read in the same tasks as that table) back-fills and evicts ranges ({@link Activations}).
      */
     private Map<String, KStream<byte[], SourceOutput>> partial(StreamsBuilder b, String view, PartialRange r,
-                                                                Map<String, KStream<byte[], SourceOutput>> deltas) {
+                                                                Map<String, KStream<byte[], SourceOutput>> deltas, MarkerRoute route) {
         String gate = gateStore(view);
         String table = tableStore(r.table());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(gate), Serdes.Bytes(), Serdes.ByteArray()));
         KStream<byte[], SourceOutput> log = b.stream(activationTopic(topics, view),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(view + "-read-activations"))
-                .process(tracked(() -> new Activations.Log(r, table, gate), true), Named.as(view + "-activations"), table, gate);
+                .process(tracked(() -> new Activations.Log(r, table, gate, route), true), Named.as(view + "-activations"), table, gate);
         KStream<byte[], SourceOutput> gated = deltas.get(r.table())
                 .process(() -> new Activations.Gate(r, gate), Named.as(view + "-gate"), gate);
         Map<String, KStream<byte[], SourceOutput>> out = new LinkedHashMap<>(deltas);
@@ -406,16 +451,29 @@ public final class TopologyFactory {
                 KStream<byte[], TupleDelta> right = matched.get(sourceAt(plan, step));
                 CoPartition leftCo = step == 1 ? CoPartition.of(plan, sourceAt(plan, 0), 1) : null;
                 CoPartition rightCo = CoPartition.of(plan, sourceAt(plan, step), step);
+                boolean drivingLeft = route != null && step == 1 && sourceAt(plan, 0) == route.source;
+                boolean drivingRight = route != null && step == 1 && sourceAt(plan, 1) == route.source;
                 if (leftCo != null && partitions.containsKey(leftCo.table())) {
                     // The first source is already partitioned by the join slot: join in its own tasks and
                     // bring the other side to it, saving a repartition hop on that side's path.
                     l = left;
                     r = right.repartition(repartitioned(s + "-right").withStreamPartitioner(leftCo.partitioner(rule))
                             .withNumberOfPartitions(partitions.get(leftCo.table())));
+                    if (drivingRight) {
+                        route.via(leftCo.partitioner(rule), partitions.get(leftCo.table()));
+                    }
                 } else if (rightCo != null && partitions.containsKey(rightCo.table())) {
                     l = left.repartition(repartitioned(s + "-left").withStreamPartitioner(rightCo.partitioner(rule))
                             .withNumberOfPartitions(partitions.get(rightCo.table())));
                     r = right;
+                    if (drivingLeft) {
+                        route.via(rightCo.partitioner(rule), partitions.get(rightCo.table()));
+                    }
+                } else if (drivingLeft || drivingRight) {
+                    // a partial view's markers must go where its rows go: the partitioner is named
+                    l = left.repartition(repartitioned(s + "-left").withStreamPartitioner(new KeyHash()));
+                    r = right.repartition(repartitioned(s + "-right").withStreamPartitioner(new KeyHash()));
+                    route.via(new KeyHash(), repartitionPartitions);
                 } else {
                     l = left.repartition(repartitioned(s + "-left"));
                     r = right.repartition(repartitioned(s + "-right"));

@@ -12,7 +12,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * A partial view's activations and evictions, in the task of its driving table's partition (the
@@ -25,7 +28,8 @@ import java.util.List;
  * <ul>
  *   <li>{@link Log} applies the log: an activation opens the range in the gate and back-fills it,
  *       sending each driving row {@code s|v|...} now in the table's store into the join as an
- *       insert, each followed by a {@link FillMark} (epoch = the activation's offset); an eviction
+ *       insert, then a {@link FillMark} (epoch = the activation's offset) after the last row sent to each
+ *       partition of the join step (the way those rows went, so it arrives after them); an eviction
  *       closes the range and sends each row as a delete, so that the join erases the range's rows.</li>
  *   <li>{@link Gate} passes the driving table's changes on to the join only for open ranges, so the
  *       join keeps subscriptions (and pushes rows) only for materialized ranges.</li>
@@ -50,6 +54,7 @@ public final class Activations {
         private final PartialRange range;
         private final String tableStore;
         private final String gateStore;
+        private final ToIntFunction<byte[]> route;
         private ProcessorContext<byte[], SourceOutput> context;
         private KeyValueStore<Bytes, byte[]> table;
         private KeyValueStore<Bytes, byte[]> gate;
@@ -58,8 +63,11 @@ public final class Activations {
          * @param range      the view's ranges
          * @param tableStore the driving table's store
          * @param gateStore  the gate store
+         * @param route      the partition of the join step each driving row goes to (a constant where it
+         *                   is not repartitioned): one marker per partition, after the last row sent there
          */
-        public Log(PartialRange range, String tableStore, String gateStore) {
+        public Log(PartialRange range, String tableStore, String gateStore, ToIntFunction<byte[]> route) {
+            this.route = route;
             this.range = range;
             this.tableStore = tableStore;
             this.gateStore = gateStore;
@@ -95,14 +103,17 @@ public final class Activations {
             if (activate) {
                 gate.put(gateKey, ByteBuffer.allocate(8).putLong(epoch).array());
                 byte[] viewPrefix = range.viewPrefix(v);
-                int count = Math.max(1, rows.size());
-                for (int i = 0; i < rows.size(); i++) {
-                    byte[] k = rows.get(i).key;
-                    context.forward(record.withKey(k).withValue(new KeyDelta(k, null, rows.get(i).value)));
-                    context.forward(record.withKey(k).withValue(new FillMark(k, viewPrefix, epoch, count, i)));
+                Map<Integer, byte[]> lastSentTo = new LinkedHashMap<>();
+                for (KeyValue<byte[], byte[]> row : rows) {
+                    context.forward(record.withKey(row.key).withValue(new KeyDelta(row.key, null, row.value)));
+                    lastSentTo.put(route.applyAsInt(row.key), row.key);
                 }
                 if (rows.isEmpty()) {
                     context.forward(record.withValue(new FillMark(null, viewPrefix, epoch, 1, 0)));
+                }
+                int i = 0;
+                for (byte[] k : lastSentTo.values()) { // each after the rows sent the same way
+                    context.forward(record.withKey(k).withValue(new FillMark(k, viewPrefix, epoch, lastSentTo.size(), i++)));
                 }
             } else {
                 gate.delete(gateKey);

@@ -10,14 +10,15 @@ import java.util.Arrays;
 /**
  * A partial view's back-fill marker. An activation of range {@code t|v|} (epoch = the offset of
  * its record in the activation log) back-fills the range by sending each of the driving source's
- * rows {@code s|v|...} into the join again; after each row it sends one marker along the same
- * path ({@link TupleDelta.Kind#MARK}), {@code index} of {@code count}; with no row, one marker of
- * count 0. A join step forwards a marker after the results of the row before it, so the view's
- * materializer, having seen the markers {@code 0..count-1} of an epoch, has every row of the
- * back-fill. An eviction sends one marker of count 0 after its deletes. In the view's topic a marker is a tombstone of the key {@code |fill|t|v|} with the
- * header {@value #HEADER} = {@code epoch:count:index}.
+ * rows {@code s|v|...} into the join again; then, for each partition of the join step those rows
+ * went to, one marker along the same path as the last of them ({@link TupleDelta.Kind#MARK}),
+ * {@code index} of {@code count}; with no row, one marker of count 1. A join step forwards a
+ * marker after the results of the rows before it, so the view's materializer, having seen the
+ * markers {@code 0..count-1} of an epoch, has every row of the back-fill. An eviction sends one
+ * marker of count 0 after its deletes. In the view's topic a marker is a tombstone of the key
+ * {@code |fill|t|v|} with the header {@value #HEADER} = {@code epoch:count:index}.
  *
- * @param key        the driving row the marker follows, or {@code null} (count 0)
+ * @param key        the driving row whose path the marker follows, or {@code null} (no row)
  * @param viewPrefix the range, {@code t|v|}
  * @param epoch      the activation's offset in the activation log
  * @param count      how many markers the back-fill sends (at least 1), or 0 for an eviction

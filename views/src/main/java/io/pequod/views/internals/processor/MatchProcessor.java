@@ -79,6 +79,22 @@ public final class MatchProcessor implements Processor<byte[], SourceOutput, byt
         forward(record, out, bindings);
     }
 
+    /**
+     * @param plan   a join of two or more sources
+     * @param source one of its sources
+     * @param key    a key matching that source's pattern
+     * @return the key its tuple is sent to the first join step with, or {@code null} if it does not match
+     */
+    public static byte[] joinKey(JoinPlan plan, int source, byte[] key) {
+        Map<String, byte[]> m = plan.pattern(source).match(key);
+        if (m == null) {
+            return null;
+        }
+        byte[][] bindings = new byte[plan.slots().size()][];
+        m.forEach((name, v) -> bindings[plan.slotIndex(name)] = v);
+        return new Tuple(bindings, new byte[plan.sourceCount()][], null).keyOf(plan.stepSlots(Math.max(1, plan.position(source))));
+    }
+
     private void forward(Record<byte[], SourceOutput> record, TupleDelta out, byte[][] bindings) {
         int position = plan.position(source);
         if (plan.sourceCount() == 1) {
