@@ -339,6 +339,72 @@ class PartialViewsIT {
         }
     }
 
+    @Test
+    void twoInstancesMaterializeTheRangesEitherOwnsAndAPeerLeavingLosesNothing() throws Exception {
+        PequodServer one = server("partialtwo", 100_000);
+        PequodServer two = server("partialtwo", 100_000);
+        try {
+            Model m = new Model();
+            Random rnd = new Random(3);
+            for (int i = 0; i < 400; i++) {
+                write(one, m, rnd, 24, i + 1);
+            }
+            assertTrue(one.service().settleAll(Duration.ofSeconds(60)));
+            // every read through either instance, routed to the range's owner, which materializes it
+            for (int u = 0; u < 24; u++) {
+                PequodServer via = u % 2 == 0 ? one : two;
+                assertEquals(m.timeline(id(u)), retrying(via, id(u)), "user " + id(u) + " through instance " + (u % 2 + 1));
+            }
+            long ranges = one.engine().partialViews().stats().get("t").ranges() + two.engine().partialViews().stats().get("t").ranges();
+            assertTrue(ranges >= 24, "each range materialized where it is owned (standbys learn them too): " + ranges);
+            // the second instance leaves: its partitions move to the first, which knows their ranges
+            two.close();
+            for (int i = 0; i < 100; i++) {
+                write(one, m, rnd, 24, 1000 + i);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!one.service().singleInstance() && System.nanoTime() < deadline) {
+                Thread.sleep(200); // the group moves the peer's partitions here
+            }
+            assertTrue(one.awaitRunning(Duration.ofSeconds(120)));
+            boolean settled = false;
+            while (!settled && System.nanoTime() < deadline) {
+                try {
+                    settled = one.service().settleAll(Duration.ofSeconds(60));
+                } catch (QueryException stillMoving) {
+                    Thread.sleep(500); // the group has not noticed the peer left yet
+                }
+            }
+            assertTrue(settled, "the instance left settles");
+            for (int u = 0; u < 24; u++) {
+                assertEquals(m.timeline(id(u)), retrying(one, id(u)), "user " + id(u) + " after the peer left");
+            }
+        } finally {
+            two.close();
+            one.close();
+        }
+    }
+
+    /** A timeline read, retried while partitions move (503 and stale copies). */
+    private static TreeMap<String, String> retrying(PequodServer s, String user) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            try {
+                ReadNote note = new ReadNote();
+                ScanResult r = s.service().scan(("t|" + user + "|").getBytes(StandardCharsets.UTF_8),
+                        ("t|" + user + "}").getBytes(StandardCharsets.UTF_8), 10_000, null, false, note);
+                TreeMap<String, String> out = new TreeMap<>();
+                r.entries().forEach(e -> out.put(new String(e.key(), StandardCharsets.UTF_8), new String(e.value(), StandardCharsets.UTF_8)));
+                return out;
+            } catch (QueryException moving) {
+                if (System.nanoTime() > deadline) {
+                    throw moving;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
     private static PartialViews.Stats eventuallyEvicted(PequodServer s) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         PartialViews.Stats st = s.engine().partialViews().stats().get("t");

@@ -137,7 +137,7 @@ final class ClientRun {
 
     private void subscribe(TwitterModel.Subscribe s) throws Exception {
         List<TwitterModel.Check> theirs = outstanding.get(s.user());
-        if (theirs != null && theirs.stream().anyMatch(c -> !postsBy.get(s.poster()).subSet(c.from(), c.to()).isEmpty())) {
+        if (theirs != null && theirs.stream().anyMatch(c -> postedWithin(s.poster(), c))) {
             drainChecks();
         }
         writes.add(new String[] {keys.subscription(s.user(), s.poster()), "1"});
@@ -152,11 +152,17 @@ final class ClientRun {
         Long next = pendingPosts.ceiling(c.from());
         needSettle |= next != null && next < c.to()
                 || pendingSubs.getOrDefault(c.user(), List.of()).stream()
-                .anyMatch(poster -> !postsBy.get(poster).subSet(c.from(), c.to()).isEmpty());
+                .anyMatch(poster -> postedWithin(poster, c));
         needOthers(c);
         buffer(c);
         nchecks++;
         nfull += c.full() ? 1 : 0;
+    }
+
+    /** @return whether the poster posted within the check's window */
+    private boolean postedWithin(int poster, TwitterModel.Check c) {
+        Long t = postsBy.get(poster).ceiling(c.from());
+        return t != null && t < c.to();
     }
 
     /** After the loop: every logged-in user's final check, once every client's writes are in. */
