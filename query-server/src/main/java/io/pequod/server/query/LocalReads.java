@@ -71,6 +71,34 @@ final class LocalReads {
         }
     }
 
+    /** @throws QueryException for a read spanning several ranges of a partial view (each is materialized when first read) */
+    void checkPartial(String table, byte[] first, byte[] last) {
+        String problem = engine.partialViews().problem(table, first, last);
+        if (problem != null) {
+            throw QueryException.badRequest(problem);
+        }
+    }
+
+    /**
+     * Starts materializing the partial views' ranges that a batch of reads needs, all at once, so
+     * that the batch waits for their back-fills side by side rather than one after another (on a
+     * single instance, where every range's markers arrive; elsewhere each read starts its own).
+     *
+     * @param ranges {first, last} of each read
+     */
+    void prefetch(List<byte[][]> ranges) {
+        if (!routing.singleInstance()) {
+            return;
+        }
+        PartialViews partial = engine.partialViews();
+        for (byte[][] r : ranges) {
+            String table = Key.tableOf(r[0]);
+            if (partial.isPartial(table) && partial.problem(table, r[0], r[1]) == null) {
+                partial.materialize(table, r[0], r[1]);
+            }
+        }
+    }
+
     /** @return whether a read of a partial view's range can be answered now (its range is materialized), or another table */
     private boolean materializedNow(String table, byte[] key) {
         PartialViews partial = engine.partialViews();

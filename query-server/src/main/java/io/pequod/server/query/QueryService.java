@@ -8,7 +8,6 @@ import io.pequod.schemas.PequodException;
 import io.pequod.schemas.Range;
 import io.pequod.schemas.WritePosition;
 import io.pequod.schemas.avro.Operation;
-import io.pequod.views.PartialViews;
 import io.pequod.views.ViewCatalog;
 import io.pequod.views.ViewEngine;
 import org.apache.kafka.streams.state.HostInfo;
@@ -89,7 +88,7 @@ public final class QueryService {
     public Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {
         RequestChecks.checkKey(key);
         String table = Key.tableOf(key);
-        checkPartial(table, key, null);
+        local.checkPartial(table, key, null);
         String tokens = tokens(table, after);
         ViewCatalog c = freshness.awaitTable(table, tokens);
         fanOut.awaitViews(c, table, tokens);
@@ -113,7 +112,7 @@ public final class QueryService {
         Range range = RequestChecks.range(first, last);
         int lim = RequestChecks.limit(limits, limit);
         String table = Key.tableOf(first);
-        checkPartial(table, first, last);
+        local.checkPartial(table, first, last);
         String tokens = tokens(table, after);
         ViewCatalog c = freshness.awaitTable(table, tokens);
         fanOut.awaitViews(c, table, tokens);
@@ -147,7 +146,7 @@ public final class QueryService {
     public long count(byte[] first, byte[] last, String after, boolean stale, boolean expiring, ReadNote note) {
         Range range = RequestChecks.range(first, last);
         String table = Key.tableOf(first);
-        checkPartial(table, first, last);
+        local.checkPartial(table, first, last);
         String tokens = tokens(table, after);
         ViewCatalog c = catalog();
         if (!c.pullJoins(table).isEmpty()) {
@@ -160,39 +159,12 @@ public final class QueryService {
         return fanOut.count(c, table, range, tokens, stale, expiring, note);
     }
 
-    /**
-     * Starts materializing the partial views' ranges that a batch of reads needs, all at once, so
-     * that the batch waits for their back-fills side by side rather than one after another (on a
-     * single instance, where every range's markers arrive; elsewhere each read starts its own).
-     *
-     * @param ranges {first, last} of each read
-     */
+    /** Starts the partial views' activations a batch of reads needs, all at once ({@code LocalReads#prefetch}). */
     public void prefetch(List<byte[][]> ranges) {
-        if (!routing.singleInstance()) {
-            return;
-        }
-        PartialViews partial = engine.partialViews();
-        for (byte[][] r : ranges) {
-            String table = Key.tableOf(r[0]);
-            if (partial.isPartial(table) && partial.problem(table, r[0], r[1]) == null) {
-                partial.materialize(table, r[0], r[1]);
-            }
-        }
+        local.prefetch(ranges);
     }
 
-    /** @throws QueryException for a read spanning several ranges of a partial view (each is materialized when first read) */
-    private void checkPartial(String table, byte[] first, byte[] last) {
-        String problem = engine.partialViews().problem(table, first, last);
-        if (problem != null) {
-            throw QueryException.badRequest(problem);
-        }
-    }
-
-    /**
-     * Reads a key with its expiry, wherever its partition is, seeing this instance's writes.
-     *
-     * @return the value and expiry, or empty if absent or expired
-     */
+    /** Reads a key with its expiry, wherever its partition is, seeing this instance's writes. @return the value and expiry, or empty if absent or expired */
     public Optional<Stored> getStored(byte[] key) {
         RequestChecks.checkKey(key);
         String table = Key.tableOf(key);
@@ -231,7 +203,6 @@ public final class QueryService {
     /**
      * Answers a get without blocking, when it can (the partition is here, this instance's writes
      * to it applied, no pull joins).
-     *
      * @param key a key
      * @return the answer (the value or empty), or {@code null} if the caller must use {@link #get}
      */
@@ -256,7 +227,6 @@ public final class QueryService {
 
     /**
      * Writes many keys in order (null value = erase), pipelined; no thread waits for the acknowledgements.
-     *
      * @param batch key and value pairs
      * @return the last position written per topic partition, once all are acknowledged
      * @throws QueryException naming the first invalid key, before anything is written
@@ -269,7 +239,6 @@ public final class QueryService {
     /**
      * Applies a read-modify-write ({@code INCR}, {@code INCRF}, {@code APPEND}, {@code PREPEND}) on
      * the key's owner and answers the value it produced.
-     *
      * @return the value after this change, completed when the owner reports it (failed with a
      *     {@link PequodException} if the amount or the current value is not a number)
      */
@@ -309,7 +278,6 @@ public final class QueryService {
 
     /**
      * Waits until every instance's stores reflect the writes made before this call.
-     *
      * @param timeout how long to wait in all
      * @return whether every instance settled in time
      * @throws InterruptedException if interrupted
