@@ -183,7 +183,7 @@ class JoinSpecParserTest {
     @Test
     void shouldRejectUnknownKeyword() {
         assertEquals("Invalid join spec test.pq:2:9: unknown keyword 'frobnicate'; allowed: a pattern with '|', copy, count, "
-                + "sum, min, max, using, filter, pull, push, and, where, with", error("\nt|<u> = frobnicate copy p|<u>"));
+                + "sum, min, max, using, filter, pull, push, partial, and, where, with", error("\nt|<u> = frobnicate copy p|<u>"));
         assertEquals("Invalid join spec test.pq:1:1: unknown keyword 'hello'; a statement is SINK = items or table NAME partitions N",
                 error("hello world"));
     }
