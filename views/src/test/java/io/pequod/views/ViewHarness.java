@@ -12,6 +12,7 @@ import io.pequod.schemas.avro.Change;
 import io.pequod.schemas.avro.Operation;
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.internals.processor.StoredValue;
+import io.pequod.views.internals.processor.ViewFences;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
@@ -80,6 +81,18 @@ final class ViewHarness implements AutoCloseable {
      *                   them) or the table topics into {@code src-<table>} stores (no tables application)
      */
     ViewHarness(boolean changelogs, String specText, String... extraTables) {
+        this(changelogs, null, specText, extraTables);
+    }
+
+    /**
+     * Every view computed inside the tables application, as the engine lays out views whose
+     * tables it all holds (partial views need it), its materializers following {@code fences}.
+     */
+    static ViewHarness computed(ViewFences fences, String specText) {
+        return new ViewHarness(true, fences, specText);
+    }
+
+    private ViewHarness(boolean changelogs, ViewFences computedWith, String specText, String... extraTables) {
         this.spec = JoinSpecParser.parse("spec.pq", specText);
         PartitionRule rule = PartitionRule.standard();
         for (Map.Entry<String, Integer> e : spec.fixedFirstFieldWidths().entrySet()) {
@@ -99,6 +112,12 @@ final class ViewHarness implements AutoCloseable {
             f.materializingViews(views::contains)
                     .readingChangelogs(t -> views.contains(t) ? topics.tableTopic(t) : "tables-" + TopologyFactory.tableStore(t) + "-changelog");
             tables.stream().filter(t -> !views.contains(t)).forEach(t -> changelogTopics.add("tables-" + TopologyFactory.tableStore(t) + "-changelog"));
+        }
+        if (computedWith != null) {
+            Map<String, List<Join>> computed = new TreeMap<>();
+            spec.materializedViewTables().forEach(v -> computed.put(v, spec.joinsOf(v)));
+            add("tables", f.fencedBy(computedWith).tablesTopology(tables, computed, "tables"), changelogTopics);
+            return;
         }
         add("tables", f.tablesTopology(tables, "tables"), changelogTopics);
         for (String v : spec.materializedViewTables()) {
@@ -217,10 +236,15 @@ final class ViewHarness implements AutoCloseable {
     }
 
     private void deliver(List<TestRecord<byte[], byte[]>> records, String topic) {
-        List<Map.Entry<String, List<TestRecord<byte[], byte[]>>>> produced = new ArrayList<>();
+        deliver(records, topic, null);
+    }
+
+    /** Pipes records into every driver that reads the topic but {@code from}, whose own outputs TopologyTestDriver feeds back itself. */
+    private void deliver(List<TestRecord<byte[], byte[]>> records, String topic, Driver from) {
+        List<Map.Entry<Driver, Map.Entry<String, List<TestRecord<byte[], byte[]>>>>> produced = new ArrayList<>();
         for (Driver d : drivers.values()) {
             TestInputTopic<byte[], byte[]> in = d.in().get(topic);
-            if (in == null) {
+            if (in == null || d == from) {
                 continue;
             }
             for (TestRecord<byte[], byte[]> r : records) {
@@ -236,15 +260,15 @@ final class ViewHarness implements AutoCloseable {
                     continue; // sent by a process that died before the broker had them
                 }
                 if (!recs.isEmpty()) {
-                    produced.add(Map.entry(o.getKey(), recs));
+                    produced.add(Map.entry(d, Map.entry(o.getKey(), recs)));
                 }
             }
         }
-        for (Map.Entry<String, List<TestRecord<byte[], byte[]>>> e : produced) {
-            if (e.getKey().equals(topics.deadLetters())) {
-                deadLetterRecords.addAll(e.getValue());
+        for (Map.Entry<Driver, Map.Entry<String, List<TestRecord<byte[], byte[]>>>> e : produced) {
+            if (e.getValue().getKey().equals(topics.deadLetters())) {
+                deadLetterRecords.addAll(e.getValue().getValue());
             } else {
-                deliver(e.getValue(), e.getKey());
+                deliver(e.getValue().getValue(), e.getValue().getKey(), e.getKey());
             }
         }
     }
