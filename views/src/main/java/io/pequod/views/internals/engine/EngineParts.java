@@ -79,7 +79,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
         Map<String, Integer> partitions = new ConcurrentHashMap<>();
         ViewFences fences = new ViewFences();
         OnDemand onDemand = new OnDemand(config.clientConfig(EngineConfig.PRODUCER_PREFIX), rule, partitions,
-                () -> config.getInt(EngineConfig.PARTIAL_MAX_RANGES));
+                () -> config.getInt(EngineConfig.PARTIAL_MAX_RANGES)).fencedBy(fences);
         fences.fillsTo(onDemand);
         return new EngineParts(config, new EngineNames(topics), rule,
                 SchemaRegistryClient.shared(config.getString(EngineConfig.SCHEMA_REGISTRY_URL)), admin, meta, streams,

@@ -57,6 +57,7 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
     private final Object producerLock = new Object();
     private Producer<byte[], byte[]> producer;
     private final AtomicLong evicting = new AtomicLong();
+    private ViewFences fences;
 
     /**
      * @param producerConfig the producer's client settings
@@ -84,6 +85,12 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
         this.budget = budget;
     }
 
+    /** @param f the engine's fences: a partial view fenced off there is no longer partial here @return this */
+    public OnDemand fencedBy(ViewFences f) {
+        this.fences = f;
+        return this;
+    }
+
     /**
      * @param topic the view's activation log
      * @param range how the view is cut into ranges
@@ -95,8 +102,18 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
 
     /** @param view a table @return its ranges, if it is a partial view computed here */
     public PartialRange range(String view) {
-        View v = views.get(view);
+        View v = live(view);
         return v == null ? null : v.range;
+    }
+
+    /**
+     * @return the view's state here while its partial copy in the tables application computes it;
+     * {@code null} once that copy is fenced off (the view rebuilt or redefined runs, complete, in
+     * an application of its own, whose store reads answer as any view's)
+     */
+    private View live(String view) {
+        View v = views.get(view);
+        return v == null || fences != null && !fences.isOpen(view) ? null : v;
     }
 
     /**
@@ -106,7 +123,7 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
      * @return why a read of a partial view cannot be answered (it spans several ranges), or {@code null}
      */
     public String problem(String view, byte[] first, byte[] last) {
-        View v = views.get(view);
+        View v = live(view);
         if (v == null || v.range.valueOfRead(first, last) != null) {
             return null;
         }
@@ -124,7 +141,7 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
      * with {@link IllegalArgumentException} for a read spanning several ranges of a partial view
      */
     public CompletableFuture<Void> materialize(String view, byte[] first, byte[] last) {
-        View v = views.get(view);
+        View v = live(view);
         if (v == null) {
             return CompletableFuture.completedFuture(null);
         }
@@ -246,7 +263,7 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
                 if (mark.epoch() > r.completedEpoch) {
                     r.completedEpoch = mark.epoch();
                     setComplete(v, r, false);
-                    r.marks.clear();
+                    r.marks.keySet().removeIf(e -> e <= mark.epoch()); // a later activation's markers may be here already
                 }
             } else if (mark.epoch() > r.completedEpoch) {
                 List<Integer> seen = r.marks.computeIfAbsent(mark.epoch(), e -> new ArrayList<>());
@@ -311,10 +328,12 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
                     if (!r.complete || r.pending != null || now - r.lastRead <= EVICT_GRACE_NANOS) {
                         continue;
                     }
-                    setComplete(v, r, false); // the next read activates it again, after this eviction in the log
+                    // under the range's lock: a read's activation of it is sent after this eviction, so it
+                    // follows it in the log
+                    setComplete(v, r, false);
+                    send(v, k.getBytes(StandardCharsets.ISO_8859_1), Activations.EVICT, null);
                 }
                 v.evictions.incrementAndGet();
-                send(v, k.getBytes(StandardCharsets.ISO_8859_1), Activations.EVICT, null);
                 over--;
             }
         } finally {

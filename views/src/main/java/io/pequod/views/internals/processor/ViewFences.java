@@ -40,6 +40,7 @@ public final class ViewFences {
     }
 
     private final Set<String> closed = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> generations = new ConcurrentHashMap<>();
     private volatile FillListener fills = (v, m) -> { };
 
     /** @param l told of the back-fill markers the views' materializers read */
@@ -51,7 +52,6 @@ public final class ViewFences {
     public Cursor cursor(String view) {
         return new Cursor(generation(view), view, this);
     }
-    private final Map<String, Integer> generations = new ConcurrentHashMap<>();
 
     /** @param view a view @param generation its generation in force here */
     public void generation(String view, int generation) {
