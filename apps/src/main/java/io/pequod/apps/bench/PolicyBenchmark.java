@@ -62,6 +62,19 @@ public final class PolicyBenchmark {
         }
     }
 
+    /**
+     * Writes the plot of an earlier run's results again, next to them.
+     *
+     * @param json a {@code policy.json}
+     * @return the plot's path
+     * @throws IOException if the file cannot be read or written
+     */
+    public static Path replot(Path json) throws IOException {
+        Path svg = json.resolveSibling("policy.svg");
+        Files.writeString(svg, svg(JSON.readTree(json.toFile())), StandardCharsets.UTF_8);
+        return svg;
+    }
+
     /** @return the results (also written with the plot) @throws Exception if a run cannot be started */
     public ObjectNode run() throws Exception {
         if (!CppComparison.canTime()) {
@@ -192,7 +205,7 @@ public final class PolicyBenchmark {
         sb.append("<text x=\"20\" y=\"22\" font-size=\"15\">Pequod's policy experiment, ").append(out.path("nusers").asInt())
                 .append(" users: cost against share of active users (medians of ").append(out.path("rounds").asInt())
                 .append(")</text>\n");
-        panel(sb, out, series, "cpu_s", "CPU seconds (process and children)", 60, 50, 400, 300, false);
+        panel(sb, out, series, "cpu_s", "CPU seconds, process and children (log)", 60, 50, 400, 300, true);
         panel(sb, out, series, "timeline_rows", "timeline rows stored (log)", 540, 50, 400, 300, true);
         int lx = 60;
         for (int i = 0; i < series.size(); i++) {
@@ -223,7 +236,7 @@ public final class PolicyBenchmark {
         if (xs.isEmpty() || max <= 0) {
             return;
         }
-        double lo = log ? Math.floor(Math.log10(Math.max(1, min))) : 0;
+        double lo = log ? Math.floor(Math.log10(min)) : 0;
         double hi = log ? Math.ceil(Math.log10(max)) : max * 1.1;
         double xmin = Math.log10(Math.max(1, xs.stream().mapToDouble(d -> d).min().orElse(1)));
         double xmax = Math.max(xmin + 1, Math.log10(xs.stream().mapToDouble(d -> d).max().orElse(100)));
@@ -232,7 +245,7 @@ public final class PolicyBenchmark {
         for (int t = 0; t <= 4; t++) {
             double v = lo + (hi - lo) * t / 4;
             int y = (int) (y0 + ph - ph * (double) t / 4);
-            String label = log ? String.format(Locale.ROOT, "%.0f", Math.pow(10, v)) : String.format(Locale.ROOT, "%.1f", v);
+            String label = log ? new java.text.DecimalFormat("#,##0.###").format(Math.pow(10, v)) : String.format(Locale.ROOT, "%.1f", v);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
                     x0, y, x0 + pw, y, x0 - 4, y + 4, label));
         }
@@ -248,13 +261,16 @@ public final class PolicyBenchmark {
                     continue;
                 }
                 double v = p.path(series.get(i)).path(field).asDouble();
-                double yv = log ? (Math.log10(Math.max(1, v)) - lo) / (hi - lo) : v / hi;
+                double yv = log ? (Math.log10(Math.max(Math.pow(10, lo), v)) - lo) / (hi - lo) : v / hi;
                 int x = (int) (x0 + pw * (Math.log10(Math.max(1, p.path("pactive").asDouble())) - xmin) / (xmax - xmin));
                 int y = (int) (y0 + ph - ph * yv);
                 path.append(path.length() == 0 ? "M" : " L").append(x).append(',').append(y);
                 sb.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>%n", x, y, COLORS[i % COLORS.length]));
             }
-            sb.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n", path, COLORS[i % COLORS.length]));
+            if (path.length() > 0) { // a mode without this figure (the C++ server stores no rows we count) has no line
+                sb.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n", path,
+                        COLORS[i % COLORS.length]));
+            }
         }
         sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%% of users active (log)</text>%n", x0 + pw / 2, y0 + ph + 32));
     }

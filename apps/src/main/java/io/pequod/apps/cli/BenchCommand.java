@@ -233,11 +233,18 @@ final class BenchCommand implements Runnable {
                 + "each run (their latency). Default: ${DEFAULT-VALUE}.")
         int coldReads;
 
+        @Option(names = "--replot", paramLabel = "POLICY_JSON", description = "Only draw the plot of an earlier run's policy.json again.")
+        java.nio.file.Path replot;
+
         @Mixin
         HomeOption home;
 
         @Override
         public Integer call() throws Exception {
+            if (replot != null) {
+                System.out.println(io.pequod.apps.bench.PolicyBenchmark.replot(replot));
+                return 0;
+            }
             try {
                 System.out.println(new io.pequod.apps.bench.PolicyBenchmark(home.home, pactive, nusers, rounds, modes, coldReads).run()
                         .toPrettyString());
