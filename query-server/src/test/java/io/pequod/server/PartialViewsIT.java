@@ -197,7 +197,7 @@ class PartialViewsIT {
                 readers.add(t);
             }
             // writes race the activations the readers cause
-            long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             while (System.nanoTime() < until) {
                 write(s, m, rnd, users, (int) time.incrementAndGet());
             }

@@ -35,11 +35,11 @@ class TwitterWorkloadIT {
                      .namespace("twp").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
             String url = "http://127.0.0.1:" + s.httpPort();
-            TwitterWorkload.Options o = new TwitterWorkload.Options(200, 110_000, 0.1, 7, false, 0, TwitterWorkload.Timelines.PARTIAL,
+            TwitterWorkload.Options o = new TwitterWorkload.Options(200, 60_000, 0.1, 7, false, 0, TwitterWorkload.Timelines.PARTIAL,
                     0, 1, null);
             TwitterWorkload.Result r = new TwitterWorkload(o).coldReads(20)
                     .run(new TwitterWorkload.Spec("twitter-partial.pq", spec), true, true, url);
-            long expected = TwitterWorkload.reference(200, 110_000, 0.1, 7, 0);
+            long expected = TwitterWorkload.reference(200, 60_000, 0.1, 7, 0);
             assertTrue(expected > 100, "the run reads posts: " + expected);
             assertEquals(expected, r.postsRead(), r.json().toString());
             // 20 active users' timelines and the 20 cold ones read after the run, no others
