@@ -54,6 +54,15 @@ public final class PartialViews {
         return onDemand == null ? CompletableFuture.completedFuture(null) : onDemand.materialize(table, first, last);
     }
 
+    /**
+     * @param table a partial view
+     * @param key   a key of it
+     * @return whether the key's range is materialized here now; asks for nothing and never blocks
+     */
+    public boolean materializedNow(String table, byte[] key) {
+        return onDemand != null && onDemand.materializedNow(table, key);
+    }
+
     /** @return per partial view: materialized ranges here, activations, evictions, back-fills and their time */
     public Map<String, Stats> stats() {
         Map<String, Stats> out = new TreeMap<>();

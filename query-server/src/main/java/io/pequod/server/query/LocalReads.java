@@ -99,14 +99,14 @@ final class LocalReads {
         }
     }
 
-    /** @return whether a read of a partial view's range can be answered now (its range is materialized), or another table */
+    /**
+     * @return whether a read of a partial view's range can be answered now (its range is
+     * materialized), or another table; never blocks nor sends anything (the event loop calls it):
+     * a cold range takes the blocking path, which materializes it
+     */
     private boolean materializedNow(String table, byte[] key) {
         PartialViews partial = engine.partialViews();
-        if (!partial.isPartial(table)) {
-            return true;
-        }
-        java.util.concurrent.CompletableFuture<Void> f = partial.materialize(table, key, null);
-        return f.isDone() && !f.isCompletedExceptionally();
+        return !partial.isPartial(table) || partial.materializedNow(table, key);
     }
 
     Optional<byte[]> get(byte[] key, String after, boolean stale, ReadNote note) {

@@ -70,6 +70,7 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        c.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000); // a read waits at most that for the log's metadata
         c.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pequod-activations");
         this.producerFactory = () -> new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
         this.rule = rule;
@@ -131,6 +132,26 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
         return "view " + view + " is partial: it is materialized one range " + v.range.describe() + " at a time, when first"
                 + " read, so a read must stay within one range (e.g. " + head + "<" + v.range.slot() + ">| to " + head + "<"
                 + v.range.slot() + ">}); this one does not";
+    }
+
+    /**
+     * @param view a partial view
+     * @param key  a key of it
+     * @return whether the key's range is materialized here now (asks for nothing: for callers that must not block)
+     */
+    public boolean materializedNow(String view, byte[] key) {
+        View v = live(view);
+        byte[] value = v == null ? null : v.range.valueOfRead(key, null);
+        Range r = value == null ? null : v.ranges.get(new String(value, StandardCharsets.ISO_8859_1));
+        if (r == null) {
+            return false;
+        }
+        synchronized (r) {
+            if (r.complete) {
+                r.lastRead = System.nanoTime();
+            }
+            return r.complete;
+        }
     }
 
     /**
