@@ -1,7 +1,7 @@
 package io.pequod.views;
 
 import io.pequod.schemas.TableTopics;
-import io.pequod.views.internals.compile.TopologyFactory;
+import io.pequod.views.internals.compile.PartialTopology;
 import io.pequod.views.internals.processor.Activations;
 import io.pequod.views.internals.processor.FillMark;
 import io.pequod.views.internals.processor.ViewFences;
@@ -41,7 +41,7 @@ class PartialTopologyTest {
     }
 
     private static void log(ViewHarness h, int user, String what) {
-        h.pipeRaw(TopologyFactory.activationTopic(TableTopics.of(ViewHarness.NS), "t"),
+        h.pipeRaw(PartialTopology.activationTopic(TableTopics.of(ViewHarness.NS), "t"),
                 String.format("s|%08d|", user).getBytes(StandardCharsets.UTF_8), what.getBytes(StandardCharsets.UTF_8));
     }
 

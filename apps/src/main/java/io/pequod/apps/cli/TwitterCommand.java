@@ -3,6 +3,7 @@ package io.pequod.apps.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pequod.apps.workload.PushRun;
 import io.pequod.apps.workload.TwitterModel;
+import io.pequod.apps.workload.TwitterReference;
 import io.pequod.apps.workload.TwitterWorkload;
 import io.pequod.server.AllInOne;
 import io.pequod.views.spec.JoinSpec;
@@ -169,7 +170,7 @@ final class TwitterCommand implements Callable<Integer> {
     /** Prints the result; with --check, compares it with the reference first. @return the exit code */
     private int report(TwitterWorkload.Result r) {
         if (check) {
-            long expected = TwitterWorkload.reference(nusers, duration, pactive, seed, popduration, graph);
+            long expected = TwitterReference.reference(nusers, duration, pactive, seed, popduration, graph);
             r.json().put("reference_nposts_read", expected);
             if (expected != r.postsRead()) {
                 System.out.println(r.json());

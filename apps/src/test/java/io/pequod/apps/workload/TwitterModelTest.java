@@ -43,8 +43,8 @@ class TwitterModelTest {
     @Test
     void shouldGenerateTheSameOperationsForTheSameSeedAndGraph() {
         TwitterModel.Graph g = new TwitterModel.Graph(50, List.of(new int[] {1, 0}, new int[] {2, 0}, new int[] {0, 3}));
-        long a = TwitterWorkload.reference(50, 30_000, 0.7, 5, 20_000, g);
-        long b = TwitterWorkload.reference(50, 30_000, 0.7, 5, 20_000, g);
+        long a = TwitterReference.reference(50, 30_000, 0.7, 5, 20_000, g);
+        long b = TwitterReference.reference(50, 30_000, 0.7, 5, 20_000, g);
         assertEquals(a, b);
         assertTrue(a > 0, "followers of posting users read posts: " + a);
     }

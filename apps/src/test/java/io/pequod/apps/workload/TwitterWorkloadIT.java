@@ -39,7 +39,7 @@ class TwitterWorkloadIT {
                     0, 1, null);
             TwitterWorkload.Result r = new TwitterWorkload(o).coldReads(20)
                     .run(new TwitterWorkload.Spec("twitter-partial.pq", spec), true, true, url);
-            long expected = TwitterWorkload.reference(200, 60_000, 0.1, 7, 0);
+            long expected = TwitterReference.reference(200, 60_000, 0.1, 7, 0);
             assertTrue(expected > 100, "the run reads posts: " + expected);
             assertEquals(expected, r.postsRead(), r.json().toString());
             // 20 active users' timelines and the 20 cold ones read after the run, no others
@@ -67,7 +67,7 @@ class TwitterWorkloadIT {
             // the initialize phase installs the join into the server, started without joins
             TwitterWorkload.Result r = w.run(new TwitterWorkload.Spec("twitter.pq", spec), true, true, url);
             assertEquals(1, r.json().path("initialize_joins_added").asInt(), r.json().toString());
-            long expected = TwitterWorkload.reference(200, 110_000, 0.7, 7, 0);
+            long expected = TwitterReference.reference(200, 110_000, 0.7, 7, 0);
             assertTrue(r.json().path("nsettles").asLong() > 0, "settles exercised: " + r.json());
             assertTrue(expected > 1000, "the run reads a sizable number of posts: " + expected);
             assertEquals(expected, r.postsRead());
@@ -132,7 +132,7 @@ class TwitterWorkloadIT {
             TwitterWorkload.Options o = new TwitterWorkload.Options(300, 120_000, 0.7, 11, false, 0,
                     TwitterWorkload.Timelines.JOIN, 0, 3, null);
             TwitterWorkload.Result r = new TwitterWorkload(o).run(true, true, "http://127.0.0.1:" + s.httpPort());
-            long expected = TwitterWorkload.reference(300, 120_000, 0.7, 11, 0);
+            long expected = TwitterReference.reference(300, 120_000, 0.7, 11, 0);
             assertTrue(r.json().path("exact").asBoolean(), r.json().toString());
             assertTrue(expected > 1000, "the run reads a sizable number of posts: " + expected);
             assertEquals(expected, r.postsRead());
@@ -156,7 +156,7 @@ class TwitterWorkloadIT {
                 long read0 = c0.get().postsRead();
                 long read1 = c1.get().postsRead();
                 assertTrue(read0 > 0 && read1 > 0, "both clients read: " + read0 + ", " + read1);
-                assertEquals(TwitterWorkload.reference(300, 120_000, 0.7, 13, 0), read0 + read1);
+                assertEquals(TwitterReference.reference(300, 120_000, 0.7, 13, 0), read0 + read1);
             } finally {
                 pool.shutdownNow();
             }
@@ -187,7 +187,7 @@ class TwitterWorkloadIT {
             TwitterWorkload.Result res = new TwitterWorkload(o).run(new TwitterWorkload.Spec("twitter.pq", spec), true, true,
                     "http://127.0.0.1:" + s.httpPort());
             assertEquals(graph.follows().size(), res.json().path("nsubscriptions_populated").asInt(), "the file's follows");
-            long expected = TwitterWorkload.reference(120, 30_000, 0.7, 4, 50_000, graph);
+            long expected = TwitterReference.reference(120, 30_000, 0.7, 4, 50_000, graph);
             assertTrue(expected > 100, "the run reads posts: " + expected);
             assertEquals(expected, res.postsRead());
         }
@@ -205,7 +205,7 @@ class TwitterWorkloadIT {
             TwitterWorkload.Options o = new TwitterWorkload.Options(150, 8_000, 0.7, 3, false, 20_000,
                     TwitterWorkload.Timelines.CELEBRITY, 90, 1, null);
             TwitterWorkload.Result r = new TwitterWorkload(o).run(true, true, "http://127.0.0.1:" + s.httpPort());
-            long expected = TwitterWorkload.reference(150, 8_000, 0.7, 3, 20_000);
+            long expected = TwitterReference.reference(150, 8_000, 0.7, 3, 20_000);
             long celebrities = r.json().path("ncelebrities").asLong();
             assertTrue(celebrities > 0 && celebrities < 150, "some posters, not all, are celebrities: " + celebrities);
             assertTrue(r.json().path("nbackposts").asLong() > 0, "populate posts written: " + r.json());

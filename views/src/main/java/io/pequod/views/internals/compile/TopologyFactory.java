@@ -6,7 +6,6 @@ import io.pequod.schemas.SchemaRegistryClient;
 import io.pequod.schemas.TableTopics;
 import io.pequod.schemas.avro.Change;
 import io.pequod.views.internals.plan.JoinPlan;
-import io.pequod.views.internals.processor.Activations;
 import io.pequod.views.internals.processor.AggregateProcessor;
 import io.pequod.views.internals.processor.ChangelogSourceProcessor;
 import io.pequod.views.internals.processor.CreationTimes;
@@ -18,8 +17,6 @@ import io.pequod.views.internals.processor.GenerationStamp;
 import io.pequod.views.internals.processor.JoinStepProcessor;
 import io.pequod.views.internals.processor.LiveStores;
 import io.pequod.views.internals.processor.MatchProcessor;
-import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.processor.StreamPartitioner;
 import io.pequod.views.internals.processor.Positions;
 import io.pequod.views.internals.processor.SourceOutput;
 import io.pequod.views.internals.processor.TableSourceProcessor;
@@ -49,13 +46,11 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.ToIntFunction;
 
 /**
  * Builds Kafka Streams topologies: the tables applications (every table topic materialized into
@@ -90,8 +85,6 @@ public final class TopologyFactory {
     private Function<String, String> changelogOf;
     private Predicate<String> views = t -> false;
     private ViewFences fences;
-    /** While a partial view's join is built: where its driving rows go. */
-    private MarkerRoute route;
 
     /**
      * @param f the engine's view fences: view rows carry their generation, view materializers
@@ -218,82 +211,17 @@ public final class TopologyFactory {
         }
         for (Map.Entry<String, List<Join>> e : new TreeMap<>(computed).entrySet()) {
             Map<String, KStream<byte[], SourceOutput>> in = deltas;
+            PartialTopology.MarkerRoute route = null;
             if (e.getValue().size() == 1 && e.getValue().get(0).partial()) {
                 PartialRange r = PartialRange.of(e.getValue().get(0));
-                route = new MarkerRoute(new JoinPlan(e.getValue().get(0), 0), r.driving());
-                in = partial(b, e.getKey(), r, deltas, route);
+                route = new PartialTopology.MarkerRoute(new JoinPlan(e.getValue().get(0), 0), r.driving());
+                in = PartialTopology.inputs(b, topics, e.getKey(), r, deltas, route, log -> tracked(log, true));
             }
-            viewJoins(b, e.getKey(), e.getValue(), in, e.getKey() + "-")
+            viewJoins(b, e.getValue(), in, e.getKey() + "-", route)
                     .process(() -> new GenerationStamp(e.getKey(), 0, fences), Named.as(e.getKey() + "-stamp"))
                     .to(topics.tableTopic(e.getKey()), sink(e.getKey()));
-            route = null;
         }
         return b.build();
-    }
-
-    /**
-     * Where a partial view's driving rows go from its activation processor: the partition of the
-     * first join step that each reaches, as the join's repartitioning sends it (set when the join is
-     * built; without a repartition on the driving side, every row stays in its task: one place).
-     */
-    static final class MarkerRoute implements ToIntFunction<byte[]> {
-        private final JoinPlan plan;
-        private final int source;
-        private StreamPartitioner<byte[], TupleDelta> partitioner;
-        private int partitions;
-
-        MarkerRoute(JoinPlan plan, int source) {
-            this.plan = plan;
-            this.source = source;
-        }
-
-        void via(StreamPartitioner<byte[], TupleDelta> p, int n) {
-            this.partitioner = p;
-            this.partitions = n;
-        }
-
-        @Override
-        public int applyAsInt(byte[] rowKey) {
-            byte[] k = partitioner == null || plan.sourceCount() < 2 ? null : MatchProcessor.joinKey(plan, source, rowKey);
-            return k == null ? 0 : partitioner.partitions("", k, null, partitions).orElseThrow().iterator().next();
-        }
-    }
-
-    /** The partitioner both sides of a partial view's join step use when neither is partitioned by the join slot: Kafka's default. */
-    private static final class KeyHash implements StreamPartitioner<byte[], TupleDelta> {
-        @Override
-        public Optional<Set<Integer>> partitions(String topic, byte[] key, TupleDelta value, int numPartitions) {
-            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(key)) % numPartitions));
-        }
-    }
-
-    /** @param view a partial view @return its activation log's topic, partitioned like its driving table */
-    public static String activationTopic(TableTopics topics, String view) {
-        return topics.namespace() + "-activations-" + view;
-    }
-
-    /** @param view a partial view @return its gate store: the driving prefixes of its materialized ranges */
-    public static String gateStore(String view) {
-        return view + "-active";
-    }
-
-    /**
-     * A partial view's inputs: its driving table's changes pass its gate, and its activation log
-     * (read in the same tasks as that table) back-fills and evicts ranges ({@link Activations}).
-     */
-    private Map<String, KStream<byte[], SourceOutput>> partial(StreamsBuilder b, String view, PartialRange r,
-                                                                Map<String, KStream<byte[], SourceOutput>> deltas, MarkerRoute route) {
-        String gate = gateStore(view);
-        String table = tableStore(r.table());
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(gate), Serdes.Bytes(), Serdes.ByteArray()));
-        KStream<byte[], SourceOutput> log = b.stream(activationTopic(topics, view),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(view + "-read-activations"))
-                .process(tracked(() -> new Activations.Log(r, table, gate, route), true), Named.as(view + "-activations"), table, gate);
-        KStream<byte[], SourceOutput> gated = deltas.get(r.table())
-                .process(() -> new Activations.Gate(r, gate), Named.as(view + "-gate"), gate);
-        Map<String, KStream<byte[], SourceOutput>> out = new LinkedHashMap<>(deltas);
-        out.put(r.table(), gated.merge(log, Named.as(view + "-backfill")));
-        return out;
     }
 
     /**
@@ -359,7 +287,7 @@ public final class TopologyFactory {
             deltas.put(t, changelogOf == null ? source(b, t, "src-" + t, true, application, true)
                     : views.test(t) ? viewTopicSource(b, t) : changelogSource(b, t));
         }
-        KStream<byte[], Change> all = viewJoins(b, viewTable, joins, deltas, "");
+        KStream<byte[], Change> all = viewJoins(b, joins, deltas, "", null);
         if (fences != null) {
             all = all.process(() -> new GenerationStamp(viewTable, generation, null), Named.as("stamp-" + viewTable));
         }
@@ -373,11 +301,11 @@ public final class TopologyFactory {
     }
 
     /** @return the rows of a view's joins, merged; {@code prefix} names their processors, stores and topics */
-    private KStream<byte[], Change> viewJoins(StreamsBuilder b, String viewTable, List<Join> joins,
-                                              Map<String, KStream<byte[], SourceOutput>> deltas, String prefix) {
+    private KStream<byte[], Change> viewJoins(StreamsBuilder b, List<Join> joins, Map<String, KStream<byte[], SourceOutput>> deltas,
+                                              String prefix, PartialTopology.MarkerRoute route) {
         List<KStream<byte[], Change>> outputs = new ArrayList<>();
         for (int j = 0; j < joins.size(); j++) {
-            outputs.add(join(b, prefix, new JoinPlan(joins.get(j), j), deltas));
+            outputs.add(join(b, prefix, new JoinPlan(joins.get(j), j), deltas, route));
         }
         KStream<byte[], Change> all = outputs.get(0);
         for (int i = 1; i < outputs.size(); i++) {
@@ -430,7 +358,9 @@ public final class TopologyFactory {
                 .process(tracked(() -> new ViewTopicSourceProcessor(registry).fencing(fences, table), true), Named.as("deltas-" + table));
     }
 
-    private KStream<byte[], Change> join(StreamsBuilder b, String prefix, JoinPlan plan, Map<String, KStream<byte[], SourceOutput>> deltas) {
+    /** @param route where a partial view's driving rows go, learned here as its join is built ({@code null}: not partial) */
+    private KStream<byte[], Change> join(StreamsBuilder b, String prefix, JoinPlan plan, Map<String, KStream<byte[], SourceOutput>> deltas,
+                                         PartialTopology.MarkerRoute route) {
         String p = prefix + "j" + plan.index();
         int n = plan.sourceCount();
         List<KStream<byte[], TupleDelta>> matched = new ArrayList<>();
@@ -451,8 +381,8 @@ public final class TopologyFactory {
                 KStream<byte[], TupleDelta> right = matched.get(sourceAt(plan, step));
                 CoPartition leftCo = step == 1 ? CoPartition.of(plan, sourceAt(plan, 0), 1) : null;
                 CoPartition rightCo = CoPartition.of(plan, sourceAt(plan, step), step);
-                boolean drivingLeft = route != null && step == 1 && sourceAt(plan, 0) == route.source;
-                boolean drivingRight = route != null && step == 1 && sourceAt(plan, 1) == route.source;
+                boolean drivingLeft = route != null && step == 1 && sourceAt(plan, 0) == route.source();
+                boolean drivingRight = route != null && step == 1 && sourceAt(plan, 1) == route.source();
                 if (leftCo != null && partitions.containsKey(leftCo.table())) {
                     // The first source is already partitioned by the join slot: join in its own tasks and
                     // bring the other side to it, saving a repartition hop on that side's path.
@@ -471,9 +401,9 @@ public final class TopologyFactory {
                     }
                 } else if (drivingLeft || drivingRight) {
                     // a partial view's markers must go where its rows go: the partitioner is named
-                    l = left.repartition(repartitioned(s + "-left").withStreamPartitioner(new KeyHash()));
-                    r = right.repartition(repartitioned(s + "-right").withStreamPartitioner(new KeyHash()));
-                    route.via(new KeyHash(), repartitionPartitions);
+                    l = left.repartition(repartitioned(s + "-left").withStreamPartitioner(new PartialTopology.KeyHash()));
+                    r = right.repartition(repartitioned(s + "-right").withStreamPartitioner(new PartialTopology.KeyHash()));
+                    route.via(new PartialTopology.KeyHash(), repartitionPartitions);
                 } else {
                     l = left.repartition(repartitioned(s + "-left"));
                     r = right.repartition(repartitioned(s + "-right"));

@@ -1,7 +1,6 @@
 package io.pequod.views.internals.engine;
 
 import io.pequod.schemas.PartitionRule;
-import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.internals.processor.Activations;
 import io.pequod.views.internals.processor.FillMark;
 import io.pequod.views.internals.processor.ViewFences;
@@ -73,14 +72,6 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
         c.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000); // a read waits at most that for the log's metadata
         c.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pequod-activations");
         this.producerFactory = () -> new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
-        this.rule = rule;
-        this.partitions = partitions;
-        this.budget = budget;
-    }
-
-    /** For tests: activations go to this producer. */
-    OnDemand(Producer<byte[], byte[]> producer, PartitionRule rule, Map<String, Integer> partitions, IntSupplier budget) {
-        this.producerFactory = () -> producer;
         this.rule = rule;
         this.partitions = partitions;
         this.budget = budget;
@@ -329,32 +320,30 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
         }
         try {
             long now = System.nanoTime();
-            List<Object[]> candidates = new ArrayList<>();
+            List<Candidate> candidates = new ArrayList<>();
             for (View v : views.values()) {
                 v.ranges.forEach((k, r) -> {
                     synchronized (r) {
                         if (r.complete && r.pending == null && now - r.lastRead > EVICT_GRACE_NANOS) {
-                            candidates.add(new Object[]{v, k, r, r.lastRead});
+                            candidates.add(new Candidate(v, k, r, r.lastRead));
                         }
                     }
                 });
             }
-            candidates.sort(Comparator.comparingLong(c -> (Long) c[3]));
+            candidates.sort(Comparator.comparingLong(Candidate::lastRead));
             long over = total - Math.max(1, max * 9L / 10); // down to 90% of the budget, not one at a time
             for (int i = 0; i < candidates.size() && over > 0; i++) {
-                View v = (View) candidates.get(i)[0];
-                String k = (String) candidates.get(i)[1];
-                Range r = (Range) candidates.get(i)[2];
-                synchronized (r) {
-                    if (!r.complete || r.pending != null || now - r.lastRead <= EVICT_GRACE_NANOS) {
+                Candidate c = candidates.get(i);
+                synchronized (c.range()) {
+                    if (!c.range().complete || c.range().pending != null || now - c.range().lastRead <= EVICT_GRACE_NANOS) {
                         continue;
                     }
                     // under the range's lock: a read's activation of it is sent after this eviction, so it
                     // follows it in the log
-                    setComplete(v, r, false);
-                    send(v, k.getBytes(StandardCharsets.ISO_8859_1), Activations.EVICT, null);
+                    setComplete(c.view(), c.range(), false);
+                    send(c.view(), c.key().getBytes(StandardCharsets.ISO_8859_1), Activations.EVICT, null);
                 }
-                v.evictions.incrementAndGet();
+                c.view().evictions.incrementAndGet();
                 over--;
             }
         } finally {
@@ -384,9 +373,8 @@ public final class OnDemand implements ViewFences.FillListener, AutoCloseable {
         }
     }
 
-    /** @return the activation topic of a view */
-    static String topic(EngineParts parts, String view) {
-        return TopologyFactory.activationTopic(parts.topics(), view);
+    /** A range that may be evicted, and when it was last read. */
+    private record Candidate(View view, String key, Range range, long lastRead) {
     }
 
     private static final class View {

@@ -1,5 +1,6 @@
 package io.pequod.views.internals.engine;
 
+import io.pequod.views.internals.compile.PartialTopology;
 import io.pequod.views.internals.compile.TopologyFactory;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.PartialRange;
@@ -210,7 +211,7 @@ public final class TableLayout {
         computed.forEach((view, joins) -> {
             if (joins.size() == 1 && joins.get(0).partial()) {
                 PartialRange r = PartialRange.of(joins.get(0));
-                String topic = TopologyFactory.activationTopic(parts.topics(), view);
+                String topic = PartialTopology.activationTopic(parts.topics(), view);
                 parts.admin().ensureCompacted(Map.of(topic, parts.partitions().getOrDefault(r.table(), parts.defaultPartitions())));
                 parts.onDemand().register(topic, r);
             }
