@@ -7,6 +7,7 @@ import io.pequod.server.http.HttpFrontEnd;
 import io.pequod.server.memento.MementoFrontEnd;
 import io.pequod.server.metrics.ServerMetrics;
 import io.pequod.server.query.AdminService;
+import io.pequod.server.query.DeadLetterReader;
 import io.pequod.server.query.PeerClient;
 import io.pequod.server.query.QueryLimits;
 import io.pequod.server.query.QueryService;
@@ -91,7 +92,9 @@ public final class PequodServer implements AutoCloseable {
         service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), peers, new QueryLimits(
                 cfg.getInt(PequodConfig.QUERY_MAX_LIMIT), cfg.getInt(PequodConfig.QUERY_DEFAULT_LIMIT), cfg.maxWait()));
         metrics = new ServerMetrics(engine);
-        http = new HttpFrontEnd(service, new AdminService(engine, service), metrics, cfg.authToken());
+        DeadLetterReader deadLetters = new DeadLetterReader(io.pequod.schemas.TableTopics.of(cfg.getString(EngineConfig.NAMESPACE))
+                .deadLetters(), consumerConfig());
+        http = new HttpFrontEnd(service, new AdminService(engine, service, peers, deadLetters), metrics, cfg.authToken());
         http.start(bind, httpPort);
         startProtocols(bind);
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -114,6 +117,13 @@ public final class PequodServer implements AutoCloseable {
             memento = new MementoFrontEnd(service, metrics);
             mementoPort = memento.start(bind, cfg.getInt(PequodConfig.MEMENTO_PORT));
         }
+    }
+
+    /** @return the settings of the server's own consumers: the bootstrap servers and those given under consumer. */
+    private Map<String, Object> consumerConfig() {
+        Map<String, Object> m = new HashMap<>(cfg.originalsWithPrefix(EngineConfig.CONSUMER_PREFIX));
+        m.put("bootstrap.servers", cfg.getString(EngineConfig.BOOTSTRAP_SERVERS));
+        return m;
     }
 
     private Set<String> tables() {

@@ -261,6 +261,15 @@ public final class ViewCatalog {
         return streams(table).queryMetadataForKey(storeName(table), key, new RulePartitioner<>(rule));
     }
 
+    /**
+     * @param table     a table
+     * @param partition one of its partitions
+     * @return which instance hosts that partition's store, and which hold standby copies
+     */
+    public KeyQueryMetadata metadataForPartition(String table, int partition) {
+        return streams(table).queryMetadataForKey(storeName(table), new byte[0], (topic, k, v, n) -> java.util.Optional.of(Set.of(partition)));
+    }
+
     /** @return records not yet applied, by store, for the stores this instance hosts and can report */
     public Map<String, Long> storeLags() {
         Map<String, Long> out = new TreeMap<>();

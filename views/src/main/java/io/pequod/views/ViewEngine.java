@@ -13,6 +13,7 @@ import io.pequod.views.internals.engine.TableLayout;
 import io.pequod.views.internals.engine.TableWatch;
 import io.pequod.views.internals.engine.ViewGenerations;
 import io.pequod.views.internals.engine.ViewMetaStore;
+import io.pequod.views.progress.ApplicationProgress;
 import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
@@ -40,10 +41,8 @@ public final class ViewEngine implements AutoCloseable {
 
     /** The engine's lifecycle, as {@code KafkaStreams.State} is an application's (transitions checked). */
     public enum State {
-        /** Built, not started. */
-        CREATED,
-        /** Creating topics and applications. */
-        STARTING,
+        /** Built, not started. */ CREATED,
+        /** Creating topics and applications. */ STARTING,
         /** Its applications run (each may still be rebalancing: see {@link #state()}). */
         RUNNING,
         /** One of its applications stopped on an unexpected error (its views no longer update; see {@link #problems()}). */
@@ -54,12 +53,9 @@ public final class ViewEngine implements AutoCloseable {
         NOT_RUNNING
     }
 
-    private static final Map<State, Set<State>> TRANSITIONS = Map.of(
-            State.CREATED, Set.of(State.STARTING, State.NOT_RUNNING),
-            State.STARTING, Set.of(State.RUNNING, State.NOT_RUNNING),
-            State.RUNNING, Set.of(State.ERROR, State.PENDING_SHUTDOWN),
-            State.ERROR, Set.of(State.PENDING_SHUTDOWN),
-            State.PENDING_SHUTDOWN, Set.of(State.NOT_RUNNING));
+    private static final Map<State, Set<State>> TRANSITIONS = Map.of(State.CREATED, Set.of(State.STARTING, State.NOT_RUNNING),
+            State.STARTING, Set.of(State.RUNNING, State.NOT_RUNNING), State.RUNNING, Set.of(State.ERROR, State.PENDING_SHUTDOWN),
+            State.ERROR, Set.of(State.PENDING_SHUTDOWN), State.PENDING_SHUTDOWN, Set.of(State.NOT_RUNNING));
 
     /** What {@link #install} did: joins and sources added as written, views started (by application id), tables brought. */
     public record Installed(List<String> added, Map<String, String> views, Set<String> tables) {
@@ -265,6 +261,11 @@ public final class ViewEngine implements AutoCloseable {
     /** @return the declared sources: their applications' states, lags and dead letters */
     public List<SourceStatus> sources() {
         return sources == null ? List.of() : sources.status();
+    }
+
+    /** @return each application's way through its input (installs and rebuilds catching up), read at most once a second */
+    public List<ApplicationProgress> applicationProgress() {
+        return parts == null ? List.of() : parts.report().report(applications().clients());
     }
 
     /** @return the partial views computed here: reads materialize their ranges through it */

@@ -77,6 +77,7 @@ public final class HttpFrontEnd implements AutoCloseable {
         new PublicRoutes(service).register(routes);
         new AdminRoutes(admin, service, metrics).register(routes);
         new InternalRoutes(service).register(routes);
+        new ConsoleAssets().register(routes);
     }
 
     /**
@@ -177,7 +178,12 @@ public final class HttpFrontEnd implements AutoCloseable {
     /** @return the answer to a failure: 4xx or 5xx with the reason, never a stack trace */
     private static FullHttpResponse failure(FullHttpRequest req, Throwable e) {
         if (e instanceof QueryException q) {
-            return Responses.error(q.failure());
+            FullHttpResponse r = Responses.error(q.failure());
+            if (r.status().code() == 401) {
+                // a browser asks for the secret (any user name, the token as password) and sends it with every call
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"pequod\", charset=\"UTF-8\"");
+            }
+            return r;
         }
         if (e instanceof PequodException || e instanceof IllegalArgumentException) {
             return Responses.error(400, "bad request", e.getMessage());
@@ -190,6 +196,9 @@ public final class HttpFrontEnd implements AutoCloseable {
         if (path.startsWith("/v1/keys/")) {
             return "keys";
         }
+        if (path.startsWith("/ui")) {
+            return "ui";
+        }
         return path.length() > 1 ? path.substring(1).replace('/', '_') : "root";
     }
 
@@ -198,9 +207,24 @@ public final class HttpFrontEnd implements AutoCloseable {
             return;
         }
         String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (h == null || !h.equals("Bearer " + authToken)) {
+        if (h == null || !(h.equals("Bearer " + authToken) || basicPassword(h).equals(authToken))) {
             throw new QueryException(Failure.Kind.UNAUTHORIZED, "unauthorized",
-                    "this server needs the header Authorization: Bearer <token> (--auth-token)");
+                    "this server needs the header Authorization: Bearer <token> (--auth-token), or in a browser the token as password");
+        }
+    }
+
+    /** @return the password of a Basic authorization (a browser's, for the console), or "" */
+    private static String basicPassword(String header) {
+        if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return "";
+        }
+        try {
+            String userAndPassword = new String(java.util.Base64.getDecoder().decode(header.substring(6).trim()),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            int colon = userAndPassword.indexOf(':');
+            return colon < 0 ? "" : userAndPassword.substring(colon + 1);
+        } catch (IllegalArgumentException e) {
+            return "";
         }
     }
 }

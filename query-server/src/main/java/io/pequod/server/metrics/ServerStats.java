@@ -61,6 +61,7 @@ public final class ServerStats {
             t.put("records_in", st.recordsIn());
             t.put("records_out", st.recordsOut());
             t.set("visible_latency_ms", latency(st.visibleLatency()));
+            t.set("visible_latency_recent_ms", latency(st.recentLatency()));
             if (histograms) {
                 t.put("visible_latency_hdr", encode(st.visibleLatency()));
             }

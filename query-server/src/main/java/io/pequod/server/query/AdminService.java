@@ -5,10 +5,19 @@ import io.pequod.views.ViewEngine;
 import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.pequod.views.ViewCatalog;
+import io.pequod.views.progress.ApplicationProgress;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.state.HostInfo;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,6 +29,23 @@ import java.util.Set;
 public final class AdminService {
     private final ViewEngine engine;
     private final QueryService service;
+    private final PeerClient peers;
+    private final DeadLetterReader deadLetters;
+
+    /**
+     * Who holds one partition of a table's store.
+     *
+     * @param partition the partition
+     * @param active    the instance whose task owns it (host:port), or {@code null} if none now
+     * @param standbys  the instances holding standby copies
+     */
+    public record Holders(int partition, String active, List<String> standbys) {
+    }
+
+    /** @return per partial view computed here: materialized ranges, activations, evictions, back-fills and their time */
+    public Map<String, io.pequod.views.PartialViews.Stats> partialViews() {
+        return engine.partialViews().stats();
+    }
 
     /**
      * What an instance's health is.
@@ -31,11 +57,6 @@ public final class AdminService {
      * @param problems     what an operator must act on, by view
      * @param sources      the declared sources: state, lag and dead letters of each
      */
-    /** @return per partial view computed here: materialized ranges, activations, evictions, back-fills and their time */
-    public Map<String, io.pequod.views.PartialViews.Stats> partialViews() {
-        return engine.partialViews().stats();
-    }
-
     public record Health(boolean up, Map<String, KafkaStreams.State> applications, Map<String, Long> storeLags,
                          long deadLetters, Map<String, String> problems, List<SourceStatus> sources) {
     }
@@ -45,8 +66,79 @@ public final class AdminService {
      * @param service the query service (for the namespace-wide settle)
      */
     public AdminService(ViewEngine engine, QueryService service) {
+        this(engine, service, null, null);
+    }
+
+    /**
+     * @param engine      the running engine
+     * @param service     the query service (for the namespace-wide settle)
+     * @param peers       the client that calls other instances (for their health), or {@code null}
+     * @param deadLetters the dead-letter topic's reader, or {@code null}
+     */
+    public AdminService(ViewEngine engine, QueryService service, PeerClient peers, DeadLetterReader deadLetters) {
         this.engine = engine;
         this.service = service;
+        this.peers = peers;
+        this.deadLetters = deadLetters;
+    }
+
+    /** @return per table (tables, sources and views), who holds each partition's store, from Streams' metadata */
+    public Map<String, List<Holders>> holders() {
+        ViewCatalog c = engine.catalog();
+        Map<String, List<Holders>> out = new TreeMap<>();
+        for (String t : c.tables()) {
+            List<Holders> hs = new ArrayList<>();
+            for (int p = 0; p < c.partitions(t); p++) {
+                try {
+                    KeyQueryMetadata m = c.metadataForPartition(t, p);
+                    String active = m.activeHost() == null || m.activeHost().port() < 0 ? null : address(m.activeHost());
+                    hs.add(new Holders(p, active, m.standbyHosts().stream().map(AdminService::address).sorted().toList()));
+                } catch (RuntimeException notNow) {
+                    hs.add(new Holders(p, null, List.of()));
+                }
+            }
+            out.put(t, hs);
+        }
+        return out;
+    }
+
+    private static String address(HostInfo h) {
+        return h.host() + ":" + h.port();
+    }
+
+    /**
+     * @param path a GET path every instance answers, e.g. {@code /health}
+     * @return each other instance's answer, or {@code {"error": ...}} if it does not answer (a 503 is an answer: its body)
+     */
+    public Map<String, JsonNode> askEachOther(String path) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        for (HostInfo h : service.instances()) {
+            if (h.equals(service.self()) || peers == null) {
+                continue;
+            }
+            try {
+                out.put(address(h), peers.get(h, path, Duration.ofSeconds(5)));
+            } catch (QueryException e) {
+                out.put(address(h), JsonNodeFactory.instance.objectNode().put("error", e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    /** @return each application's way through its input, for installs and rebuilds catching up */
+    public List<ApplicationProgress> progress() {
+        return engine.applicationProgress();
+    }
+
+    /**
+     * @param limit how many, at most
+     * @return the newest dead letters, newest first
+     */
+    public List<DeadLetterReader.Entry> deadLetters(int limit) {
+        if (deadLetters == null) {
+            throw QueryException.unavailable("this instance does not read the dead-letter topic");
+        }
+        return deadLetters.newest(limit);
     }
 
     /** @return the joins in force */

@@ -23,8 +23,16 @@ public final class TableStatistics {
      * @param recordsIn      records of this topic applied to its store
      * @param recordsOut     derived records, applied to view stores, that writes to this topic caused
      * @param visibleLatency write-to-visible latency of the records applied to this topic's store (a copy)
+     * @param recentLatency  the same for the records applied recently (a live chart's points): those
+     *                       applied after the statistics were read last before the last {@value #RECENT_MS} ms
      */
-    public record TableStats(long recordsIn, long recordsOut, Histogram visibleLatency) {
+    public record TableStats(long recordsIn, long recordsOut, Histogram visibleLatency, Histogram recentLatency) {
+    }
+
+    /** How far back {@link TableStats#recentLatency()} looks, at least. */
+    public static final long RECENT_MS = 10_000;
+
+    private record Slice(long atMs, Histogram histogram) {
     }
 
     private static final class TopicStats {
@@ -32,6 +40,7 @@ public final class TableStatistics {
         private final LongAdder out = new LongAdder();
         private final Recorder latency = new Recorder(2);
         private final Histogram total = new Histogram(2);
+        private final java.util.ArrayDeque<Slice> slices = new java.util.ArrayDeque<>();
     }
 
     private final Map<String, TopicStats> stats = new ConcurrentHashMap<>();
@@ -64,11 +73,19 @@ public final class TableStatistics {
         Map<String, TableStats> out = new TreeMap<>();
         stats.forEach((topic, s) -> {
             Histogram copy;
+            Histogram recent = new Histogram(2);
             synchronized (s) {
-                s.total.add(s.latency.getIntervalHistogram());
+                Histogram interval = s.latency.getIntervalHistogram();
+                s.total.add(interval);
                 copy = s.total.copy();
+                long now = System.currentTimeMillis();
+                s.slices.addLast(new Slice(now, interval));
+                while (now - s.slices.peekFirst().atMs() > RECENT_MS) {
+                    s.slices.removeFirst();
+                }
+                s.slices.forEach(x -> recent.add(x.histogram()));
             }
-            out.put(topic, new TableStats(s.in.sum(), s.out.sum(), copy));
+            out.put(topic, new TableStats(s.in.sum(), s.out.sum(), copy, recent));
         });
         return out;
     }

@@ -216,6 +216,23 @@ public final class EngineAdmin implements AutoCloseable {
     }
 
     /**
+     * @param partitions partitions
+     * @param spec       which offset: earliest or latest
+     * @return that offset of each partition
+     */
+    public Map<TopicPartition, Long> offsets(Collection<TopicPartition> partitions, OffsetSpec spec) {
+        try {
+            Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+            partitions.forEach(tp -> q.put(tp, spec));
+            Map<TopicPartition, Long> out = new HashMap<>();
+            admin.listOffsets(q).all().get(TIMEOUT_S, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        } catch (Exception e) {
+            throw new PequodException("Could not read offsets of " + partitions + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * @param groupId a consumer group (a Streams application id)
      * @return its committed offsets
      */

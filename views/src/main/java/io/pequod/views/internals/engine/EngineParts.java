@@ -47,7 +47,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
                           EngineAdmin admin, ViewMetaStore meta, StreamsSettings streams, AtomicLong deadLetters,
                           StoreProgress progress, Positions positions, LiveStores liveStores, AtomicLong commitRequests,
                           Map<String, Integer> partitions, Set<String> tables, ViewFences fences,
-                          OnDemand onDemand) {
+                          OnDemand onDemand, ProgressReport report) {
     private static final Logger LOG = LoggerFactory.getLogger(EngineParts.class);
 
 
@@ -84,7 +84,7 @@ public record EngineParts(EngineConfig config, EngineNames names, PartitionRule 
         return new EngineParts(config, new EngineNames(topics), rule,
                 SchemaRegistryClient.shared(config.getString(EngineConfig.SCHEMA_REGISTRY_URL)), admin, meta, streams,
                 deadLetters, progress, new Positions(), new LiveStores(), new AtomicLong(),
-                partitions, ConcurrentHashMap.newKeySet(), fences, onDemand);
+                partitions, ConcurrentHashMap.newKeySet(), fences, onDemand, new ProgressReport(admin));
     }
 
     /** @return the namespace's topics */

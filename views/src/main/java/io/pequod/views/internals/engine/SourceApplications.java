@@ -152,6 +152,13 @@ public final class SourceApplications {
         return out;
     }
 
+    /** @return every started source application, by application id */
+    public synchronized Map<String, KafkaStreams> running() {
+        Map<String, KafkaStreams> out = new LinkedHashMap<>();
+        sources.values().stream().filter(s -> s.streams() != null).forEach(s -> out.put(s.id(), s.streams()));
+        return out;
+    }
+
     /** @return the applications, for closing (with the engine's others); this object starts no more */
     public synchronized Map<String, KafkaStreams> takeAll() {
         waiting.shutdownNow();
