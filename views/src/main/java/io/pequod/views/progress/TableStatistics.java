@@ -44,6 +44,17 @@ public final class TableStatistics {
     }
 
     private final Map<String, TopicStats> stats = new ConcurrentHashMap<>();
+    private final java.util.function.LongSupplier clock;
+
+    /** Statistics on the wall clock. */
+    public TableStatistics() {
+        this(System::currentTimeMillis);
+    }
+
+    /** @param clock the time in ms, for latencies and the recent window */
+    TableStatistics(java.util.function.LongSupplier clock) {
+        this.clock = clock;
+    }
 
     private TopicStats stats(String topic) {
         TopicStats s = stats.get(topic);
@@ -61,7 +72,7 @@ public final class TableStatistics {
         TopicStats s = stats(topic);
         s.in.increment();
         if (timestampMs > 0) {
-            s.latency.recordValue(Math.max(0, System.currentTimeMillis() - timestampMs));
+            s.latency.recordValue(Math.max(0, clock.getAsLong() - timestampMs));
         }
         if (originTopic != null && !originTopic.equals(topic)) {
             stats(originTopic).out.increment();
@@ -78,7 +89,7 @@ public final class TableStatistics {
                 Histogram interval = s.latency.getIntervalHistogram();
                 s.total.add(interval);
                 copy = s.total.copy();
-                long now = System.currentTimeMillis();
+                long now = clock.getAsLong();
                 s.slices.addLast(new Slice(now, interval));
                 while (now - s.slices.peekFirst().atMs() > RECENT_MS) {
                     s.slices.removeFirst();
