@@ -1,5 +1,6 @@
 package io.pequod.views.progress;
 
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -23,16 +24,19 @@ public final class TableStatistics {
      * @param recordsIn      records of this topic applied to its store
      * @param recordsOut     derived records, applied to view stores, that writes to this topic caused
      * @param visibleLatency write-to-visible latency of the records applied to this topic's store (a copy)
-     * @param recentLatency  the same for the records applied recently (a live chart's points): those
-     *                       applied after the statistics were read last before the last {@value #RECENT_MS} ms
+     * @param recentLatency  the same for the records applied in the last {@value #RECENT_SECONDS} seconds (a live
+     *                       chart's points; whole seconds of the clock, so 9 to 10 s)
      */
     public record TableStats(long recordsIn, long recordsOut, Histogram visibleLatency, Histogram recentLatency) {
     }
 
-    /** How far back {@link TableStats#recentLatency()} looks, at least. */
-    public static final long RECENT_MS = 10_000;
+    /** How far back {@link TableStats#recentLatency()} looks. */
+    public static final int RECENT_SECONDS = 10;
 
-    private record Slice(long atMs, Histogram histogram) {
+    /** One second's latencies: recorded wait-free on stream threads, cleared when its slot is reused. */
+    private static final class Second {
+        private volatile long second = -1;
+        private final ConcurrentHistogram latency = new ConcurrentHistogram(2);
     }
 
     private static final class TopicStats {
@@ -40,7 +44,27 @@ public final class TableStatistics {
         private final LongAdder out = new LongAdder();
         private final Recorder latency = new Recorder(2);
         private final Histogram total = new Histogram(2);
-        private final java.util.ArrayDeque<Slice> slices = new java.util.ArrayDeque<>();
+        private final Second[] seconds = new Second[RECENT_SECONDS];
+
+        private TopicStats() {
+            for (int i = 0; i < seconds.length; i++) {
+                seconds[i] = new Second();
+            }
+        }
+
+        private void recent(long nowMs, long latencyMs) {
+            long sec = nowMs / 1000;
+            Second slot = seconds[(int) (sec % RECENT_SECONDS)];
+            if (slot.second != sec) {
+                synchronized (slot) {
+                    if (slot.second != sec) {
+                        slot.latency.reset();
+                        slot.second = sec;
+                    }
+                }
+            }
+            slot.latency.recordValue(latencyMs);
+        }
     }
 
     private final Map<String, TopicStats> stats = new ConcurrentHashMap<>();
@@ -72,7 +96,10 @@ public final class TableStatistics {
         TopicStats s = stats(topic);
         s.in.increment();
         if (timestampMs > 0) {
-            s.latency.recordValue(Math.max(0, clock.getAsLong() - timestampMs));
+            long now = clock.getAsLong();
+            long latency = Math.max(0, now - timestampMs);
+            s.latency.recordValue(latency);
+            s.recent(now, latency);
         }
         if (originTopic != null && !originTopic.equals(topic)) {
             stats(originTopic).out.increment();
@@ -86,15 +113,16 @@ public final class TableStatistics {
             Histogram copy;
             Histogram recent = new Histogram(2);
             synchronized (s) {
-                Histogram interval = s.latency.getIntervalHistogram();
-                s.total.add(interval);
+                s.total.add(s.latency.getIntervalHistogram());
                 copy = s.total.copy();
-                long now = clock.getAsLong();
-                s.slices.addLast(new Slice(now, interval));
-                while (now - s.slices.peekFirst().atMs() > RECENT_MS) {
-                    s.slices.removeFirst();
+            }
+            long nowSec = clock.getAsLong() / 1000;
+            for (Second slot : s.seconds) {
+                synchronized (slot) {
+                    if (slot.second > nowSec - RECENT_SECONDS) {
+                        recent.add(slot.latency.copy());
+                    }
                 }
-                s.slices.forEach(x -> recent.add(x.histogram()));
             }
             out.put(topic, new TableStats(s.in.sum(), s.out.sum(), copy, recent));
         });

@@ -21,7 +21,7 @@ class TableStatisticsTest {
         assertEquals(3, st.recentLatency().getTotalCount(), "all within 10 s");
         assertEquals(3, st.visibleLatency().getTotalCount());
 
-        now.addAndGet(8_000); // the first read is 12 s old, the second 8 s
+        now.addAndGet(8_000); // the slow pair was applied 12 s ago, the next 8 s ago
         s.visible("ns.t", now.get() - 30, null);
         st = s.tableStats().get("ns.t");
         assertEquals(2, st.recentLatency().getTotalCount(), "the slow pair fell out of the window");
@@ -31,5 +31,8 @@ class TableStatisticsTest {
 
         now.addAndGet(20_000);
         assertEquals(0, s.tableStats().get("ns.t").recentLatency().getTotalCount(), "nothing applied in the last 10 s");
+        now.addAndGet(10_000); // a slot used 30 s ago is reused: it starts empty
+        s.visible("ns.t", now.get() - 7, null);
+        assertEquals(1, s.tableStats().get("ns.t").recentLatency().getTotalCount());
     }
 }
