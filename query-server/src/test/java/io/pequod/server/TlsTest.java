@@ -80,6 +80,9 @@ class TlsTest {
         assertNotNull(on.serverTls());
         assertNotNull(on.peerTls());
         assertEquals("https", on.httpScheme());
+        PequodConfig jdkTrust = new PequodConfig(Map.of(PequodConfig.TLS_CERT, server.certFile().toString(),
+                PequodConfig.TLS_KEY, server.keyFile().toString()));
+        assertNotNull(jdkTrust.peerTls(), "without pequod.tls.trust, peers are trusted by the JDK's store");
     }
 
     @Test
