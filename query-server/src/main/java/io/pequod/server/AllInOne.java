@@ -74,7 +74,7 @@ public final class AllInOne implements AutoCloseable {
 
     /** @return the server's HTTP base URL */
     public String url() {
-        return "http://127.0.0.1:" + server.httpPort();
+        return server.config().httpScheme() + "://127.0.0.1:" + server.httpPort();
     }
 
     @Override

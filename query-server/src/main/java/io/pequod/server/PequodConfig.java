@@ -1,5 +1,7 @@
 package io.pequod.server;
 
+import io.netty.handler.ssl.SslContext;
+import io.pequod.server.internals.Tls;
 import io.pequod.views.config.EngineConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -10,10 +12,15 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
+import javax.net.ssl.SSLException;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -33,6 +40,10 @@ public final class PequodConfig extends AbstractConfig {
     public static final String RESP_PORT = "pequod.resp.port";
     public static final String MEMENTO_PORT = "pequod.memento.port";
     public static final String AUTH_TOKEN = "pequod.auth.token";
+    public static final String TLS_CERT = "pequod.tls.cert";
+    public static final String TLS_KEY = "pequod.tls.key";
+    public static final String TLS_CLIENT_CA = "pequod.tls.client.ca";
+    public static final String TLS_TRUST = "pequod.tls.trust";
     public static final String QUERY_DEFAULT_LIMIT = "pequod.query.default.limit";
     public static final String QUERY_MAX_LIMIT = "pequod.query.max.limit";
     public static final String QUERY_MAX_WAIT_MS = "pequod.query.max.wait.ms";
@@ -44,6 +55,7 @@ public final class PequodConfig extends AbstractConfig {
     private static final String SERVER = "Server";
     private static final String RUNTIME = "Embedded runtime";
     private static final ConfigDef DEFINITION = define(EngineConfig.definition());
+    private final Tls tls;
 
     /**
      * @param originals the settings, by name
@@ -64,6 +76,58 @@ public final class PequodConfig extends AbstractConfig {
             throw new ConfigException(QUERY_DEFAULT_LIMIT, getInt(QUERY_DEFAULT_LIMIT), "must not exceed " + QUERY_MAX_LIMIT
                     + " (" + getInt(QUERY_MAX_LIMIT) + ")");
         }
+        tls = loadTls();
+    }
+
+    /** Reads the TLS files, so that a missing or bad one stops the start naming its setting. */
+    private Tls loadTls() {
+        String cert = getString(TLS_CERT);
+        String key = getString(TLS_KEY);
+        if (cert == null || key == null) {
+            for (String n : List.of(TLS_CERT, TLS_KEY, TLS_CLIENT_CA, TLS_TRUST)) {
+                if (getString(n) != null) {
+                    throw new ConfigException(n + " is set but TLS needs both " + TLS_CERT + " and " + TLS_KEY + "; "
+                            + (cert == null ? TLS_CERT : TLS_KEY) + " is not set");
+                }
+            }
+            return null;
+        }
+        X509Certificate[] chain = pem(TLS_CERT, Tls::certificates);
+        PrivateKey k = pem(TLS_KEY, Tls::privateKey);
+        if (!Tls.matches(k, chain[0])) {
+            throw new ConfigException(TLS_KEY, key, "not the private key of the certificate in " + cert);
+        }
+        X509Certificate[] clientCa = getString(TLS_CLIENT_CA) == null ? null : pem(TLS_CLIENT_CA, Tls::certificates);
+        X509Certificate[] trust = getString(TLS_TRUST) == null ? null : pem(TLS_TRUST, Tls::certificates);
+        try {
+            return new Tls(chain, k, clientCa, trust);
+        } catch (SSLException | RuntimeException e) {
+            throw new ConfigException(TLS_CERT, cert, "cannot serve TLS with it and " + key + ": " + e.getMessage());
+        }
+    }
+
+    private <T> T pem(String name, Function<Path, T> read) {
+        String file = getString(name);
+        try {
+            return read.apply(Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, file, e.getMessage());
+        }
+    }
+
+    /** @return the TLS the ports serve, or {@code null} when it is off */
+    SslContext serverTls() {
+        return tls == null ? null : tls.server();
+    }
+
+    /** @return the TLS of calls to other instances, or {@code null} when it is off (they are called over http) */
+    SslContext peerTls() {
+        return tls == null ? null : tls.peers();
+    }
+
+    /** @return {@code https} when the ports serve TLS, else {@code http} */
+    public String httpScheme() {
+        return tls == null ? "http" : "https";
     }
 
     /** @return every setting */
@@ -92,6 +156,23 @@ public final class PequodConfig extends AbstractConfig {
                 .define(AUTH_TOKEN, Type.PASSWORD, null, Importance.MEDIUM,
                         "Shared secret: HTTP clients send `Authorization: Bearer <token>`, Redis clients AUTH; instances pass it on.",
                         SERVER, ++s, Width.MEDIUM, "Auth token")
+                .define(TLS_CERT, Type.STRING, null, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "PEM file of this instance's certificate chain, its own certificate first. With `pequod.tls.key`, the HTTP, "
+                                + "Redis and memento ports serve TLS only, and instances call each other over https, checking the "
+                                + "advertised host name against the certificate.",
+                        SERVER, ++s, Width.LONG, "TLS certificate")
+                .define(TLS_KEY, Type.STRING, null, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "PEM file of the certificate's private key: unencrypted PKCS#8 (`BEGIN PRIVATE KEY`; "
+                                + "`openssl pkcs8 -topk8 -nocrypt` converts others). Read at start only.",
+                        SERVER, ++s, Width.LONG, "TLS key")
+                .define(TLS_CLIENT_CA, Type.STRING, null, new ConfigDef.NonEmptyString(), Importance.LOW,
+                        "PEM file of CA certificates: every client of the three ports, other instances included, must present a "
+                                + "certificate signed by one of them (mutual TLS); instances present their own. Unset: none asked.",
+                        SERVER, ++s, Width.LONG, "TLS client CAs")
+                .define(TLS_TRUST, Type.STRING, null, new ConfigDef.NonEmptyString(), Importance.LOW,
+                        "PEM file of the CA certificates trusted when calling other instances over TLS. Unset: the JDK's "
+                                + "default trust store.",
+                        SERVER, ++s, Width.LONG, "TLS trusted CAs")
                 .define(QUERY_DEFAULT_LIMIT, Type.INT, 100, Range.atLeast(1), Importance.LOW,
                         "Entries a scan answers when it gives no limit.", SERVER, ++s, Width.SHORT, "Default scan limit")
                 .define(QUERY_MAX_LIMIT, Type.INT, 10_000, Range.atLeast(1), Importance.LOW,
@@ -122,6 +203,18 @@ public final class PequodConfig extends AbstractConfig {
     /** @return the settings of the writer's producer ({@code producer.*}, without the prefix) */
     public Map<String, Object> producerOverrides() {
         return originalsWithPrefix(EngineConfig.PRODUCER_PREFIX);
+    }
+
+    /** @return the settings of the server's own consumers: the bootstrap servers and those given under {@code consumer.} */
+    public Map<String, Object> consumerConfig() {
+        Map<String, Object> m = new java.util.HashMap<>(originalsWithPrefix(EngineConfig.CONSUMER_PREFIX));
+        m.put("bootstrap.servers", getString(EngineConfig.BOOTSTRAP_SERVERS));
+        return m;
+    }
+
+    /** @return the dead-letter topic of the namespace */
+    public String deadLetterTopic() {
+        return io.pequod.schemas.TableTopics.of(getString(EngineConfig.NAMESPACE)).deadLetters();
     }
 
     /** @return the read wait */

@@ -88,14 +88,13 @@ public final class PequodServer implements AutoCloseable {
         cfg.producerOverrides().forEach(w::producerConfig);
         cfg.originalsWithPrefix(EngineConfig.ADMIN_PREFIX).forEach(w::adminConfig);
         writer = w.build();
-        peers = new PeerClient(cfg.authToken(), Duration.ofMillis(cfg.getLong(PequodConfig.PEER_TIMEOUT_MS)));
+        peers = new PeerClient(cfg.authToken(), Duration.ofMillis(cfg.getLong(PequodConfig.PEER_TIMEOUT_MS)), cfg.peerTls());
         service = new QueryService(engine, writer, new HostInfo(advertised, httpPort), peers, new QueryLimits(
                 cfg.getInt(PequodConfig.QUERY_MAX_LIMIT), cfg.getInt(PequodConfig.QUERY_DEFAULT_LIMIT), cfg.maxWait()));
         metrics = new ServerMetrics(engine);
-        DeadLetterReader deadLetters = new DeadLetterReader(io.pequod.schemas.TableTopics.of(cfg.getString(EngineConfig.NAMESPACE))
-                .deadLetters(), consumerConfig());
+        DeadLetterReader deadLetters = new DeadLetterReader(cfg.deadLetterTopic(), cfg.consumerConfig());
         http = new HttpFrontEnd(service, new AdminService(engine, service, peers, deadLetters), metrics, cfg.authToken());
-        http.start(bind, httpPort);
+        http.start(bind, httpPort, cfg.serverTls());
         startProtocols(bind);
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pequod-table-watch");
@@ -104,26 +103,19 @@ public final class PequodServer implements AutoCloseable {
         });
         long refresh = cfg.getLong(PequodConfig.TABLE_REFRESH_MS);
         refresher.scheduleWithFixedDelay(engine::refreshTables, refresh, refresh, TimeUnit.MILLISECONDS);
-        LOG.info("Pequod server up: http {} resp {} memento {}", httpPort, respPort, mementoPort);
+        LOG.info("Pequod server up: http {} resp {} memento {}{}", httpPort, respPort, mementoPort, cfg.serverTls() == null ? "" : " (TLS)");
         return this;
     }
 
     private void startProtocols(String bind) throws InterruptedException {
         if (cfg.getInt(PequodConfig.RESP_PORT) >= 0) {
             resp = new RespFrontEnd(service, metrics, cfg.authToken());
-            respPort = resp.start(bind, cfg.getInt(PequodConfig.RESP_PORT));
+            respPort = resp.start(bind, cfg.getInt(PequodConfig.RESP_PORT), cfg.serverTls());
         }
         if (cfg.getInt(PequodConfig.MEMENTO_PORT) >= 0) {
             memento = new MementoFrontEnd(service, metrics);
-            mementoPort = memento.start(bind, cfg.getInt(PequodConfig.MEMENTO_PORT));
+            mementoPort = memento.start(bind, cfg.getInt(PequodConfig.MEMENTO_PORT), cfg.serverTls());
         }
-    }
-
-    /** @return the settings of the server's own consumers: the bootstrap servers and those given under consumer. */
-    private Map<String, Object> consumerConfig() {
-        Map<String, Object> m = new HashMap<>(cfg.originalsWithPrefix(EngineConfig.CONSUMER_PREFIX));
-        m.put("bootstrap.servers", cfg.getString(EngineConfig.BOOTSTRAP_SERVERS));
-        return m;
     }
 
     private Set<String> tables() {
@@ -281,6 +273,14 @@ public final class PequodServer implements AutoCloseable {
         /** @param token shared secret for HTTP (Bearer) and RESP (AUTH), or null @return this builder */
         public Builder authToken(String token) {
             return set(PequodConfig.AUTH_TOKEN, token);
+        }
+
+        /**
+         * @param cert PEM certificate chain, served on every port with {@code key} ({@link PequodConfig#TLS_CERT})
+         * @param key  PEM private key (unencrypted PKCS#8) @return this builder
+         */
+        public Builder tls(Path cert, Path key) {
+            return set(PequodConfig.TLS_CERT, cert.toString()).set(PequodConfig.TLS_KEY, key.toString());
         }
 
         /**

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,6 +17,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 
 /** Options and HTTP calls of the client commands ({@code get}, {@code scan}, {@code count}, {@code put}, {@code erase}). */
@@ -28,6 +39,10 @@ public final class ClientOptions {
 
     @Option(names = "--auth-token", paramLabel = "SECRET", description = "Shared secret of a server started with --auth-token.")
     String authToken;
+
+    @Option(names = "--cacert", paramLabel = "FILE", description = "PEM file of the CA certificates to trust for an https:// "
+            + "--server (a server with pequod.tls.cert). Default: the JDK's trust store.")
+    Path cacert;
 
     @Option(names = "--json", description = "Print the server's JSON answer.")
     boolean json;
@@ -47,11 +62,16 @@ public final class ClientOptions {
         }
         HttpResponse<String> r;
         try {
-            r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+            r = (cacert == null ? HttpClient.newHttpClient() : HttpClient.newBuilder().sslContext(trusting(cacert)).build())
+                    .send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new PequodCli.UserException("no Pequod server answers at " + base + "; start one with `./pequod serve` or pass --server", 2);
+        } catch (SSLHandshakeException e) {
+            throw new PequodCli.UserException("TLS with " + base + " failed: " + e.getMessage()
+                    + (cacert == null ? " (give the CA of its certificate with --cacert FILE)" : ""), 2);
         } catch (IOException e) {
-            throw new PequodCli.UserException("server " + base + " failed: " + e, 2);
+            throw new PequodCli.UserException("server " + base + " failed: " + e
+                    + (base.startsWith("http://") ? " (a server with pequod.tls.cert answers https:// only)" : ""), 2);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PequodCli.UserException("interrupted", 130);
@@ -69,5 +89,29 @@ public final class ClientOptions {
             throw new PequodCli.UserException(n.path("error").asText("HTTP " + r.statusCode()) + ": " + n.path("detail").asText(r.body()), 1);
         }
         return n;
+    }
+
+    /** @return a TLS context that trusts the certificates of the PEM file */
+    static SSLContext trusting(Path pem) {
+        try (InputStream in = Files.newInputStream(pem)) {
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                ks.setCertificateEntry("ca-" + i++, c);
+            }
+            if (i == 0) {
+                throw new PequodCli.UserException("--cacert " + pem + ": no certificate in it", 2);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (NoSuchFileException e) {
+            throw new PequodCli.UserException("--cacert " + pem + ": no such file", 2);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new PequodCli.UserException("--cacert " + pem + ": not a readable PEM certificate file: " + e.getMessage(), 2);
+        }
     }
 }

@@ -183,7 +183,8 @@ final class ServeCommand implements Callable<Integer> {
         String bootstrap = server.config().getString(EngineConfig.BOOTSTRAP_SERVERS);
         String registry = server.config().getString(EngineConfig.SCHEMA_REGISTRY_URL);
         String bind = server.config().getString(PequodConfig.BIND);
-        String url = "http://" + (bind.equals("0.0.0.0") ? "127.0.0.1" : bind) + ":" + server.httpPort();
+        String url = server.config().httpScheme() + "://" + (bind.equals("0.0.0.0") ? "127.0.0.1" : bind) + ":" + server.httpPort();
+        String tls = server.config().getString(PequodConfig.TLS_CERT) == null ? "" : "--tls ";
         String namespace = server.config().getString(EngineConfig.NAMESPACE);
         Connection.publish(dataDir, bootstrap, registry, namespace, url,
                 server.engine().partitionRule().format());
@@ -194,10 +195,10 @@ final class ServeCommand implements Callable<Integer> {
                 + spec.viewTables() + ")"));
         System.out.println("HTTP API:                " + url + "  (GET /v1/keys/{key}, /v1/scan, /v1/count, /health, /metrics)");
         if (server.respPort() >= 0) {
-            System.out.println("Redis protocol:          " + bind + ":" + server.respPort() + "  (redis-cli -p " + server.respPort() + ")");
+            System.out.println("Redis protocol:          " + bind + ":" + server.respPort() + "  (redis-cli " + tls + "-p " + server.respPort() + ")");
         }
         if (server.mementoPort() >= 0) {
-            System.out.println("memento protocol:        " + bind + ":" + server.mementoPort());
+            System.out.println("memento protocol:        " + bind + ":" + server.mementoPort() + (tls.isEmpty() ? "" : "  (TLS)"));
         }
     }
 }

@@ -61,6 +61,34 @@ class ConfigDocTest {
     }
 
     @Test
+    void tlsFilesAreCheckedNamingTheSettingAndTheFile() {
+        ConfigException e = assertThrows(ConfigException.class, () -> new PequodConfig(Map.of(PequodConfig.TLS_CERT, "tls/cert.pem")));
+        assertEquals("pequod.tls.cert is set but TLS needs both pequod.tls.cert and pequod.tls.key; pequod.tls.key is not set",
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> new PequodConfig(Map.of(PequodConfig.TLS_CERT, "target/no-such-cert.pem",
+                PequodConfig.TLS_KEY, "target/no-such-key.pem")));
+        assertEquals("Invalid value target/no-such-cert.pem for configuration pequod.tls.cert: no such file", e.getMessage());
+    }
+
+    @Test
+    void serveRefusesAMissingTlsFileBeforeStartingAnything() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        int code;
+        try {
+            var cl = PequodCli.commandLine();
+            cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+            code = cl.execute("serve", "--set", "pequod.tls.cert=target/no-such-cert.pem", "--set", "pequod.tls.key=target/no-such-key.pem",
+                    "--data-dir", "target/config-doc-test");
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Invalid value target/no-such-cert.pem for configuration "
+                + "pequod.tls.cert: no such file"), err.toString());
+    }
+
+    @Test
     void settingsComeFromTheFileThenSetThenOptions() throws Exception {
         Path file = Files.createTempFile("pequod", ".properties");
         Files.writeString(file, "pequod.http.port=7100\npequod.resp.port=7101\npequod.partitions=3\n");

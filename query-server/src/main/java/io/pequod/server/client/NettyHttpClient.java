@@ -12,6 +12,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,14 +22,23 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AttributeKey;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +58,7 @@ public final class NettyHttpClient implements AutoCloseable {
 
     private static final AttributeKey<Pending> IN_FLIGHT = AttributeKey.valueOf("pequod.inFlight");
     private static final AttributeKey<Boolean> TIMED_OUT = AttributeKey.valueOf("pequod.timedOut");
+    private static final AttributeKey<Throwable> FAILURE = AttributeKey.valueOf("pequod.failure");
     // Daemon threads: a client left open does not keep the JVM alive.
     private final EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("pequod-http-client", true));
     private final Bootstrap bootstrap;
@@ -89,6 +100,20 @@ public final class NettyHttpClient implements AutoCloseable {
      * @param headers        headers sent with every request (such as {@code Authorization})
      */
     public NettyHttpClient(URI server, int maxConnections, Duration timeout, Map<String, String> headers) {
+        this(server, maxConnections, timeout, headers, null);
+    }
+
+    /**
+     * @param server         {@code http://host:port} or {@code https://host:port}
+     * @param maxConnections connections at most
+     * @param timeout        how long a request may wait for its response, unless it says otherwise
+     * @param headers        headers sent with every request (such as {@code Authorization})
+     * @param tls            TLS to call an https server with (its trust, and key material if the server asks for
+     *                       a certificate), or {@code null}: the JDK's default trust for https, none for http. The
+     *                       server's certificate must name its host.
+     */
+    public NettyHttpClient(URI server, int maxConnections, Duration timeout, Map<String, String> headers, SslContext tls) {
+        SslContext ssl = "https".equalsIgnoreCase(server.getScheme()) ? tls != null ? tls : defaultTls() : null;
         this.timeoutMs = timeout.toMillis();
         this.headers = Map.copyOf(headers);
         this.host = server.getHost() + ":" + server.getPort();
@@ -98,9 +123,32 @@ public final class NettyHttpClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (ssl != null) {
+                            ch.pipeline().addLast(tlsHandler(ssl, ch, server.getHost(), server.getPort()));
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 << 20), new Answers());
                     }
                 });
+    }
+
+    private static SslContext defaultTls() {
+        try {
+            return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("the JDK cannot make a TLS client: " + e.getMessage(), e);
+        }
+    }
+
+    /** A TLS handler that checks the server's certificate names the host (sent as SNI unless it is an address). */
+    private static SslHandler tlsHandler(SslContext ssl, SocketChannel ch, String host, int port) {
+        SslHandler h = ssl.newHandler(ch.alloc(), host, port);
+        SSLParameters p = h.engine().getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+            p.setServerNames(List.of(new SNIHostName(host)));
+        }
+        h.engine().setSSLParameters(p);
+        return h;
     }
 
     /**
@@ -207,15 +255,20 @@ public final class NettyHttpClient implements AutoCloseable {
             idle.remove(ctx.channel());
             Pending p = ctx.channel().attr(IN_FLIGHT).getAndSet(null);
             if (p != null) {
+                SslHandler tls = ctx.pipeline().get(SslHandler.class);
+                Throwable failure = tls != null && tls.handshakeFuture().cause() != null ? tls.handshakeFuture().cause()
+                        : ctx.channel().attr(FAILURE).get();
                 p.result().completeExceptionally(new IOException(Boolean.TRUE.equals(ctx.channel().attr(TIMED_OUT).get())
                         ? "no response from " + host + " within " + p.timeoutMs() + " ms to " + p.request().method() + " " + p.request().uri()
-                        : "connection to " + host + " closed before the response"));
+                        : "connection to " + host + " closed before the response" + (failure == null ? "" : ": " + failure), failure));
             }
             next(null);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // (such as a failed TLS handshake: the pending request says why)
+            ctx.channel().attr(FAILURE).setIfAbsent(cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause);
             ctx.close();
         }
     }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.server.internals.NettyListener;
@@ -87,7 +88,18 @@ public final class HttpFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        return listener.bind(host, port, pipeline -> pipeline.addLast(new HttpServerCodec(8192, 16 * 1024, 64 * 1024))
+        return start(host, port, null);
+    }
+
+    /**
+     * @param host address to bind
+     * @param port port, 0 for a free one
+     * @param tls  TLS to serve, or {@code null} for plain TCP
+     * @return the bound port
+     * @throws InterruptedException if interrupted while binding
+     */
+    public int start(String host, int port, SslContext tls) throws InterruptedException {
+        return listener.bind(host, port, tls, pipeline -> pipeline.addLast(new HttpServerCodec(8192, 16 * 1024, 64 * 1024))
                 .addLast(new HttpObjectAggregator(MAX_BODY))
                 .addLast(new Handler()));
     }

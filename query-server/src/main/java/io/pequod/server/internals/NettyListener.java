@@ -2,6 +2,9 @@ package io.pequod.server.internals;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -11,9 +14,14 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
@@ -23,6 +31,7 @@ import java.util.function.Consumer;
  * block. Closing it stops all three.
  */
 public final class NettyListener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyListener.class);
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
     private final EventExecutorGroup workers;
@@ -55,15 +64,49 @@ public final class NettyListener implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int bind(String host, int port, Consumer<ChannelPipeline> pipeline) throws InterruptedException {
+        return bind(host, port, null, pipeline);
+    }
+
+    /**
+     * @param host     address to bind
+     * @param port     port, 0 for a free one
+     * @param tls      TLS to serve (its handler goes first in every connection's pipeline), or {@code null} for plain TCP
+     * @param pipeline sets up each connection's pipeline after that
+     * @return the bound port
+     * @throws InterruptedException if interrupted while binding
+     */
+    public int bind(String host, int port, SslContext tls, Consumer<ChannelPipeline> pipeline) throws InterruptedException {
         channel = new ServerBootstrap().group(boss, io)
                 .channel(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc())).addLast("tls-failures", TlsFailures.INSTANCE);
+                        }
                         pipeline.accept(ch.pipeline());
                     }
                 }).bind(host, port).sync().channel();
         return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /**
+     * Closes a connection whose TLS failed (a plain-text client, a failed handshake) without passing
+     * the error on to the protocol's handlers, which would try to answer it in their protocol.
+     */
+    @ChannelHandler.Sharable
+    private static final class TlsFailures extends ChannelInboundHandlerAdapter {
+        static final TlsFailures INSTANCE = new TlsFailures();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
+                LOG.debug("Closing connection from {}: TLS failed: {}", ctx.channel().remoteAddress(), cause.toString());
+                ctx.close();
+            } else {
+                ctx.fireExceptionCaught(cause);
+            }
+        }
     }
 
     @Override

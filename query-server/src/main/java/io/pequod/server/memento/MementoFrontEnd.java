@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslContext;
 import io.pequod.schemas.Key;
 import io.pequod.schemas.PequodException;
 import io.pequod.server.internals.NettyListener;
@@ -48,7 +49,18 @@ public final class MementoFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        return listener.bind(host, port, pipeline -> pipeline.addLast(new LineBasedFrameDecoder(Key.MAX_VALUE_LENGTH + 2 * Key.MAX_LENGTH, true, true))
+        return start(host, port, null);
+    }
+
+    /**
+     * @param host address to bind
+     * @param port port, 0 for a free one
+     * @param tls  TLS to serve, or {@code null} for plain TCP
+     * @return the bound port
+     * @throws InterruptedException if interrupted while binding
+     */
+    public int start(String host, int port, SslContext tls) throws InterruptedException {
+        return listener.bind(host, port, tls, pipeline -> pipeline.addLast(new LineBasedFrameDecoder(Key.MAX_VALUE_LENGTH + 2 * Key.MAX_LENGTH, true, true))
                 .addLast(listener.workers(), new Handler(new Commands(service))));
     }
 

@@ -3,6 +3,7 @@ package io.pequod.server.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.ssl.SslContext;
 import io.pequod.schemas.Expiry;
 import io.pequod.server.client.NettyHttpClient;
 import org.apache.kafka.streams.state.HostInfo;
@@ -39,6 +40,7 @@ public final class PeerClient implements AutoCloseable {
     private static final int CONNECTIONS_PER_INSTANCE = 64;
     private final String authToken;
     private final Duration timeout;
+    private final SslContext tls;
     private final PeerHealth health = new PeerHealth(this::answersUp);
 
     /**
@@ -46,8 +48,19 @@ public final class PeerClient implements AutoCloseable {
      * @param timeout   time limit of each call
      */
     public PeerClient(String authToken, Duration timeout) {
+        this(authToken, timeout, null);
+    }
+
+    /**
+     * @param authToken the shared secret, or {@code null}
+     * @param timeout   time limit of each call
+     * @param tls       TLS to call other instances over https with (their certificates must name their advertised
+     *                  host), or {@code null} to call them over http
+     */
+    public PeerClient(String authToken, Duration timeout, SslContext tls) {
         this.authToken = authToken;
         this.timeout = timeout;
+        this.tls = tls;
     }
 
     /** @return which instances did not answer lately */
@@ -177,8 +190,8 @@ public final class PeerClient implements AutoCloseable {
             throw new WouldBlockException();
         }
         String address = host.host() + ":" + host.port();
-        NettyHttpClient c = clients.computeIfAbsent(address, a -> new NettyHttpClient(URI.create("http://" + a),
-                CONNECTIONS_PER_INSTANCE, timeout, authToken == null ? Map.of() : Map.of("Authorization", "Bearer " + authToken)));
+        NettyHttpClient c = clients.computeIfAbsent(address, a -> new NettyHttpClient(URI.create((tls == null ? "http://" : "https://") + a),
+                CONNECTIONS_PER_INSTANCE, timeout, authToken == null ? Map.of() : Map.of("Authorization", "Bearer " + authToken), tls));
         NettyHttpClient.Response r;
         try {
             r = c.send(HttpMethod.valueOf(method), path, body, wait)

@@ -21,6 +21,7 @@ import io.netty.handler.codec.redis.RedisDecoder;
 import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.pequod.schemas.Key;
@@ -83,7 +84,18 @@ public final class RespFrontEnd implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public int start(String host, int port) throws InterruptedException {
-        int bound = listener.bind(host, port, pipeline -> pipeline
+        return start(host, port, null);
+    }
+
+    /**
+     * @param host address to bind
+     * @param port port, 0 for a free one
+     * @param tls  TLS to serve, or {@code null} for plain TCP
+     * @return the bound port
+     * @throws InterruptedException if interrupted while binding
+     */
+    public int start(String host, int port, SslContext tls) throws InterruptedException {
+        int bound = listener.bind(host, port, tls, pipeline -> pipeline
                 .addLast(new RedisDecoder(MAX_INLINE, FixedRedisMessagePool.INSTANCE, true))
                 .addLast(new SizeGuard())
                 .addLast(new RedisBulkStringAggregator())
