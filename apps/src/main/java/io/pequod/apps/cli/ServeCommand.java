@@ -194,6 +194,7 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("Joins:                   " + (joins == null ? "none" : joins + " (" + spec.joins().size() + " joins, views "
                 + spec.viewTables() + ")"));
         System.out.println("HTTP API:                " + url + "  (GET /v1/keys/{key}, /v1/scan, /v1/count, /health, /metrics)");
+        System.out.println("Console:                 " + url + "/ui/");
         if (server.respPort() >= 0) {
             System.out.println("Redis protocol:          " + bind + ":" + server.respPort() + "  (redis-cli " + tls + "-p " + server.respPort() + ")");
         }
