@@ -17,6 +17,8 @@ import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -221,6 +223,18 @@ public final class ViewEngine implements AutoCloseable {
     /** @return each application's Streams state, by application id */
     public Map<String, KafkaStreams.State> state() {
         return applications().states();
+    }
+
+    /**
+     * @return each application's Kafka Streams metrics ({@link KafkaStreams#metrics()}: its clients',
+     * threads', tasks' and stores' metrics, such as RocksDB's memory use), by application id
+     */
+    public Map<String, Map<MetricName, ? extends Metric>> streamsMetrics() {
+        Map<String, Map<MetricName, ? extends Metric>> out = new LinkedHashMap<>();
+        if (parts != null) {
+            applications().all().forEach((id, ks) -> out.put(id, ks.metrics()));
+        }
+        return out;
     }
 
     /** @return the catalog of tables, stores and partitioners for the query side */

@@ -5,6 +5,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.pequod.views.PartialViews;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.pequod.views.ViewCatalog;
+import io.pequod.views.progress.TableStatistics;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -15,6 +20,7 @@ import io.pequod.views.progress.SourceStatus;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +29,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Prometheus metrics: requests and latency by front end and command, store lag, records applied,
- * dead letters. Scraped at {@code GET /metrics}.
+ * dead letters; per table and view ({@link TableMeters}) records in and out, lag and
+ * write-to-visible latency; Kafka Streams' rebalances, restores and RocksDB memory
+ * ({@link StreamsMeters}); the JVM's memory, threads and CPU. Scraped at {@code GET /metrics}.
  */
 public final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -32,6 +40,8 @@ public final class ServerMetrics {
     private final ViewEngine engine;
     private final Set<String> sourcesSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> partialSeen = ConcurrentHashMap.newKeySet();
+    private final TableMeters tables;
+    private final StreamsMeters streams;
 
     /** @param engine the engine whose dead letters and lag are exported */
     public ServerMetrics(ViewEngine engine) {
@@ -40,6 +50,33 @@ public final class ServerMetrics {
                 .description("Records sent to the dead-letter topic since start").register(registry);
         Gauge.builder("pequod_store_lag_records", engine, ServerMetrics::totalLag)
                 .description("Records in table topics not yet applied to this instance's stores").register(registry);
+        tables = new TableMeters(() -> tables(engine), registry);
+        registry.getPrometheusRegistry().register(tables);
+        streams = new StreamsMeters(engine::streamsMetrics, registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    /** @return every table's and view's numbers on this instance now */
+    private static Map<String, TableMeters.Table> tables(ViewEngine engine) {
+        Map<String, TableMeters.Table> out = new HashMap<>();
+        ViewCatalog c;
+        try {
+            c = engine.catalog();
+        } catch (IllegalStateException notStarted) {
+            return out;
+        }
+        Map<String, Long> lags = c.storeLags();
+        for (Map.Entry<String, TableStatistics.TableStats> e : engine.progress().statistics().tableStats().entrySet()) {
+            String table = c.topics().tableOf(e.getKey()).orElse(null);
+            if (table != null) {
+                TableStatistics.TableStats st = e.getValue();
+                out.put(table, new TableMeters.Table(c.isView(table), st.recordsIn(), st.recordsOut(),
+                        lags.getOrDefault(c.storeName(table), -1L), st.visibleLatency()));
+            }
+        }
+        return out;
     }
 
     private static double sourceValue(ViewEngine e, String application, boolean lag) {
@@ -107,6 +144,8 @@ public final class ServerMetrics {
 
     /** @return the Prometheus text exposition */
     public String scrape() {
+        tables.refresh();
+        streams.refresh();
         for (SourceStatus s : engine.sources()) {
             if (sourcesSeen.add(s.application())) {
                 String app = s.application();

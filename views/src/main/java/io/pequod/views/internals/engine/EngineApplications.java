@@ -32,6 +32,21 @@ public record EngineApplications(TableLayout layout, ViewGenerations views, Sour
         return out;
     }
 
+    /** @return every application (tables, views, sources), by application id; they stay running */
+    public Map<String, KafkaStreams> all() {
+        Map<String, KafkaStreams> out = new LinkedHashMap<>();
+        if (layout != null) {
+            out.putAll(layout.all());
+        }
+        if (views != null) {
+            out.putAll(views.running());
+        }
+        if (sources != null) {
+            out.putAll(sources.running());
+        }
+        return out;
+    }
+
     /** @return the applications that stopped on an unexpected error (Streams' ERROR, after {@code SHUTDOWN_CLIENT}) */
     public List<String> failed() {
         return states().entrySet().stream().filter(e -> e.getValue() == KafkaStreams.State.ERROR

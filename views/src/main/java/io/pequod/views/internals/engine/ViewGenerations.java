@@ -210,6 +210,13 @@ public final class ViewGenerations {
         return out;
     }
 
+    /** @return every running view application, by application id (they stay running) */
+    public synchronized Map<String, KafkaStreams> running() {
+        Map<String, KafkaStreams> out = new LinkedHashMap<>();
+        running.forEach((v, ks) -> out.put(generations.get(v).application(), ks));
+        return out;
+    }
+
     /** @return every running view application, by application id; they are forgotten (the caller closes them) */
     public synchronized Map<String, KafkaStreams> takeAll() {
         Map<String, KafkaStreams> out = new LinkedHashMap<>();
