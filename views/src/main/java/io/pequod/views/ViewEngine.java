@@ -17,8 +17,6 @@ import io.pequod.views.progress.SourceStatus;
 import io.pequod.views.progress.StoreProgress;
 import io.pequod.views.spec.JoinSpec;
 import io.pequod.views.spec.JoinSpecException;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -225,18 +223,6 @@ public final class ViewEngine implements AutoCloseable {
         return applications().states();
     }
 
-    /**
-     * @return each application's Kafka Streams metrics ({@link KafkaStreams#metrics()}: its clients',
-     * threads', tasks' and stores' metrics, such as RocksDB's memory use), by application id
-     */
-    public Map<String, Map<MetricName, ? extends Metric>> streamsMetrics() {
-        Map<String, Map<MetricName, ? extends Metric>> out = new LinkedHashMap<>();
-        if (parts != null) {
-            applications().all().forEach((id, ks) -> out.put(id, ks.metrics()));
-        }
-        return out;
-    }
-
     /** @return the catalog of tables, stores and partitioners for the query side */
     public ViewCatalog catalog() {
         if (parts == null) {
@@ -247,7 +233,7 @@ public final class ViewEngine implements AutoCloseable {
         if (c == null || c.tables().size() != parts.tables().size() || c.spec() != current) {
             Set<String> snapshot = Set.copyOf(parts.tables());
             c = new ViewCatalog(config.topics(), rule, current, layout::streamsOf, () -> snapshot, Map.copyOf(parts.partitions()),
-                    parts.liveStores()::get, layout.copyLags()::lag, config.getBoolean(EngineConfig.CREATION_TIMES));
+                    parts.liveStores()::get, layout.copyLags()::lag, config.getBoolean(EngineConfig.CREATION_TIMES), applications()::metrics);
             catalog = c;
         }
         return c;

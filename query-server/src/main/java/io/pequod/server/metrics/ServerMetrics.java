@@ -2,6 +2,7 @@ package io.pequod.server.metrics;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.pequod.views.PartialViews;
 import io.micrometer.core.instrument.Timer;
@@ -52,7 +53,7 @@ public final class ServerMetrics {
                 .description("Records in table topics not yet applied to this instance's stores").register(registry);
         tables = new TableMeters(() -> tables(engine), registry);
         registry.getPrometheusRegistry().register(tables);
-        streams = new StreamsMeters(engine::streamsMetrics, registry);
+        streams = new StreamsMeters(() -> engine.catalog().streamsMetrics(), registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -165,8 +166,12 @@ public final class ServerMetrics {
                 partial("pequod_partial_evictions", view, PartialViews.Stats::evictions,
                         "Ranges of a partial view evicted past the budget, since start");
                 partial("pequod_partial_backfills", view, PartialViews.Stats::backfills, "Back-fills of a partial view completed, since start");
-                partial("pequod_partial_backfill_seconds_total", view, st -> st.backfillMsTotal() / 1000,
-                        "Time reads waited for their ranges' back-fills, summed");
+                // A counter, so that the exposition's name is the README's pequod_partial_backfill_seconds_total
+                // (a gauge of that name was exposed without the _total).
+                FunctionCounter.builder("pequod_partial_backfill_seconds", engine, e -> {
+                    PartialViews.Stats st = e.partialViews().stats().get(view);
+                    return st == null ? Double.NaN : st.backfillMsTotal() / 1000;
+                }).tag("view", view).description("Time reads waited for their ranges' back-fills, summed").register(registry);
                 partial("pequod_partial_backfill_seconds_max", view, st -> st.backfillMsMax() / 1000,
                         "The longest a read waited for its range's back-fill");
             }

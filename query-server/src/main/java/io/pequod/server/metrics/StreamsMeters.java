@@ -13,11 +13,13 @@ import java.util.function.Supplier;
 
 /**
  * Kafka Streams' own metrics, summed over this instance's applications and read once per scrape
- * ({@link #refresh}): rebalances and restored records (as counters that only grow, although
- * Streams drops a task's metrics when the task moves away), tasks restoring and the records they
- * still have to restore, and RocksDB's memory (memtables, table readers, block caches: every store
- * has a block cache of its own, so their sum is the total). All of them are recorded at Streams'
- * default {@code INFO} level.
+ * ({@link #refresh}): rebalances and the records the restore consumers read from changelogs (as
+ * counters that only grow, although a client's metrics start from 0 again when it is replaced),
+ * tasks restoring and the records they still have to restore, and RocksDB's memory (memtables,
+ * table readers, block caches: every store has a block cache of its own, so their sum is the
+ * total). All of them are recorded at Streams' default {@code INFO} level; the task-level
+ * {@code restore-total} is not ({@code DEBUG}), hence the restore consumers' count, which also
+ * includes the records that keep standby copies up to date.
  */
 final class StreamsMeters {
     /** RocksDB memory properties (KIP-607) and the {@code kind} label each is exported with. */
@@ -39,8 +41,9 @@ final class StreamsMeters {
         FunctionCounter.builder("pequod_streams_rebalances", this, m -> m.get("rebalances"))
                 .description("Rebalances the Streams applications of this instance went through (their consumers' rebalance-total, "
                         + "read at each scrape)").register(registry);
-        FunctionCounter.builder("pequod_streams_restored_records", this, m -> m.get("restored"))
-                .description("Records restored into this instance's active stores from their changelogs (read at each scrape)").register(registry);
+        FunctionCounter.builder("pequod_streams_changelog_records_read", this, m -> m.get("restored"))
+                .description("Records the restore consumers read from changelogs: restoring active stores and updating standbys "
+                        + "(read at each scrape)").register(registry);
         Gauge.builder("pequod_streams_restoring_tasks", this, m -> m.get("active-restoring-tasks"))
                 .description("Active tasks restoring their stores now").register(registry);
         Gauge.builder("pequod_streams_restore_remaining_records", this, m -> m.get("restore-remaining-records-total"))
@@ -71,7 +74,8 @@ final class StreamsMeters {
                 String key = app.getKey() + "|" + n.group() + "|" + n.name() + "|" + new TreeMap<>(n.tags());
                 if (n.name().equals("rebalance-total") && n.group().equals("consumer-coordinator-metrics")) {
                     rebalances += growth(key, v);
-                } else if (n.name().equals("restore-total") && n.group().equals("stream-task-metrics")) {
+                } else if (n.name().equals("records-consumed-total") && n.group().equals("consumer-fetch-manager-metrics")
+                        && n.tags().getOrDefault("client-id", "").endsWith("restore-consumer") && !n.tags().containsKey("topic")) {
                     restored += growth(key, v);
                 } else if (n.name().equals("active-restoring-tasks") || n.name().equals("restore-remaining-records-total")
                         || ROCKSDB_MEMORY.containsKey(n.name())) {

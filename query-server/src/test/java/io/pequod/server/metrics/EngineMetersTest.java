@@ -50,7 +50,10 @@ class EngineMetersTest {
         StreamsMeters meters = new StreamsMeters(apps::get, registry);
         apps.set(Map.of("a", metrics(
                         metric("rebalance-total", "consumer-coordinator-metrics", Map.of("client-id", "c1"), 2),
-                        metric("restore-total", "stream-task-metrics", Map.of("task-id", "0_1"), 100),
+                        metric("records-consumed-total", "consumer-fetch-manager-metrics", Map.of("client-id", "a-StreamThread-1-restore-consumer"), 100),
+                        metric("records-consumed-total", "consumer-fetch-manager-metrics",
+                                Map.of("client-id", "a-StreamThread-1-restore-consumer", "topic", "x"), 100),
+                        metric("records-consumed-total", "consumer-fetch-manager-metrics", Map.of("client-id", "a-StreamThread-1-consumer"), 7),
                         metric("size-all-mem-tables", "stream-state-metrics", Map.of("store", "s1"), 1000),
                         metric("block-cache-usage", "stream-state-metrics", Map.of("store", "s1"), 10),
                         metric("active-restoring-tasks", "stream-state-updater-metrics", Map.of(), 1)),
@@ -61,20 +64,20 @@ class EngineMetersTest {
         meters.refresh();
         String text = registry.scrape();
         assertEquals(3, value(text, "pequod_streams_rebalances_total"), text);
-        assertEquals(100, value(text, "pequod_streams_restored_records_total"), text);
+        assertEquals(100, value(text, "pequod_streams_changelog_records_read_total"), text);
         assertEquals(1500, value(text, "pequod_rocksdb_memory_bytes{kind=\"memtables\"}"), text);
         assertEquals(10, value(text, "pequod_rocksdb_memory_bytes{kind=\"block_cache\"}"), text);
         assertEquals(0, value(text, "pequod_rocksdb_memory_bytes{kind=\"table_readers\"}"), text);
         assertEquals(1, value(text, "pequod_streams_restoring_tasks"), text);
 
-        // a rebalanced again; task 0_1 moved away and came back (its metric starts from 0); b is gone
+        // a rebalanced again; its restore consumer was replaced (its count starts from 0); b is gone
         apps.set(Map.of("a", metrics(
                 metric("rebalance-total", "consumer-coordinator-metrics", Map.of("client-id", "c1"), 3),
-                metric("restore-total", "stream-task-metrics", Map.of("task-id", "0_1"), 20))));
+                metric("records-consumed-total", "consumer-fetch-manager-metrics", Map.of("client-id", "a-StreamThread-1-restore-consumer"), 20))));
         meters.refresh();
         text = registry.scrape();
         assertEquals(4, value(text, "pequod_streams_rebalances_total"), text);
-        assertEquals(120, value(text, "pequod_streams_restored_records_total"), text);
+        assertEquals(120, value(text, "pequod_streams_changelog_records_read_total"), text);
         assertEquals(0, value(text, "pequod_rocksdb_memory_bytes{kind=\"memtables\"}"), text);
         assertEquals(0, value(text, "pequod_streams_restoring_tasks"), text);
     }
