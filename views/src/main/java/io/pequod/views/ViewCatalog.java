@@ -10,6 +10,8 @@ import io.pequod.views.internals.processor.StoredValue;
 import io.pequod.views.spec.Join;
 import io.pequod.views.spec.JoinSpec;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.LagInfo;
@@ -48,12 +50,15 @@ public final class ViewCatalog {
     private final BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running;
     private final BiFunction<String, Integer, Long> copyLag;
     private final boolean creationTimes;
+    private final Supplier<Map<String, Map<MetricName, ? extends Metric>>> streamsMetrics;
 
     ViewCatalog(TableTopics topics, PartitionRule rule, JoinSpec spec, Function<String, KafkaStreams> tablesStreams,
                 Supplier<Set<String>> tables, Map<String, Integer> partitions,
                 BiFunction<String, Integer, ? extends ReadOnlyKeyValueStore<Bytes, byte[]>> running,
-                BiFunction<String, Integer, Long> copyLag, boolean creationTimes) {
+                BiFunction<String, Integer, Long> copyLag, boolean creationTimes,
+                Supplier<Map<String, Map<MetricName, ? extends Metric>>> streamsMetrics) {
         this.creationTimes = creationTimes;
+        this.streamsMetrics = streamsMetrics;
         this.running = running;
         this.copyLag = copyLag;
         this.topics = topics;
@@ -79,6 +84,14 @@ public final class ViewCatalog {
     /** @return the join spec */
     public JoinSpec spec() {
         return spec;
+    }
+
+    /**
+     * @return every Streams application's metrics on this instance (tables, views, sources; {@link KafkaStreams#metrics()}:
+     * its clients', threads', tasks' and stores' metrics, such as RocksDB's memory use), by application id
+     */
+    public Map<String, Map<MetricName, ? extends Metric>> streamsMetrics() {
+        return streamsMetrics.get();
     }
 
     /** @return every materialized table, base and view */

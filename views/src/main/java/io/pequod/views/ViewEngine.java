@@ -229,7 +229,7 @@ public final class ViewEngine implements AutoCloseable {
         if (c == null || c.tables().size() != parts.tables().size() || c.spec() != current) {
             Set<String> snapshot = Set.copyOf(parts.tables());
             c = new ViewCatalog(config.topics(), rule, current, layout::streamsOf, () -> snapshot, Map.copyOf(parts.partitions()),
-                    parts.liveStores()::get, layout.copyLags()::lag, config.getBoolean(EngineConfig.CREATION_TIMES));
+                    parts.liveStores()::get, layout.copyLags()::lag, config.getBoolean(EngineConfig.CREATION_TIMES), applications()::metrics);
             catalog = c;
         }
         return c;

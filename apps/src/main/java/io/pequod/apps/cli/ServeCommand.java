@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +80,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--registry-port", paramLabel = "PORT", description = "Port of the embedded schema registry on 127.0.0.1; 0 picks a free one (pequod.registry.port, default 0).")
     Integer registryPort;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Settings file (Java properties; `./pequod config` lists every setting). Options given here win over it.")
-    Path configFile;
+    @Option(names = "--config", paramLabel = "FILE", description = "Settings file (Java properties; `./pequod config` lists every setting). "
+            + "May be given more than once (e.g. settings and a file of secrets): a later file wins over an earlier one, options given here over all.")
+    List<Path> configFiles = new ArrayList<>();
 
     @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE", description = "One setting, e.g. --set streams.producer.linger.ms=1; wins over --config.")
     Map<String, String> set = new LinkedHashMap<>();
@@ -90,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(EngineConfig.NAMESPACE, connection.namespace);
         m.put(PequodConfig.DATA_DIR, connection.dataDir.toString());
-        if (configFile != null) {
+        for (Path configFile : configFiles) {
             Properties p = new Properties();
             try (InputStream in = Files.newInputStream(configFile)) {
                 p.load(in);

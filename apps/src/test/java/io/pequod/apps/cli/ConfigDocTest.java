@@ -101,4 +101,20 @@ class ConfigDocTest {
         assertEquals(3, c.getInt("pequod.partitions"));
         Files.delete(file);
     }
+
+    @Test
+    void aLaterSettingsFileWinsOverAnEarlierOne() throws Exception {
+        Path settings = Files.createTempFile("pequod", ".properties");
+        Path secrets = Files.createTempFile("pequod-secret", ".properties");
+        Files.writeString(settings, "pequod.partitions=3\npequod.auth.token=placeholder\n");
+        Files.writeString(secrets, "pequod.auth.token=s3cret\nstreams.sasl.mechanism=PLAIN\n");
+        ServeCommand serve = new ServeCommand();
+        new picocli.CommandLine(serve).parseArgs("--config", settings.toString(), "--config", secrets.toString());
+        PequodConfig c = new PequodConfig(serve.settings());
+        assertEquals(3, c.getInt("pequod.partitions"));
+        assertEquals("s3cret", c.authToken());
+        assertEquals("PLAIN", serve.settings().get("streams.sasl.mechanism"));
+        Files.delete(settings);
+        Files.delete(secrets);
+    }
 }

@@ -1,5 +1,7 @@
 package io.pequod.views.internals.engine;
 
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.util.LinkedHashMap;
@@ -44,6 +46,13 @@ public record EngineApplications(TableLayout layout, ViewGenerations views, Sour
         if (sources != null) {
             out.putAll(sources.running());
         }
+        return out;
+    }
+
+    /** @return each application's Kafka Streams metrics ({@link KafkaStreams#metrics()}), by application id */
+    public Map<String, Map<MetricName, ? extends Metric>> metrics() {
+        Map<String, Map<MetricName, ? extends Metric>> out = new LinkedHashMap<>();
+        clients().forEach((id, ks) -> out.put(id, ks.metrics()));
         return out;
     }
 

@@ -112,6 +112,13 @@ public final class SourceApplications {
         return out;
     }
 
+    /** @return every source's running application, by application id (they stay running) */
+    public synchronized Map<String, KafkaStreams> running() {
+        Map<String, KafkaStreams> out = new LinkedHashMap<>();
+        sources.values().stream().filter(s -> s.streams() != null).forEach(s -> out.put(s.id(), s.streams()));
+        return out;
+    }
+
     /** @return every source's status, lags read from Kafka at most once a second */
     public synchronized List<SourceStatus> status() {
         Map<String, Long> lag = lags();
@@ -149,13 +156,6 @@ public final class SourceApplications {
         }
         lags = out;
         lagsAt = now;
-        return out;
-    }
-
-    /** @return every started source application, by application id */
-    public synchronized Map<String, KafkaStreams> running() {
-        Map<String, KafkaStreams> out = new LinkedHashMap<>();
-        sources.values().stream().filter(s -> s.streams() != null).forEach(s -> out.put(s.id(), s.streams()));
         return out;
     }
 

@@ -210,7 +210,7 @@ public final class ViewGenerations {
         return out;
     }
 
-    /** @return every running view application, by application id */
+    /** @return every running view application, by application id (they stay running) */
     public synchronized Map<String, KafkaStreams> running() {
         Map<String, KafkaStreams> out = new LinkedHashMap<>();
         running.forEach((v, ks) -> out.put(generations.get(v).application(), ks));
