@@ -6,6 +6,10 @@ import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.embedded.Files2;
 import io.pequod.server.PequodServer;
 import io.pequod.views.spec.JoinSpecParser;
+import io.pequod.apps.deploy.DashboardMetrics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,6 +44,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -71,7 +77,13 @@ class ConsoleIT {
                 "the console is tested in Debian's chromium: apt-get install chromium chromium-driver (.ci/run does)");
         runtime = EmbeddedRuntime.start(null);
         dir = Files.createTempDirectory("pequod-console-");
-        String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
+        // twitter.pq, and for the partial-views page and the dashboard's metrics a partial timeline and a source
+        String spec = Files.readString(Path.of("..", "examples", "twitter.pq"))
+                + "\ntp|<user>|<time>|<poster> = partial copy p|<poster>|<time> using s|<user>|<poster> where user:8, time:10, poster:8\n"
+                + "source ext from topic 'console-ext' format json key 'ext|{id:08}' value '{v}'\n";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("console-ext", 1, (short) 1))).all().get();
+        }
         server = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                 .namespace("console").dataDir(dir).httpPort(0).respPort(-1).partitions(4)
                 .spec(JoinSpecParser.parse("twitter.pq", spec)).build().start();
@@ -180,7 +192,9 @@ class ConsoleIT {
                 partitions++;
             }
         }
-        assertEquals(8 * 3 + 4, partitions, "s, p and t of 8 partitions (twitter.pq), kv of 4");
+        for (String t : List.of("s", "p", "t")) {
+            assertEquals(8, instances.path("tables").path(t).path("partitions").size(), t + " has 8 partitions (twitter.pq)");
+        }
         assertEquals(partitions, browser.findElements(By.cssSelector("#partition-table .cell.active")).size());
         screenshot("instances");
     }
@@ -290,8 +304,40 @@ class ConsoleIT {
         waiting(20).until(d -> d.findElement(By.id("scan-page")).getText().startsWith("page 2:"));
         assertEquals(expected.get(10), browser.findElement(By.cssSelector("#scan-results tr.entry .key")).getText());
 
+        // a read materializes a timeline of the partial view: the partial page shows it
+        assertEquals(24, get("/v1/scan?first=" + enc("tp|00000001|") + "&last=" + enc("tp|00000001}")).path("entries").size());
         open("partial");
-        waiting(20).until(d -> d.findElement(By.cssSelector("#partial tbody tr")));
+        WebElement row = waiting(20).until(d -> d.findElement(By.cssSelector("#partial tr[data-view=tp]")));
+        assertEquals("1", row.findElement(By.cssSelector(".ranges")).getText(), "one materialized range");
+        assertEquals(get("/health").path("partial_views").path("tp").path("activations").asText(),
+                row.findElement(By.cssSelector(".activations")).getText());
         screenshot("partial");
+    }
+
+    @Test
+    @Order(5)
+    void theGrafanaDashboardQueriesOnlyMetricsTheServerExports() throws Exception {
+        // what some meters wait for: a request that fails, a source's records (one malformed), a restore-free server's scrape
+        assertEquals(400, call("GET", "/v1/scan", null).statusCode());
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                runtime.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>("console-ext", "{\"id\": 1, \"v\": \"x\"}".getBytes(StandardCharsets.UTF_8))).get();
+            p.send(new ProducerRecord<>("console-ext", "{not json".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        Set<String> queried = DashboardMetrics.queriedMetrics(Path.of("..", "deploy", "grafana", "pequod-dashboard.json"));
+        assertTrue(queried.size() > 20, queried.toString());
+        Set<String> missing = new TreeSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        do {
+            HttpResponse<String> scrape = call("GET", "/metrics", null);
+            assertEquals(200, scrape.statusCode());
+            missing.clear();
+            missing.addAll(queried);
+            missing.removeAll(DashboardMetrics.exportedMetrics(scrape.body()));
+            if (!missing.isEmpty()) {
+                Thread.sleep(1000);
+            }
+        } while (!missing.isEmpty() && System.nanoTime() < deadline);
+        assertEquals(Set.of(), missing, "every metric the dashboard queries is exported");
     }
 }

@@ -97,13 +97,16 @@ async function viewsPage(el) {
     <div class="row"><label>Table <select id="chart-table"></select></label><span class="legend"><span><i style="background:#0b6e99"></i>p50</span>
     <span><i style="background:#c0392b"></i>p99</span></span></div>
     <svg id="latency-chart" class="chart" width="900" height="240" viewBox="0 0 900 240"></svg>`;
-  const joins = await api('/v1/joins');
+  const [joins, inst] = await Promise.all([api('/v1/joins'), api('/v1/instances')]);
+  // a partial view installed over existing tables, rebuilt or redefined is computed complete (README)
+  const partialHere = new Set(inst.instances.flatMap(i => Object.keys(i.partial_views || {})));
   const kinds = {};
   const defs = {};
   for (const t of joins.tables) { kinds[t] = 'table'; defs[t] = []; }
   for (const s of joins.sources) { kinds[s.table] = 'source'; (defs[s.table] = defs[s.table] || []).push(s.text); }
   for (const j of joins.joins) {
-    kinds[j.sink] = j.mode === 'partial' ? 'partial view' : j.mode === 'pull' ? 'pull view' : 'view';
+    kinds[j.sink] = j.mode === 'partial' ? (partialHere.has(j.sink) ? 'partial view' : 'view (computed complete)')
+      : j.mode === 'pull' ? 'pull view' : 'view';
     (defs[j.sink] = defs[j.sink] || []).push(j.text);
   }
   const tables = Object.keys(kinds).sort();
