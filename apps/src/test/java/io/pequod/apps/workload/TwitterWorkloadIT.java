@@ -5,6 +5,8 @@ import io.pequod.apps.cli.PequodCli;
 import io.pequod.embedded.EmbeddedRuntime;
 import io.pequod.server.PequodServer;
 import io.pequod.views.spec.JoinSpecParser;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,11 +29,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The twitternew workload through a real server reads exactly the posts the in-memory reference reads. */
 @Timeout(600)
 class TwitterWorkloadIT {
+    /** One broker and registry for the class; each test has a namespace of its own. */
+    private static EmbeddedRuntime runtime;
+
+    @BeforeAll
+    static void start() {
+        runtime = EmbeddedRuntime.start(null);
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
     @Test
     void thePartialJoinMaterializesOnlyTheTimelinesReadAndReadsExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "twitter-partial.pq"));
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
-             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+        try (PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                      .namespace("twp").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
             String url = "http://127.0.0.1:" + s.httpPort();
@@ -56,8 +70,7 @@ class TwitterWorkloadIT {
     @Test
     void shouldInstallTheJoinsThenReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
-             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+        try (PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                      .namespace("tw").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
             String url = "http://127.0.0.1:" + s.httpPort();
@@ -122,8 +135,7 @@ class TwitterWorkloadIT {
     @Test
     void shouldStayExactWithConcurrentClientsThatWaitForEachOthersWrites(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
-             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+        try (PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                      .namespace("tw3").spec(JoinSpecParser.parse("twitter.pq", spec)).dataDir(dir).httpPort(0).respPort(-1)
                      .build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
@@ -142,9 +154,8 @@ class TwitterWorkloadIT {
     @Test
     void shouldStayExactWithClientProcessesThatReportTheirProgressThroughTheServer(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "twitter.pq"));
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
-             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
-                     .namespace("twp").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
+        try (PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
+                     .namespace("twq").dataDir(dir).httpPort(0).respPort(-1).build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
             String url = "http://127.0.0.1:" + s.httpPort();
             // as `twitter --clients 2 --no-execute`, then `--client 0` and `--client 1` side by side
@@ -178,8 +189,7 @@ class TwitterWorkloadIT {
             }
         }
         TwitterModel.Graph graph = TwitterModel.Graph.read(Files.writeString(dir.resolve("graph.txt"), file));
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
-             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+        try (PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                      .namespace("twg").dataDir(dir.resolve("data")).httpPort(0).respPort(-1).build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
             TwitterWorkload.Options o = new TwitterWorkload.Options(120, 30_000, 0.7, 4, false, 50_000,
@@ -196,8 +206,7 @@ class TwitterWorkloadIT {
     @Test
     void shouldPullCelebritiesPostsAndStillReadExactlyWhatTheReferenceReads(@TempDir Path dir) throws Exception {
         String spec = Files.readString(Path.of("..", "examples", "celebrity.pq"));
-        try (EmbeddedRuntime rt = EmbeddedRuntime.start(null);
-             PequodServer s = PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
+        try (PequodServer s = PequodServer.builder().bootstrapServers(runtime.bootstrapServers()).schemaRegistryUrl(runtime.schemaRegistryUrl())
                      .namespace("twc").spec(JoinSpecParser.parse("celebrity.pq", spec)).dataDir(dir).httpPort(0).respPort(-1)
                      .build().start()) {
             assertTrue(s.awaitRunning(Duration.ofMinutes(2)));
