@@ -40,6 +40,20 @@ public final class PequodConfig extends AbstractConfig {
     public static final String RESP_PORT = "pequod.resp.port";
     public static final String MEMENTO_PORT = "pequod.memento.port";
     public static final String AUTH_TOKEN = "pequod.auth.token";
+    /** An empty token would let any request in: refused (unset means no authentication). */
+    private static final ConfigDef.Validator NON_EMPTY_SECRET = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value instanceof Password p && p.value().isEmpty()) {
+                throw new ConfigException(name, "(empty)", "an empty token would let anyone in; leave it unset for no authentication");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "non-empty";
+        }
+    };
     public static final String TLS_CERT = "pequod.tls.cert";
     public static final String TLS_KEY = "pequod.tls.key";
     public static final String TLS_CLIENT_CA = "pequod.tls.client.ca";
@@ -153,7 +167,7 @@ public final class PequodConfig extends AbstractConfig {
                         "Redis protocol port (0: a free one, -1: off).", SERVER, ++s, Width.SHORT, "Redis port")
                 .define(MEMENTO_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
                         "memento text-protocol port (0: a free one, -1: off).", SERVER, ++s, Width.SHORT, "memento port")
-                .define(AUTH_TOKEN, Type.PASSWORD, null, Importance.MEDIUM,
+                .define(AUTH_TOKEN, Type.PASSWORD, null, NON_EMPTY_SECRET, Importance.MEDIUM,
                         "Shared secret: HTTP clients send `Authorization: Bearer <token>`, Redis clients AUTH; instances pass it on.",
                         SERVER, ++s, Width.MEDIUM, "Auth token")
                 .define(TLS_CERT, Type.STRING, null, new ConfigDef.NonEmptyString(), Importance.MEDIUM,

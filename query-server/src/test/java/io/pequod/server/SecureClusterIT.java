@@ -148,12 +148,40 @@ class SecureClusterIT {
         HttpResponse<String> page = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + a.httpPort() + "/ui/app.js"))
                 .header("Authorization", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals("text/javascript; charset=utf-8", page.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("DENY", page.headers().firstValue("X-Frame-Options").orElse(""));
         assertTrue(page.body().contains("/v1/instances"), "the console reads the API");
         // and the operators' endpoints it reads see both instances
-        JsonNode instances = JSON.readTree(http("GET", "/v1/instances", null, SECRET).body());
-        assertEquals(2, instances.path("instances").size(), instances.toString());
-        instances.path("instances").forEach(i -> assertEquals("UP", i.path("status").asText(), i.toString()));
-        assertEquals(404, http("GET", "/ui/../pom.xml", null, SECRET).statusCode());
+        // (DOWN, not unreachable, while one rebalances: its /health answers 503 with its states)
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode instances;
+        boolean allUp;
+        do {
+            instances = JSON.readTree(http("GET", "/v1/instances", null, SECRET).body());
+            assertEquals(2, instances.path("instances").size(), instances.toString());
+            instances.path("instances").forEach(i -> assertTrue(Set.of("UP", "DOWN").contains(i.path("status").asText()), i.toString()));
+            allUp = true;
+            for (JsonNode i : instances.path("instances")) {
+                allUp &= "UP".equals(i.path("status").asText());
+            }
+            if (!allUp) {
+                Thread.sleep(500);
+            }
+        } while (!allUp && System.nanoTime() < deadline);
+        assertTrue(allUp, instances.toString());
+        for (String sneaky : List.of("/ui/..%2Fui%2Fapp.js", "/ui/%2e%2e%2fapp.js", "/ui/.hidden.js", "/ui/x.js")) {
+            assertEquals(404, http("GET", sneaky, null, SECRET).statusCode(), sneaky);
+        }
+        // a browser's write needs the console's header, which a page of another site cannot send
+        String write = JSON.createObjectNode().put("key", "kv|csrf").put("value", "1") + "\n";
+        HttpResponse<String> forged = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + a.httpPort() + "/v1/batch"))
+                .header("Authorization", "Basic " + basic).POST(HttpRequest.BodyPublishers.ofString(write)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, forged.statusCode(), forged.body());
+        assertTrue(forged.body().contains("X-Pequod-Console"), forged.body());
+        HttpResponse<String> console = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + a.httpPort() + "/v1/batch"))
+                .header("Authorization", "Basic " + basic).header("X-Pequod-Console", "1")
+                .POST(HttpRequest.BodyPublishers.ofString(write)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, console.statusCode(), console.body());
         assertEquals(400, http("GET", "/v1/dead-letters?limit=0", null, SECRET).statusCode());
     }
 

@@ -109,7 +109,7 @@ final class AdminRoutes {
         Map<String, JsonNode> healths = new LinkedHashMap<>();
         String self = service.self().host() + ":" + service.self().port();
         healths.put(self, healthJson());
-        healths.putAll(admin.askEachOther("/health"));
+        healths.putAll(admin.othersHealth());
         Map<String, List<AdminService.Holders>> holders = admin.holders();
         ObjectNode o = JSON.createObjectNode().put("self", self);
         ArrayNode list = o.putArray("instances");
@@ -123,6 +123,7 @@ final class AdminRoutes {
         for (String i : all) {
             ObjectNode n = list.addObject().put("instance", i).put("self", i.equals(self));
             JsonNode h = healths.get(i);
+            // UNKNOWN: in Streams' metadata but not (yet) among the instances routing knows
             n.put("status", h == null ? "UNKNOWN" : h.has("status") ? h.path("status").asText() : "UNREACHABLE");
             if (h != null && h.has("error")) {
                 n.put("error", h.path("error").asText());

@@ -219,24 +219,44 @@ public final class HttpFrontEnd implements AutoCloseable {
             return;
         }
         String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (h == null || !(h.equals("Bearer " + authToken) || basicPassword(h).equals(authToken))) {
+        boolean bearer = h != null && h.startsWith("Bearer ") && same(h.substring(7), authToken);
+        String basic = h == null || bearer ? null : basicPassword(h);
+        if (!bearer && (basic == null || !same(basic, authToken))) {
             throw new QueryException(Failure.Kind.UNAUTHORIZED, "unauthorized",
                     "this server needs the header Authorization: Bearer <token> (--auth-token), or in a browser the token as password");
         }
+        // A browser sends its Basic credentials with any request to this host, also one a page of
+        // another site makes it send (a form's POST): the console's writes carry a header that
+        // such a request cannot (a custom header needs the server's consent, which it never gives).
+        if (!bearer && !req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)
+                && req.headers().get(CONSOLE_HEADER) == null) {
+            throw new QueryException(Failure.Kind.UNAUTHORIZED, "unauthorized",
+                    "a browser's " + req.method() + " needs the console's header " + CONSOLE_HEADER
+                            + " (pages of other sites cannot send it); scripts send Authorization: Bearer <token>");
+        }
     }
 
-    /** @return the password of a Basic authorization (a browser's, for the console), or "" */
+    /** The header the console sends with its writes. */
+    static final String CONSOLE_HEADER = "X-Pequod-Console";
+
+    /** @return whether two secrets are equal, in a time that does not depend on where they differ */
+    private static boolean same(String given, String secret) {
+        return java.security.MessageDigest.isEqual(given.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                secret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** @return the password of a Basic authorization (a browser's, for the console), or {@code null} */
     private static String basicPassword(String header) {
         if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return "";
+            return null;
         }
         try {
             String userAndPassword = new String(java.util.Base64.getDecoder().decode(header.substring(6).trim()),
                     java.nio.charset.StandardCharsets.UTF_8);
             int colon = userAndPassword.indexOf(':');
-            return colon < 0 ? "" : userAndPassword.substring(colon + 1);
+            return colon < 0 ? null : userAndPassword.substring(colon + 1);
         } catch (IllegalArgumentException e) {
-            return "";
+            return null;
         }
     }
 }

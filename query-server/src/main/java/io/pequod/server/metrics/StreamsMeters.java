@@ -64,7 +64,14 @@ final class StreamsMeters {
     /** Reads every application's metrics once. */
     synchronized void refresh() {
         Map<String, Double> sums = new HashMap<>();
-        for (Map.Entry<String, Map<MetricName, ? extends Metric>> app : source.get().entrySet()) {
+        Map<String, Map<MetricName, ? extends Metric>> apps;
+        try {
+            apps = source.get();
+        } catch (IllegalStateException notStarted) {
+            return; // before the engine started or after it closed: nothing to read
+        }
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (Map.Entry<String, Map<MetricName, ? extends Metric>> app : apps.entrySet()) {
             for (Map.Entry<MetricName, ? extends Metric> e : app.getValue().entrySet()) {
                 MetricName n = e.getKey();
                 double v = value(e.getValue());
@@ -72,6 +79,7 @@ final class StreamsMeters {
                     continue;
                 }
                 String key = app.getKey() + "|" + n.group() + "|" + n.name() + "|" + new TreeMap<>(n.tags());
+                live.add(key);
                 if (n.name().equals("rebalance-total") && n.group().equals("consumer-coordinator-metrics")) {
                     rebalances += growth(key, v);
                 } else if (n.name().equals("records-consumed-total") && n.group().equals("consumer-fetch-manager-metrics")
@@ -85,6 +93,7 @@ final class StreamsMeters {
         }
         values.clear();
         values.putAll(sums);
+        lastCumulative.keySet().retainAll(live); // clients that are gone (a rebuilt view's old generation)
     }
 
     /**

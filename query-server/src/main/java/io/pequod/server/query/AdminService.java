@@ -18,6 +18,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Map;
 import java.util.Set;
 
@@ -107,23 +113,39 @@ public final class AdminService {
     }
 
     /**
-     * @param path a GET path every instance answers, e.g. {@code /health}
-     * @return each other instance's answer, or {@code {"error": ...}} if it does not answer (a 503 is an answer: its body)
+     * Asks every other instance's {@code /health} at once, for at most 3 s in all.
+     *
+     * @return each other instance's health (UP or DOWN), or {@code {"error": ...}} if it did not answer in time
      */
-    public Map<String, JsonNode> askEachOther(String path) {
-        Map<String, JsonNode> out = new LinkedHashMap<>();
+    public Map<String, JsonNode> othersHealth() {
+        Map<String, CompletableFuture<JsonNode>> asked = new LinkedHashMap<>();
         for (HostInfo h : service.instances()) {
-            if (h.equals(service.self()) || peers == null) {
-                continue;
-            }
-            try {
-                out.put(address(h), peers.get(h, path, Duration.ofSeconds(5)));
-            } catch (QueryException e) {
-                out.put(address(h), JsonNodeFactory.instance.objectNode().put("error", e.getMessage()));
+            if (!h.equals(service.self()) && peers != null) {
+                asked.put(address(h), CompletableFuture.supplyAsync(() -> peers.askHealth(h, Duration.ofSeconds(2)), LOOKS));
             }
         }
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        asked.forEach((h, f) -> {
+            try {
+                out.put(h, f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.put(h, JsonNodeFactory.instance.objectNode().put("error", "interrupted"));
+            } catch (ExecutionException | TimeoutException e) {
+                String why = e instanceof ExecutionException ? e.getCause().getMessage() : "no answer within 3 s";
+                out.put(h, JsonNodeFactory.instance.objectNode().put("error", why));
+            }
+        });
         return out;
     }
+
+    /** Threads that ask other instances for operators' pages, each call bounded in time. */
+    private static final ExecutorService LOOKS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pequod-admin-look");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** @return each application's way through its input, for installs and rebuilds catching up */
     public List<ApplicationProgress> progress() {

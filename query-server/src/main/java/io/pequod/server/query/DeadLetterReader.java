@@ -29,7 +29,7 @@ public final class DeadLetterReader {
      *
      * @param partition   its partition in the dead-letter topic
      * @param offset      its offset there
-     * @param timestampMs when it was dead-lettered
+     * @param timestampMs the record's timestamp (the failed record's own, kept when it was dead-lettered)
      * @param reason      why ({@code pequod.dlq.reason})
      * @param originTopic the topic of the record that failed, with its partition and offset ({@code -1} if not given)
      * @param application the application that could not process it
@@ -52,7 +52,6 @@ public final class DeadLetterReader {
         this.config = new HashMap<>(consumerConfig);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "pequod-dead-letter-reader");
     }
 
     /** @return the dead-letter topic's name */
@@ -62,10 +61,26 @@ public final class DeadLetterReader {
 
     /**
      * @param limit how many, at most
-     * @return the newest dead letters, newest first (by timestamp, then offset); empty if the topic does not exist yet
+     * @return the newest dead letters, newest first (by offset; read at most every 2 s); empty if the topic does not exist yet
      * @throws QueryException unavailable if Kafka does not answer in time
      */
-    public List<Entry> newest(int limit) {
+    public synchronized List<Entry> newest(int limit) {
+        long now = System.currentTimeMillis();
+        if (limit == cachedLimit && now - cachedAt < CACHE_MS) {
+            return cached;
+        }
+        cached = read(limit);
+        cachedLimit = limit;
+        cachedAt = System.currentTimeMillis();
+        return cached;
+    }
+
+    private static final long CACHE_MS = 2000;
+    private List<Entry> cached = List.of();
+    private int cachedLimit = -1;
+    private long cachedAt;
+
+    private List<Entry> read(int limit) {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = c.partitionsFor(topic, WAIT);
             if (infos == null || infos.isEmpty()) {
@@ -87,7 +102,8 @@ public final class DeadLetterReader {
                     }
                 }
             }
-            out.sort(Comparator.comparingLong(Entry::timestampMs).thenComparingLong(Entry::offset).reversed());
+            // in the order they were dead-lettered (Pequod creates the topic with one partition)
+            out.sort(Comparator.comparingLong(Entry::offset).thenComparingLong(Entry::timestampMs).reversed());
             return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
         } catch (org.apache.kafka.common.KafkaException e) {
             throw QueryException.unavailable("could not read the dead-letter topic " + topic + ": " + e.getMessage());

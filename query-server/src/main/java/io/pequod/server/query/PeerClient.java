@@ -181,11 +181,29 @@ public final class PeerClient implements AutoCloseable {
         return call(host, "GET", pathAndQuery, null, false, wait);
     }
 
+    /**
+     * Asks another instance's {@code /health} for an operator, as a look: a slow or failed answer
+     * does not mark it down (only the calls that route reads do).
+     *
+     * @param host another instance
+     * @param wait how long to wait for the answer
+     * @return its health, UP (200) or DOWN (503)
+     * @throws QueryException unreachable if it does not answer, or with its error if it answers another status
+     */
+    public JsonNode askHealth(HostInfo host, Duration wait) {
+        return call(host, "GET", "/health", null, false, wait, true);
+    }
+
     private JsonNode call(HostInfo host, String method, String path, byte[] body, boolean notFoundIsNull) {
         return call(host, method, path, body, notFoundIsNull, timeout);
     }
 
     private JsonNode call(HostInfo host, String method, String path, byte[] body, boolean notFoundIsNull, Duration wait) {
+        return call(host, method, path, body, notFoundIsNull, wait, false);
+    }
+
+    private JsonNode call(HostInfo host, String method, String path, byte[] body, boolean notFoundIsNull, Duration wait,
+                          boolean look) {
         if (NON_BLOCKING.get()) {
             throw new WouldBlockException();
         }
@@ -198,7 +216,9 @@ public final class PeerClient implements AutoCloseable {
                     .get(wait.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             String why = e instanceof ExecutionException ? String.valueOf(e.getCause()) : "no response within " + wait.toMillis() + " ms";
-            health.markDown(host, why);
+            if (!look) {
+                health.markDown(host, why);
+            }
             throw QueryException.unreachable("instance " + address + ", which owns the data, did not answer: " + why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -213,7 +233,7 @@ public final class PeerClient implements AutoCloseable {
         if (r.status() == 404 && notFoundIsNull) {
             return null;
         }
-        if (r.status() != 200) {
+        if (r.status() != 200 && !(look && r.status() == 503)) {
             throw new QueryException(kindOf(r.status()), json.path("error").asText("error"),
                     "instance " + address + ": " + json.path("detail").asText(r.body()));
         }

@@ -77,7 +77,7 @@ final class ConnectionCommands {
         if (r.authToken() == null) {
             return new ErrorRedisMessage("ERR AUTH <password> called without any password configured for the default user");
         }
-        s.authenticated(r.authToken().equals(text(secret)));
+        s.authenticated(java.security.MessageDigest.isEqual(r.authToken().getBytes(java.nio.charset.StandardCharsets.UTF_8), secret));
         return s.authenticated() ? ok() : new ErrorRedisMessage("WRONGPASS invalid username-password pair or user is disabled.");
     }
 

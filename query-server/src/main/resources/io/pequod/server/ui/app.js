@@ -26,7 +26,9 @@ const enc = encodeURIComponent;
 
 /** Calls the API; throws an Error carrying the server's {"error","detail"}. */
 async function api(path, options = {}) {
-  const r = await fetch(path, Object.assign({ credentials: 'same-origin', headers: { Accept: 'application/json' } }, options));
+  // the header tells the server this write comes from the console, not from a page of another site
+  const headers = { Accept: 'application/json', 'X-Pequod-Console': '1' };
+  const r = await fetch(path, Object.assign({ credentials: 'same-origin', headers }, options));
   const text = await r.text();
   let body;
   try { body = text ? JSON.parse(text) : {}; } catch (e) { body = { error: text }; }
@@ -38,15 +40,16 @@ async function api(path, options = {}) {
   return body;
 }
 
+/** Runs fn now and then ms after each run ends (never two at once: a slow server is not asked more). */
 function every(ms, fn) {
   const g = generation;
   const tick = async () => {
     if (g !== generation) return;
     try { await fn(); $('#status').textContent = 'updated ' + new Date().toLocaleTimeString(); }
     catch (e) { $('#status').textContent = 'error: ' + e.message; }
+    if (g === generation) timers.push(setTimeout(tick, ms));
   };
   tick();
-  timers.push(setInterval(tick, ms));
 }
 
 // ---------------------------------------------------------------- instances
@@ -223,9 +226,9 @@ async function partialPage(el) {
 
 // ---------------------------------------------------------------- dead letters
 async function deadLettersPage(el) {
-  el.innerHTML = `<h1>Dead letters</h1><p class="note">Records that could not be applied, newest first, from the namespace's dead-letter
-    topic (the 100 newest). The origin is where the record was: fix it there and write it again.</p>
-    <table id="dead-letters"><thead><tr><th>Dead-lettered</th><th>Reason</th><th>Origin (topic / partition / offset)</th><th>Application</th>
+  el.innerHTML = `<h1>Dead letters</h1><p class="note">Records that could not be applied, the last dead-lettered first, from the namespace's
+    dead-letter topic (the 100 newest; the time is the record's own). The origin is where the record was: fix it there and write it again.</p>
+    <table id="dead-letters"><thead><tr><th>Record time</th><th>Reason</th><th>Origin (topic / partition / offset)</th><th>Application</th>
     <th>Key</th><th>Value</th></tr></thead><tbody></tbody></table>`;
   every(3000, async () => {
     const d = await api('/v1/dead-letters?limit=100');
@@ -345,7 +348,7 @@ async function browsePage(el) {
 const pages = { instances: instancesPage, views: viewsPage, partial: partialPage, 'dead-letters': deadLettersPage, installs: installsPage, browse: browsePage };
 
 function route() {
-  timers.forEach(clearInterval);
+  timers.forEach(clearTimeout);
   timers = [];
   generation++;
   const name = (location.hash.replace(/^#\/?/, '').split('?')[0]) || 'instances';

@@ -24,8 +24,9 @@ public final class ProgressReport {
     private static final long CACHE_MS = 1000;
 
     private final EngineAdmin admin;
-    private List<ApplicationProgress> last = List.of();
-    private long lastAt;
+    private final java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile List<ApplicationProgress> last = List.of();
+    private volatile long lastAt;
 
     /** @param admin the engine's admin client */
     public ProgressReport(EngineAdmin admin) {
@@ -34,18 +35,29 @@ public final class ProgressReport {
 
     /**
      * @param clients every application's Streams client, by application id
-     * @return each application's progress, in the order given
+     * @return each application's progress, in the order given; while another caller reads Kafka
+     * (which may take long), the last report (never a caller held waiting for Kafka but that one)
      */
-    public synchronized List<ApplicationProgress> report(Map<String, KafkaStreams> clients) {
-        long now = System.currentTimeMillis();
-        if (now - lastAt < CACHE_MS && last.size() == clients.size()) {
-            return last;
+    public List<ApplicationProgress> report(Map<String, KafkaStreams> clients) {
+        boolean fresh = System.currentTimeMillis() - lastAt < CACHE_MS && last.size() == clients.size();
+        if (fresh || !reading.compareAndSet(false, true)) {
+            return last.size() == clients.size() ? last : unknown(clients);
         }
+        try {
+            List<ApplicationProgress> out = new ArrayList<>();
+            clients.forEach((app, ks) -> out.add(one(app, ks)));
+            last = List.copyOf(out);
+            lastAt = System.currentTimeMillis();
+            return last;
+        } finally {
+            reading.set(false);
+        }
+    }
+
+    private static List<ApplicationProgress> unknown(Map<String, KafkaStreams> clients) {
         List<ApplicationProgress> out = new ArrayList<>();
-        clients.forEach((app, ks) -> out.add(one(app, ks)));
-        last = List.copyOf(out);
-        lastAt = now;
-        return last;
+        clients.forEach((app, ks) -> out.add(new ApplicationProgress(app, ks.state().name(), -1, -1, -1)));
+        return out;
     }
 
     private ApplicationProgress one(String app, KafkaStreams ks) {
