@@ -100,7 +100,7 @@ class MultiInstanceIT {
             assertEquals(200, installed.statusCode(), installed.body());
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (two.engine().spec().joins().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(200); // the other instance looks every 10 s
+                Thread.sleep(200); // the other instance looks every second here
             }
             assertEquals(1, two.engine().spec().joins().size(), "the other instance installed the recorded joins");
             deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -160,6 +160,9 @@ class MultiInstanceIT {
     private static PequodServer server(EmbeddedRuntime rt, String spec, Path dir, String namespace) {
         return PequodServer.builder().bootstrapServers(rt.bootstrapServers()).schemaRegistryUrl(rt.schemaRegistryUrl())
                 .namespace(namespace).spec(spec == null ? JoinSpec.empty() : JoinSpecParser.parse("spec.pq", spec))
-                .dataDir(dir).httpPort(0).respPort(-1).partitions(4).build();
+                .dataDir(dir).httpPort(0).respPort(-1).partitions(4)
+                // installs by others picked up within 1 s (10 s by default): the other instance
+                // looks while an install is under way, which once made it adopt the new tables alone
+                .config(java.util.Map.of(PequodConfig.TABLE_REFRESH_MS, 1000)).build();
     }
 }

@@ -98,10 +98,18 @@ public final class SpecInstaller {
      * @throws JoinSpecException if the text is invalid or does not fit the joins in force
      */
     public synchronized Result install(String name, String text) {
-        Result r = apply(JoinSpecParser.parse(name, text), false);
+        ViewMetaStore.InstalledSpec spec = new ViewMetaStore.InstalledSpec(name, text);
+        // Recorded once checked and before its topics exist: another instance that finds the new
+        // topics then finds the record too (TableWatch reads it after listing them), and installs
+        // the joins rather than adopting the tables one by one. Should what follows fail, the
+        // record stays, and this instance (not counting it as installed) applies it again later.
+        Result r = apply(JoinSpecParser.parse(name, text), false, () -> {
+            List<ViewMetaStore.InstalledSpec> all = new ArrayList<>(installed);
+            all.add(spec);
+            parts.meta().writeInstalled(all);
+        });
         if (!r.added().isEmpty()) {
-            installed.add(new ViewMetaStore.InstalledSpec(name, text));
-            parts.meta().writeInstalled(installed);
+            installed.add(spec);
             LOG.info("Installed joins from {}: {} joins, started views {}, new tables {}", name, r.added().size(), r.views(), r.tables());
         }
         return r;
@@ -119,7 +127,7 @@ public final class SpecInstaller {
         for (ViewMetaStore.InstalledSpec s : records.installed()) {
             if (!installed.contains(s)) {
                 try {
-                    Result r = apply(JoinSpecParser.parse(s.name(), s.text()), true);
+                    Result r = apply(JoinSpecParser.parse(s.name(), s.text()), true, () -> { });
                     LOG.info("Installed joins that another instance recorded ({}): started views {}", s.name(), r.views());
                 } catch (RuntimeException e) {
                     LOG.error("Joins installed by another instance from {} do not fit this instance's: {}", s.name(), e.getMessage());
@@ -133,8 +141,9 @@ public final class SpecInstaller {
     /**
      * @param recorded whether another instance installed it already (and checked that its views
      *                 write no table of users: this instance may have found their topics first)
+     * @param checked  what to do once the joins are found to fit, before anything changes
      */
-    private Result apply(JoinSpec added, boolean recorded) {
+    private Result apply(JoinSpec added, boolean recorded, Runnable checked) {
         JoinSpec before = spec;
         JoinSpec next = before.plus(added);
         if (next == before) {
@@ -143,6 +152,7 @@ public final class SpecInstaller {
         checkInstallable(next);
         List<Join> fresh = next.joinsNotIn(before);
         checkFits(added, before, fresh, recorded);
+        checked.run();
         Set<String> newTables = new TreeSet<>(next.allTables());
         newTables.removeAll(parts.tables());
         parts.createTables(newTables, next);

@@ -70,8 +70,11 @@ public final class TableWatch {
     }
 
     private void refresh() {
-        installer.installRecorded();
+        // the topics first, then the joins recorded: an install records its joins before it
+        // creates their tables, so tables found here that an install brings are installed with its
+        // joins (one application, as on the installing instance), not adopted one by one
         Set<String> found = new TreeSet<>(parts.admin().existingTables());
+        installer.installRecorded();
         found.removeAll(parts.tables());
         if (found.isEmpty() || !parts.runsTables()) {
             return;
