@@ -363,9 +363,10 @@ class PartialViewsIT {
                 write(one, m, rnd, 24, 1000 + i);
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!one.service().singleInstance() && System.nanoTime() < deadline) {
-                Thread.sleep(200); // the group moves the peer's partitions here
+            while (!(one.service().singleInstance() && ownsEveryPartition(one)) && System.nanoTime() < deadline) {
+                Thread.sleep(200); // the group moves the peer's partitions here (settling before would not wait for them)
             }
+            assertTrue(ownsEveryPartition(one), "the peer's partitions moved here");
             assertTrue(one.awaitRunning(Duration.ofSeconds(120)));
             boolean settled = false;
             while (!settled && System.nanoTime() < deadline) {
@@ -383,6 +384,19 @@ class PartialViewsIT {
             two.close();
             one.close();
         }
+    }
+
+    /** @return whether this instance's tasks own every partition of the tables and the view */
+    private static boolean ownsEveryPartition(PequodServer s) {
+        var c = s.engine().catalog();
+        for (String table : List.of("s", "p", "t")) {
+            for (int p = 0; p < c.partitions(table); p++) {
+                if (!c.isActiveHere(table, p)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** A timeline read, retried while partitions move (503 and stale copies). */
