@@ -2,7 +2,6 @@ package io.pequod.views.progress;
 
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,17 +32,21 @@ public final class TableStatistics {
     /** How far back {@link TableStats#recentLatency()} looks. */
     public static final int RECENT_SECONDS = 10;
 
-    /** One second's latencies: recorded wait-free on stream threads, cleared when its slot is reused. */
+    /** One second's latencies: recorded wait-free on stream threads; retired into the total when its slot is reused. */
     private static final class Second {
         private volatile long second = -1;
         private final ConcurrentHistogram latency = new ConcurrentHistogram(2);
     }
 
+    /**
+     * One topic's figures. Each latency is recorded once, in the slot of its second; the total is
+     * the retired slots plus the live ones, so a record costs one wait-free recording on the stream
+     * thread, and retiring (once a second per slot) and reading share the topic's lock.
+     */
     private static final class TopicStats {
         private final LongAdder in = new LongAdder();
         private final LongAdder out = new LongAdder();
-        private final Recorder latency = new Recorder(2);
-        private final Histogram total = new Histogram(2);
+        private final Histogram retired = new Histogram(2);
         private final Second[] seconds = new Second[RECENT_SECONDS];
 
         private TopicStats() {
@@ -52,18 +55,33 @@ public final class TableStatistics {
             }
         }
 
-        private void recent(long nowMs, long latencyMs) {
+        private void record(long nowMs, long latencyMs) {
             long sec = nowMs / 1000;
             Second slot = seconds[(int) (sec % RECENT_SECONDS)];
             if (slot.second != sec) {
-                synchronized (slot) {
+                synchronized (this) {
                     if (slot.second != sec) {
+                        retired.add(slot.latency.copy());
                         slot.latency.reset();
                         slot.second = sec;
                     }
                 }
             }
             slot.latency.recordValue(latencyMs);
+        }
+
+        /** @return {total since start, the last {@value #RECENT_SECONDS} seconds} */
+        private synchronized Histogram[] read(long nowMs) {
+            Histogram total = retired.copy();
+            Histogram recent = new Histogram(2);
+            for (Second slot : seconds) {
+                Histogram h = slot.latency.copy();
+                total.add(h);
+                if (slot.second > nowMs / 1000 - RECENT_SECONDS) {
+                    recent.add(h);
+                }
+            }
+            return new Histogram[] {total, recent};
         }
     }
 
@@ -97,9 +115,7 @@ public final class TableStatistics {
         s.in.increment();
         if (timestampMs > 0) {
             long now = clock.getAsLong();
-            long latency = Math.max(0, now - timestampMs);
-            s.latency.recordValue(latency);
-            s.recent(now, latency);
+            s.record(now, Math.max(0, now - timestampMs));
         }
         if (originTopic != null && !originTopic.equals(topic)) {
             stats(originTopic).out.increment();
@@ -110,21 +126,8 @@ public final class TableStatistics {
     public Map<String, TableStats> tableStats() {
         Map<String, TableStats> out = new TreeMap<>();
         stats.forEach((topic, s) -> {
-            Histogram copy;
-            Histogram recent = new Histogram(2);
-            synchronized (s) {
-                s.total.add(s.latency.getIntervalHistogram());
-                copy = s.total.copy();
-            }
-            long nowSec = clock.getAsLong() / 1000;
-            for (Second slot : s.seconds) {
-                synchronized (slot) {
-                    if (slot.second > nowSec - RECENT_SECONDS) {
-                        recent.add(slot.latency.copy());
-                    }
-                }
-            }
-            out.put(topic, new TableStats(s.in.sum(), s.out.sum(), copy, recent));
+            Histogram[] h = s.read(clock.getAsLong());
+            out.put(topic, new TableStats(s.in.sum(), s.out.sum(), h[0], h[1]));
         });
         return out;
     }

@@ -22,15 +22,7 @@ public record EngineApplications(TableLayout layout, ViewGenerations views, Sour
     /** @return each application's Streams state, by application id */
     public Map<String, KafkaStreams.State> states() {
         Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
-        if (layout != null) {
-            out.putAll(layout.states());
-        }
-        if (views != null) {
-            out.putAll(views.states());
-        }
-        if (sources != null) {
-            out.putAll(sources.states());
-        }
+        clients().forEach((id, ks) -> out.put(id, ks.state()));
         return out;
     }
 

@@ -105,13 +105,6 @@ public final class SourceApplications {
                 d.format().written(), s.id());
     }
 
-    /** @return each started source's Streams state, by application id */
-    public synchronized Map<String, KafkaStreams.State> states() {
-        Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
-        sources.values().stream().filter(s -> s.streams() != null).forEach(s -> out.put(s.id(), s.streams().state()));
-        return out;
-    }
-
     /** @return every source's running application, by application id (they stay running) */
     public synchronized Map<String, KafkaStreams> running() {
         Map<String, KafkaStreams> out = new LinkedHashMap<>();
@@ -162,8 +155,7 @@ public final class SourceApplications {
     /** @return the applications, for closing (with the engine's others); this object starts no more */
     public synchronized Map<String, KafkaStreams> takeAll() {
         waiting.shutdownNow();
-        Map<String, KafkaStreams> out = new LinkedHashMap<>();
-        sources.values().stream().filter(s -> s.streams() != null).forEach(s -> out.put(s.id(), s.streams()));
+        Map<String, KafkaStreams> out = running();
         sources.clear();
         return out;
     }

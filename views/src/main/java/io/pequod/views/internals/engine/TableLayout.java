@@ -292,24 +292,14 @@ public final class TableLayout {
         return out;
     }
 
-    /** @return each tables application's Streams state, by application id */
-    public Map<String, KafkaStreams.State> states() {
-        Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
-        KafkaStreams m = main;
-        if (m != null) {
-            out.put(parts.names().mainTablesApplication(), m.state());
-        }
-        late.forEach((t, ks) -> out.put(lateIds.get(t), ks.state()));
-        return out;
-    }
-
-    /** @return every tables application with its id (each once) */
+    /** @return every tables application with its id (each once), the main one first */
     public Map<String, KafkaStreams> all() {
         Map<String, KafkaStreams> out = new LinkedHashMap<>();
-        late.forEach((t, ks) -> out.put(lateIds.get(t), ks));
-        if (main != null) {
-            out.put(parts.names().mainTablesApplication(), main);
+        KafkaStreams m = main;
+        if (m != null) {
+            out.put(parts.names().mainTablesApplication(), m);
         }
+        late.forEach((t, ks) -> out.put(lateIds.get(t), ks));
         return out;
     }
 

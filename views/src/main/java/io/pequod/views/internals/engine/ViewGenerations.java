@@ -203,13 +203,6 @@ public final class ViewGenerations {
         LOG.error(why);
     }
 
-    /** @return each view application's Streams state, by application id */
-    public synchronized Map<String, KafkaStreams.State> states() {
-        Map<String, KafkaStreams.State> out = new LinkedHashMap<>();
-        running.forEach((v, ks) -> out.put(generations.get(v).application(), ks.state()));
-        return out;
-    }
-
     /** @return every running view application, by application id (they stay running) */
     public synchronized Map<String, KafkaStreams> running() {
         Map<String, KafkaStreams> out = new LinkedHashMap<>();
@@ -219,8 +212,7 @@ public final class ViewGenerations {
 
     /** @return every running view application, by application id; they are forgotten (the caller closes them) */
     public synchronized Map<String, KafkaStreams> takeAll() {
-        Map<String, KafkaStreams> out = new LinkedHashMap<>();
-        running.forEach((v, ks) -> out.put(generations.get(v).application(), ks));
+        Map<String, KafkaStreams> out = running();
         running.clear();
         return out;
     }
